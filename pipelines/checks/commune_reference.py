@@ -1,0 +1,38 @@
+"""Every row names a real commune, and the commune whose folder it is in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from ..schemas import COMMUNE_FIELD
+from . import Context, at, check, rows_of
+
+
+@check("unknown-commune", "commune-mismatch")
+def commune_reference(ctx: Context) -> Iterator[Finding]:
+    expected = ctx.commune_code or _first_plan_code(ctx)
+    suggestion = (
+        {"ar": f" (رمز هذا المجلد: {expected})", "fr": f" (code de ce dossier : {expected})",
+         "en": f" (this folder's code: {expected})"}
+        if expected in ctx.reference_codes else ""
+    )  # fmt: skip
+    for table in ctx.tables.values():
+        if COMMUNE_FIELD not in table.fields:
+            continue
+        for i, (code,) in rows_of(table, COMMUNE_FIELD):
+            if not code:
+                continue
+            if code not in ctx.reference_codes:
+                yield at(table, i, COMMUNE_FIELD, "unknown-commune", value=code,
+                         suggestion=suggestion)  # fmt: skip
+            elif expected and code != expected:
+                yield at(table, i, COMMUNE_FIELD, "commune-mismatch", value=code,
+                         expected=expected)  # fmt: skip
+
+
+def _first_plan_code(ctx: Context) -> str | None:
+    plans = ctx.table("action_plans")
+    if plans is None or not plans.rows:
+        return None
+    return plans.column(COMMUNE_FIELD)[0] or None

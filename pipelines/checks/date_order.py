@@ -1,0 +1,23 @@
+"""An end date before its start date is a typo (often day and month swapped)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from . import Context, at, check, parse_date, rows_of
+
+
+@check("date-order")
+def date_order(ctx: Context) -> Iterator[Finding]:
+    for name, table in ctx.tables.items():
+        schema = ctx.schema(name)
+        for start, end in schema.date_order:
+            titles = {lang: schema.field_titles(lang)[start] for lang in ("ar", "fr", "en")}
+            for i, (a, b) in rows_of(table, start, end):
+                first, last = parse_date(a), parse_date(b)
+                if first and last and last < first:
+                    yield at(
+                        table, i, end, "date-order",
+                        value=b, other_value=a, other_title=titles,
+                    )  # fmt: skip

@@ -1,0 +1,30 @@
+"""Text that Excel would run as a formula (CSV injection, OWASP ASVS 1.2.10).
+
+Journalists open our CSVs in Excel; a cell starting with = + - @, a tab or a carriage
+return may execute there. Only text fields are concerned: a negative number in a
+numeric field is data, not a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from . import Context, at, check
+
+TRIGGERS = {"=": "=", "+": "+", "-": "-", "@": "@", "\t": "⇥ (tab)", "\r": "↵ (CR)"}
+
+
+def is_formula_like(value: str) -> bool:
+    return bool(value) and value[0] in TRIGGERS
+
+
+@check("formula-injection")
+def formula_injection(ctx: Context) -> Iterator[Finding]:
+    for name, table in ctx.tables.items():
+        idx = [(table.fields.index(f), f) for f in ctx.schema(name).text_fields]
+        for i, row in enumerate(table.rows):
+            for j, f in idx:
+                value = row[j]
+                if value and value[0] in TRIGGERS:
+                    yield at(table, i, f, "formula-injection", symbol=TRIGGERS[value[0]])

@@ -1,0 +1,33 @@
+"""A milestone dated outside its programme's cycle cannot be delivered by that programme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from . import Context, at, check, parse_date, rows_of
+
+
+@check("milestone-outside-cycle")
+def milestone_outside_cycle(ctx: Context) -> Iterator[Finding]:
+    plans, commitments, milestones = (
+        ctx.table("action_plans"),
+        ctx.table("commitments"),
+        ctx.table("milestones"),
+    )
+    if plans is None or commitments is None or milestones is None:
+        return
+    cycles = {
+        plan: (parse_date(start), parse_date(end))
+        for _, (plan, start, end) in rows_of(plans, "plan_id", "cycle_start", "cycle_end")
+    }
+    plan_of = dict(r for _, r in rows_of(commitments, "commitment_id", "plan_id"))
+    for field_name in ("start_date", "due_date", "completed_on"):
+        for i, (commitment, value) in rows_of(milestones, "commitment_id", field_name):
+            start, end = cycles.get(plan_of.get(commitment, ""), (None, None))
+            day = parse_date(value)
+            if day and start and end and not start <= day <= end:
+                yield at(
+                    milestones, i, field_name, "milestone-outside-cycle",
+                    value=value, cycle_start=start.isoformat(), cycle_end=end.isoformat(),
+                )  # fmt: skip

@@ -1,0 +1,154 @@
+"""Command line: parse arguments, call the library, map exceptions to exit codes.
+
+Exit codes: 0 success (warnings allowed), 1 invalid data, 2 usage or I/O problem,
+3 portal failure. No command prints a traceback: unexpected errors get one line and
+exit 70 (set INFITAH_DEBUG=1 to see the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import InfitahError
+from .findings import Lang
+
+EXIT_INVALID = 1
+EXIT_INTERNAL = 70
+
+
+def default_lang() -> str:
+    """INFITAH_LANG, else the locale's language when it is ar or fr, else en."""
+    explicit = os.environ.get("INFITAH_LANG", "")
+    if explicit in ("ar", "fr", "en"):
+        return explicit
+    locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return locale[:2] if locale[:2] in ("ar", "fr") else "en"
+
+
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["ar", "fr", "en"]),
+    default=default_lang,
+    show_default="INFITAH_LANG or the locale",
+    help="Language of the report and messages.",
+)
+
+
+class _Group(click.Group):
+    """Turns Infitah's exceptions into a message in the user's language and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InfitahError as exc:
+            lang = _lang_of(ctx)
+            click.echo(f"infitah: {exc.render(lang)}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("INFITAH_DEBUG"):
+                raise
+            click.echo(f"infitah: internal error ({type(exc).__name__}: {exc})", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _lang_of(ctx: click.Context) -> str:
+    sub = ctx.invoked_subcommand
+    args = sys.argv
+    if "--lang" in args:
+        i = args.index("--lang")
+        if i + 1 < len(args) and args[i + 1] in ("ar", "fr", "en"):
+            return args[i + 1]
+    del sub
+    return default_lang()
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="infitah")
+def cli() -> None:
+    """Infitah: validate, publish and aggregate communes' openness programme data."""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--table", help="Validate PATH as this single table (CSV or XLSX file).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@LANG_OPTION
+def validate(path: Path, table: str | None, as_json: bool, lang: Lang) -> None:
+    """Validate a commune folder (or one table file with --table)."""
+    from .validation import validate_package, validate_table
+
+    report = validate_table(path, table) if table else validate_package(path)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.render_text(lang), nl=False)
+    sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["ar", "fr"]), default="ar", show_default=True)
+def template(out: Path, lang: Lang) -> None:
+    """Write an Excel workbook for stewards: one sheet per table, dropdowns, help."""
+    from .template import write_template
+
+    written = write_template(out, lang)
+    click.echo(str(written))
+
+
+@cli.command()
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of the raw administrative divisions (default: ../shared/data/...).",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder.")
+def reference(source: Path | None, out: Path | None) -> None:
+    """Rebuild datasets/reference (communes list) from the raw administrative divisions."""
+    from . import reference as ref
+
+    for path in ref.write_reference(source or ref.DEFAULT_SOURCE, out or ref.REFERENCE_DIR):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option(
+    "--datasets",
+    type=click.Path(path_type=Path),
+    default=Path("datasets"),
+    show_default=True,
+    help="Folder holding one folder per commune.",
+)
+@LANG_OPTION
+def demo(datasets: Path, lang: Lang) -> None:
+    """Run the main job on the sample communes, with no portal needed."""
+    from .flows.validate import validate_flow
+    from .validation import commune_folders
+
+    failed = 0
+    for folder in commune_folders(datasets):
+        result = validate_flow(str(folder), lang=lang)
+        status = "✔" if result["valid"] else "✘"
+        click.echo(
+            f"{status} {folder.name}: {result['stats']['rows']} rows, "
+            f"{len(result['errors'])} errors, {len(result['warnings'])} warnings"
+        )
+        failed += not result["valid"]
+    sys.exit(EXIT_INVALID if failed else 0)
+
+
+def main() -> None:
+    cli(prog_name="infitah")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Prefect flow ``validate``: a commune folder in, its report out (and as an artifact).
+
+Tasks are coarse on purpose (a task costs milliseconds; rows would cost hours): reading
+and validating a whole folder is one task, publishing the report another.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from ..findings import Lang
+from ..report import Report
+from ..validation import validate_package
+
+
+@task(name="validate-package")
+def validate_task(path: str) -> Report:
+    return validate_package(Path(path))
+
+
+@task(name="report-artifact")
+def report_artifact(report: Report, name: str, lang: Lang) -> None:
+    create_markdown_artifact(
+        key=artifact_key("validation", name),
+        markdown=report.render_markdown(lang),
+        description=report.summary(lang),
+    )
+
+
+def artifact_key(prefix: str, name: str) -> str:
+    """Prefect keys allow lowercase letters, digits and dashes only."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "commune"
+    return f"{prefix}-{slug}"
+
+
+@flow(name="validate", log_prints=True)
+def validate_flow(path: str, lang: Lang = "en") -> dict[str, Any]:
+    report = validate_task(path)
+    report_artifact(report, Path(path).name, lang)
+    return report.to_dict(lang)

@@ -1,0 +1,522 @@
+"""From the bytes a steward produced to clean rows they can still locate.
+
+Stewards save CSV from Excel in UTF-8 (with or without BOM) or Windows-1256, with
+commas or semicolons (French-locale Excel), or send XLSX. We decode ourselves rather
+than trust a detector: frictionless's detector reads a Windows-1256 file whose first
+Arabic appears late as cp1252, mangles it and calls it valid. Every normalisation we
+apply is reported, so nothing changes silently; judging validity is not done here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .findings import Finding, column_letter
+from .schemas import REQUIRED_TABLES, TABLES, TableSchema, load, normalise_header
+
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+DESCRIPTOR = "datapackage.json"
+
+# XLSX is a zip: refuse archives that would expand beyond these bounds (zip bombs).
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+# A single cell larger than this is not prose a commune writes.
+MAX_CELL_CHARS = 100_000
+csv.field_size_limit(MAX_CELL_CHARS * 4)
+
+_INVISIBLE = {
+    ord(c): None
+    for c in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u200b"
+}
+_INVISIBLE.update({0x00A0: " ", 0x202F: " ", 0x2007: " "})
+_DIGITS: dict[int, str | None] = {0x0660 + i: str(i) for i in range(10)}
+_DIGITS.update({0x06F0 + i: str(i) for i in range(10)})
+_DIGITS.update({0x066B: ".", 0x066C: None})
+
+
+@dataclass
+class TableData:
+    """One table as read: rows in schema field order, each with its line in the file."""
+
+    name: str
+    file: str
+    fields: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = True
+
+    @property
+    def structurally_valid(self) -> bool:
+        """False when a required column is missing: row checks would only add noise."""
+        return self.readable and not any(
+            f.code in {"missing-label", "duplicate-label"} for f in self.findings
+        )
+
+    def column(self, name: str) -> list[str]:
+        i = self.fields.index(name)
+        return [r[i] for r in self.rows]
+
+    def locate(self, index: int, field_name: str | None = None) -> dict[str, Any]:
+        """Where row ``index`` (0-based in ``rows``) and a field are in the steward's file."""
+        return {
+            "table": self.name,
+            "file": self.file,
+            "row": self.row_numbers[index],
+            "field": field_name,
+            "column": self.columns.get(field_name) if field_name else None,
+        }
+
+
+@dataclass
+class PackageData:
+    """A commune folder (or workbook) as read."""
+
+    path: Path
+    tables: dict[str, TableData]
+    findings: list[Finding]
+    descriptor: dict[str, Any]
+
+    @property
+    def commune_code(self) -> str | None:
+        code = self.descriptor.get("x-commune-code")
+        return str(code) if code else None
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def decode(data: bytes, file: str) -> tuple[str, str, list[Finding]]:
+    """Strict UTF-8 first; Windows-1256 (Arabic Excel) only when UTF-8 cannot be right."""
+    if b"\x00" in data[:4096]:
+        raise _Unreadable("binary")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    # Valid multi-byte UTF-8 before the first bad byte means the file mixes encodings:
+    # decoding it all as Windows-1256 would turn the UTF-8 part into gibberish.
+    head = data[:bad]
+    if any(b >= 0x80 for b in head):
+        line = head.count(b"\n") + 1
+        return "", "mixed", [Finding("mixed-encoding", file=file, row=line, params={"row": line})]
+    try:
+        text = data.decode("cp1256")
+    except UnicodeDecodeError as exc:  # cp1256 maps every byte, but stay honest
+        raise _Unreadable(str(exc)) from exc
+    return text, "windows-1256", [Finding("legacy-encoding", file=file)]
+
+
+class _Unreadable(Exception):
+    """Internal: a file that is not a table; turned into an unreadable-file finding."""
+
+
+# --- normalisation --------------------------------------------------------------------
+
+
+class _Normaliser:
+    """Cleans cells and counts what it changed per field, to report once per column."""
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.digit_fields = frozenset(schema.digit_fields)
+        self.digits: Counter[str] = Counter()
+        self.invisible: Counter[str] = Counter()
+        self.first_row: dict[tuple[str, str], int] = {}
+
+    def cell(self, value: str, field_name: str, row: int) -> str:
+        if value.isascii():
+            return value.strip(" ").rstrip("\r\n")
+        cleaned = value.translate(_INVISIBLE)
+        if cleaned != value:
+            self._count(self.invisible, "invisible", field_name, row)
+        if not unicodedata.is_normalized("NFC", cleaned):
+            cleaned = unicodedata.normalize("NFC", cleaned)
+        if field_name in self.digit_fields:
+            western = cleaned.translate(_DIGITS)
+            if western != cleaned:
+                self._count(self.digits, "digits", field_name, row)
+                cleaned = western
+        return cleaned.strip(" ").rstrip("\r\n")
+
+    def _count(self, counter: Counter[str], kind: str, field_name: str, row: int) -> None:
+        counter[field_name] += 1
+        self.first_row.setdefault((kind, field_name), row)
+
+    def findings(self, table: TableData) -> list[Finding]:
+        out = []
+        for kind, counter, code in (
+            ("digits", self.digits, "arabic-digits-normalised"),
+            ("invisible", self.invisible, "invisible-characters-removed"),
+        ):
+            for name, count in sorted(counter.items()):
+                out.append(
+                    Finding(
+                        code,
+                        table=table.name,
+                        file=table.file,
+                        field=name,
+                        row=self.first_row[(kind, name)],
+                        column=table.columns.get(name),
+                        params={"count": count},
+                    )
+                )
+        return out
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+def read_table(path: Path, schema: TableSchema, sheet: str | None = None) -> TableData:
+    """Read one table file; problems with its content become findings on the result."""
+    file = path.name if sheet is None else f"{path.name}#{sheet}"
+    table = TableData(name=schema.name, file=file, fields=schema.field_names)
+    try:
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            records: Iterable[tuple[int, list[str]]] = _xlsx_records(path, schema.name, sheet)
+            table.encoding = None
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read {path}: {exc.strerror}", path=str(path), key="unreadable"
+                ) from exc
+            text, table.encoding, found = decode(data, file)
+            for f in found:
+                table.findings.append(_with_table(f, table))
+            if table.encoding == "mixed":
+                table.readable = False
+                return table
+            records = _csv_records(text)
+        _fill(table, schema, records)
+    except _Unreadable as exc:
+        table.readable = False
+        table.rows, table.row_numbers = [], []
+        table.findings.append(
+            Finding(
+                "unreadable-file",
+                table=schema.name,
+                file=file,
+                params={"file": file, "reason": _reason(str(exc))},
+            )
+        )
+    return table
+
+
+def _with_table(f: Finding, table: TableData) -> Finding:
+    return Finding(f.code, table.name, f.row, f.field, f.file, f.column, f.params)
+
+
+def _reason(code: str) -> dict[str, str]:
+    reasons = {
+        "binary": ("ليس ملفا نصيا ولا جدول Excel", "ce n'est ni un texte ni un classeur Excel",
+                   "it is neither text nor an Excel workbook"),
+        "empty": ("الملف فارغ", "le fichier est vide", "the file is empty"),
+        "zip-bomb": ("حجمه بعد فك الضغط كبير بشكل غير معقول",
+                     "sa taille une fois décompressé est démesurée",
+                     "it would expand to an unreasonable size"),
+        "not-xlsx": ("ليس ملف XLSX صالحا", "ce n'est pas un fichier XLSX valide",
+                     "it is not a valid XLSX file"),
+        "no-sheet": ("لا توجد فيه ورقة بهذا الاسم", "aucune feuille ne porte ce nom",
+                     "it has no sheet with this name"),
+        "huge-cell": ("إحدى خلاياه طويلة جدا", "une cellule est démesurément longue",
+                      "one of its cells is far too long"),
+    }  # fmt: skip
+    ar, fr, en = reasons.get(code, (code, code, code))
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (quoted cells may span lines)."""
+    if not text.strip():
+        raise _Unreadable("empty")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    line = 1
+    try:
+        for record in reader:
+            yield line, record
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise _Unreadable("huge-cell" if "field larger" in str(exc) else str(exc)) from exc
+
+
+def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    import openpyxl
+
+    _guard_zip(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise _Unreadable("not-xlsx") from exc
+    try:
+        ws = wb[_pick_sheet(wb.sheetnames, table, sheet)]
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [_xlsx_cell(v) for v in values]
+    finally:
+        wb.close()
+
+
+def _guard_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _Unreadable("not-xlsx") from exc
+    expanded = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if expanded > MAX_XLSX_UNCOMPRESSED or expanded / packed > MAX_XLSX_RATIO:
+        raise _Unreadable("zip-bomb")
+
+
+def _pick_sheet(names: list[str], table: str, sheet: str | None) -> str:
+    wanted = sheet or table
+    for name in names:
+        if normalise_header(name) == normalise_header(wanted):
+            return name
+    if sheet is None and names:
+        return names[0]
+    raise _Unreadable("no-sheet")
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, list[str]]]) -> None:
+    iterator = iter(records)
+    header: list[str] | None = None
+    for line, record in iterator:
+        if any(cell.strip() for cell in record):
+            header = record
+            break
+    if header is None:
+        raise _Unreadable("empty")
+    positions = _map_header(table, schema, header)
+    normaliser = _Normaliser(schema)
+    width = len(header)
+    names = schema.field_names
+    for line, record in iterator:
+        if not any(record):
+            continue
+        if len(record) > width:
+            extra = [c for c in record[width:] if c.strip()]
+            if extra:
+                table.findings.append(
+                    Finding(
+                        "extra-cell",
+                        table.name,
+                        line,
+                        None,
+                        table.file,
+                        column_letter(width),
+                        {"value": extra[0][:80]},
+                    )
+                )
+        row = []
+        for name, pos in zip(names, positions, strict=True):
+            raw = record[pos] if pos is not None and pos < len(record) else ""
+            row.append(normaliser.cell(raw, name, line) if raw else "")
+        if any(row):
+            table.rows.append(row)
+            table.row_numbers.append(line)
+    table.findings.extend(normaliser.findings(table))
+
+
+def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> list[int | None]:
+    """Match columns by name or ar/fr title, in any order; report what does not match."""
+    aliases = schema.header_aliases()
+    found: dict[str, int] = {}
+    for index, label in enumerate(header):
+        key = normalise_header(label.translate(_INVISIBLE))
+        if not key:
+            continue
+        name = aliases.get(key)
+        if name is None:
+            table.findings.append(
+                Finding(
+                    "extra-label",
+                    table.name,
+                    None,
+                    None,
+                    table.file,
+                    column_letter(index),
+                    {"value": label.strip()[:80]},
+                )
+            )
+        elif name in found:
+            table.findings.append(
+                Finding("duplicate-label", table.name, None, name, table.file, column_letter(index))
+            )
+        else:
+            found[name] = index
+    table.columns = {name: column_letter(i) for name, i in found.items()}
+    for name in schema.field_names:
+        if name not in found:
+            code = "missing-label" if schema.required(name) else "missing-optional-label"
+            table.findings.append(Finding(code, table.name, None, name, table.file))
+    return [found.get(name) for name in schema.field_names]
+
+
+# --- folders ----------------------------------------------------------------------------
+
+
+def read_package(path: Path, tables: Iterable[str] = TABLES) -> PackageData:
+    """Read a commune folder, or a workbook with one sheet per table (the template)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder", path=str(path), key="no-such-path")
+    if path.is_file():
+        if path.suffix.lower() not in XLSX_SUFFIXES:
+            raise InputError(
+                f"{path}: a single CSV file needs --table NAME (one of: {', '.join(TABLES)})",
+                path=str(path),
+                key="csv-needs-table",
+                tables=", ".join(TABLES),
+            )
+        return _read_workbook(path, list(tables))
+    descriptor = _read_descriptor(path)
+    findings: list[Finding] = []
+    sources = _locate_sources(path, descriptor, list(tables), findings)
+    data: dict[str, TableData] = {}
+    for name in tables:
+        if name in sources:
+            file, sheet = sources[name]
+            data[name] = read_table(file, load(name), sheet)
+        elif name in REQUIRED_TABLES:
+            findings.append(Finding("missing-table", table=name, params={"table": name}))
+    return PackageData(path=path, tables=data, findings=findings, descriptor=descriptor)
+
+
+def _read_workbook(path: Path, tables: list[str]) -> PackageData:
+    import openpyxl
+
+    try:
+        _guard_zip(path)
+        wb = openpyxl.load_workbook(path, read_only=True)
+        sheets = list(wb.sheetnames)
+        wb.close()
+    except (_Unreadable, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"{path}: not a readable XLSX workbook", path=str(path), key="not-a-workbook"
+        ) from exc
+    by_key = {normalise_header(s): s for s in sheets}
+    data: dict[str, TableData] = {}
+    findings: list[Finding] = []
+    for name in tables:
+        sheet = by_key.get(normalise_header(name))
+        if sheet is not None:
+            data[name] = read_table(path, load(name), sheet)
+        elif name in REQUIRED_TABLES:
+            findings.append(Finding("missing-table", table=name, params={"table": name}))
+    return PackageData(path=path, tables=data, findings=findings, descriptor={})
+
+
+def _read_descriptor(folder: Path) -> dict[str, Any]:
+    file = folder / DESCRIPTOR
+    if not file.is_file():
+        return {}
+    try:
+        descriptor = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{file}: not valid JSON ({exc})", path=str(file), key="bad-descriptor"
+        ) from exc
+    if not isinstance(descriptor, dict):
+        raise InputError(f"{file}: not a JSON object", path=str(file), key="bad-descriptor")
+    return descriptor
+
+
+def _locate_sources(
+    folder: Path, descriptor: dict[str, Any], tables: list[str], findings: list[Finding]
+) -> dict[str, tuple[Path, str | None]]:
+    """Which file (and sheet) holds each table: the descriptor's word, else file names."""
+    sources: dict[str, tuple[Path, str | None]] = {}
+    root = folder.resolve()
+    for resource in descriptor.get("resources", []):
+        name, rel = resource.get("name"), resource.get("path")
+        if name not in tables or not isinstance(rel, str):
+            continue
+        target = (folder / rel).resolve()
+        if "://" in rel or Path(rel).is_absolute() or not target.is_relative_to(root):
+            findings.append(
+                Finding("unsafe-path", table=name, file=DESCRIPTOR, params={"path": rel})
+            )
+            continue
+        sources[name] = (target, resource.get("sheet"))
+    for file in sorted(folder.iterdir()):
+        suffix = file.suffix.lower()
+        if not file.is_file() or suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
+            continue
+        if any(file.resolve() == src.resolve() for src, _ in sources.values()):
+            continue
+        key = file.stem.strip().lower().replace("-", "_").replace(" ", "_")
+        if key in tables:
+            sources.setdefault(key, (file, None))
+        elif suffix in XLSX_SUFFIXES and _workbook_tables(file, tables, sources):
+            continue
+        else:
+            findings.append(
+                Finding(
+                    "unknown-file",
+                    file=file.name,
+                    params={"file": file.name, "expected": ", ".join(tables)},
+                )
+            )
+    return sources
+
+
+def _workbook_tables(
+    file: Path, tables: list[str], sources: dict[str, tuple[Path, str | None]]
+) -> bool:
+    import openpyxl
+
+    try:
+        _guard_zip(file)
+        wb = openpyxl.load_workbook(file, read_only=True)
+        sheets = list(wb.sheetnames)
+        wb.close()
+    except (_Unreadable, zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return False
+    matched = False
+    for sheet in sheets:
+        key = normalise_header(sheet)
+        if key in tables and key not in sources:
+            sources[key] = (file, sheet)
+            matched = True
+    return matched
