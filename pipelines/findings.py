@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 Lang = Literal["ar", "fr", "en"]
@@ -224,9 +225,9 @@ CATALOGUE: dict[str, Template] = {
             'The value "{value}" in "{field_title}" is not {expected}.',
         ),
         (
-            "اكتبوا {expected_example}.",
-            "Saisissez {expected_example}.",
-            "Write {expected_example}.",
+            "صححوا القيمة لتطابق الصيغة المطلوبة المذكورة أعلاه.",
+            "Corrigez la valeur pour qu'elle ait la forme indiquée ci-dessus.",
+            "Correct the value so that it has the form shown above.",
         ),
     ),
     "constraint-error": _t(
@@ -262,7 +263,8 @@ CATALOGUE: dict[str, Template] = {
         ("مرجع غير موجود", "Référence introuvable", "Dangling reference"),
         (
             "القيمة «{value}» في «{field_title}» لا توجد في جدول «{target}».",
-            "La valeur « {value} » dans « {field_title} » n'existe pas dans le tableau « {target} ».",
+            "La valeur « {value} » dans « {field_title} » n'existe pas dans le tableau "
+            "« {target} ».",
             'The value "{value}" in "{field_title}" does not exist in table "{target}".',
         ),
         (
@@ -477,7 +479,7 @@ class Finding:
     field: str | None = None
     file: str | None = None
     column: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def template(self) -> Template:

@@ -36,7 +36,7 @@ MAX_XLSX_RATIO = 200
 MAX_CELL_CHARS = 100_000
 csv.field_size_limit(MAX_CELL_CHARS * 4)
 
-_INVISIBLE = {
+_INVISIBLE: dict[int, str | None] = {
     ord(c): None
     for c in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u200b"
 }
@@ -322,7 +322,7 @@ def _xlsx_cell(value: Any) -> str:
 def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, list[str]]]) -> None:
     iterator = iter(records)
     header: list[str] | None = None
-    for line, record in iterator:
+    for _line, record in iterator:
         if any(cell.strip() for cell in record):
             header = record
             break

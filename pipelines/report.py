@@ -27,7 +27,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "counts": {
         "ar": "{tables} جدول، {rows} سطر، {errors} خطأ، {warnings} تنبيه.",
-        "fr": "{tables} tableau(x), {rows} ligne(s), {errors} erreur(s), {warnings} avertissement(s).",
+        "fr": "{tables} tableau(x), {rows} ligne(s), {errors} erreur(s), "
+        "{warnings} avertissement(s).",
         "en": "{tables} table(s), {rows} row(s), {errors} error(s), {warnings} warning(s).",
     },
     "errors": {"ar": "الأخطاء", "fr": "Erreurs", "en": "Errors"},

@@ -131,7 +131,7 @@ def _translate(error: Any, table: TableData, schema: TableSchema) -> Finding:
     params: dict[str, Any] = {"note": error.note, "value": getattr(error, "cell", "")}
     if code == "type-error" and field_name:
         expected = _expected_type(schema.field(field_name))
-        params.update(expected=expected, expected_example=expected)
+        params["expected"] = expected
     elif code == "constraint-error" and field_name:
         params["problem"] = _constraint_problem(error.note, params["value"], schema, field_name)
     elif code == "primary-key":

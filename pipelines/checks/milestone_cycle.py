@@ -21,7 +21,7 @@ def milestone_outside_cycle(ctx: Context) -> Iterator[Finding]:
         plan: (parse_date(start), parse_date(end))
         for _, (plan, start, end) in rows_of(plans, "plan_id", "cycle_start", "cycle_end")
     }
-    plan_of = dict(r for _, r in rows_of(commitments, "commitment_id", "plan_id"))
+    plan_of = {c: p for _, (c, p) in rows_of(commitments, "commitment_id", "plan_id")}
     for field_name in ("start_date", "due_date", "completed_on"):
         for i, (commitment, value) in rows_of(milestones, "commitment_id", field_name):
             start, end = cycles.get(plan_of.get(commitment, ""), (None, None))

@@ -1,0 +1,66 @@
+"""Shared fixtures: paths, a CLI runner that behaves like a user's shell, Prefect's harness."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATASETS = REPO / "datasets"
+AIT_AMIRA = DATASETS / "ait-amira"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+    """Run `infitah` as a separate process, exactly as a steward would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env={**os.environ, "INFITAH_DEBUG": "", **(env or {})},
+        timeout=600,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli() -> Any:
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect API for flow tests (Prefect's own test harness)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
+@pytest.fixture
+def ait_amira(tmp_path: Path) -> Path:
+    """A writable copy of the real commune, to break on purpose."""
+    import shutil
+
+    target = tmp_path / "ait-amira"
+    shutil.copytree(AIT_AMIRA, target)
+    return target
