@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
+import re
 import unicodedata
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,7 @@ def decode(data: bytes, file: str) -> tuple[str, str, list[Finding]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8"), "utf-8", []
+        return data.decode("utf-8").replace(SEP, ""), "utf-8", []
     except UnicodeDecodeError as exc:
         bad = exc.start
     # Valid multi-byte UTF-8 before the first bad byte means the file mixes encodings:
@@ -120,7 +121,7 @@ def decode(data: bytes, file: str) -> tuple[str, str, list[Finding]]:
         text = data.decode("cp1256")
     except UnicodeDecodeError as exc:  # cp1256 maps every byte, but stay honest
         raise _Unreadable(str(exc)) from exc
-    return text, "windows-1256", [Finding("legacy-encoding", file=file)]
+    return text.replace(SEP, ""), "windows-1256", [Finding("legacy-encoding", file=file)]
 
 
 class _Unreadable(Exception):
@@ -129,54 +130,54 @@ class _Unreadable(Exception):
 
 # --- normalisation --------------------------------------------------------------------
 
+# Columns are normalised whole: cells joined with a separator that cannot occur in
+# decoded text (it is removed at decoding), so each clean-up is one C-level call per
+# column instead of several Python calls per cell.
+SEP = "\x1f"
+_INVISIBLE_RE = re.compile("[" + "".join(chr(c) for c in _INVISIBLE) + "]")
+_NEEDS_STRIP = re.compile(r"^ | \x1f|\x1f | \Z|[\r\n]\x1f|[\r\n]\Z")
+_DIGITS_RE = re.compile("[" + "".join(chr(c) for c in _DIGITS) + "]")
 
-class _Normaliser:
-    """Cleans cells and counts what it changed per field, to report once per column."""
 
-    def __init__(self, schema: TableSchema) -> None:
-        self.digit_fields = frozenset(schema.digit_fields)
-        self.digits: Counter[str] = Counter()
-        self.invisible: Counter[str] = Counter()
-        self.first_row: dict[tuple[str, str], int] = {}
+@dataclass
+class _Changes:
+    """Which cells of one column a normalisation changed (reported, never silent)."""
 
-    def cell(self, value: str, field_name: str, row: int) -> str:
-        if value.isascii():
-            return value.strip(" ").rstrip("\r\n")
-        cleaned = value.translate(_INVISIBLE)
-        if cleaned != value:
-            self._count(self.invisible, "invisible", field_name, row)
+    kind: str
+    rows: list[int]
+
+
+def normalise_column(values: list[str], digits: bool) -> tuple[list[str], list[_Changes]]:
+    """Clean one column: bidi marks, no-break spaces, NFC, digits, edge spaces."""
+    changes: list[_Changes] = []
+    joined = SEP.join(values)
+    if not joined.isascii():
+        cleaned = joined
+        if _INVISIBLE_RE.search(cleaned):
+            cleaned = cleaned.translate(_INVISIBLE)
+            changes.append(_Changes("invisible", _changed(joined, cleaned)))
         if not unicodedata.is_normalized("NFC", cleaned):
             cleaned = unicodedata.normalize("NFC", cleaned)
-        if field_name in self.digit_fields:
+        if digits and _DIGITS_RE.search(cleaned):
             western = cleaned.translate(_DIGITS)
-            if western != cleaned:
-                self._count(self.digits, "digits", field_name, row)
-                cleaned = western
-        return cleaned.strip(" ").rstrip("\r\n")
+            changes.append(_Changes("digits", _changed(cleaned, western)))
+            cleaned = western
+        if cleaned is not joined:
+            values, joined = cleaned.split(SEP), cleaned
+    if _NEEDS_STRIP.search(joined):
+        values = [v.rstrip(" \r\n").lstrip(" ") for v in values]
+    return values, changes
 
-    def _count(self, counter: Counter[str], kind: str, field_name: str, row: int) -> None:
-        counter[field_name] += 1
-        self.first_row.setdefault((kind, field_name), row)
 
-    def findings(self, table: TableData) -> list[Finding]:
-        out = []
-        for kind, counter, code in (
-            ("digits", self.digits, "arabic-digits-normalised"),
-            ("invisible", self.invisible, "invisible-characters-removed"),
-        ):
-            for name, count in sorted(counter.items()):
-                out.append(
-                    Finding(
-                        code,
-                        table=table.name,
-                        file=table.file,
-                        field=name,
-                        row=self.first_row[(kind, name)],
-                        column=table.columns.get(name),
-                        params={"count": count},
-                    )
-                )
-        return out
+def _changed(before: str, after: str) -> list[int]:
+    return [
+        i
+        for i, (a, b) in enumerate(zip(before.split(SEP), after.split(SEP), strict=True))
+        if a != b
+    ]
+
+
+_CHANGE_CODES = {"digits": "arabic-digits-normalised", "invisible": "invisible-characters-removed"}
 
 
 # --- tables ---------------------------------------------------------------------------
@@ -304,6 +305,8 @@ def _pick_sheet(names: list[str], table: str, sheet: str | None) -> str:
 def _xlsx_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.replace(SEP, "")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
@@ -329,34 +332,66 @@ def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, li
     if header is None:
         raise _Unreadable("empty")
     positions = _map_header(table, schema, header)
-    normaliser = _Normaliser(schema)
     width = len(header)
-    names = schema.field_names
+    present = [p for p in positions if p is not None]
+    pick = operator.itemgetter(*present) if present else None
+    picked: list[Any] = []
+    lines: list[int] = []
     for line, record in iterator:
-        if not any(record):
+        if len(record) != width:
+            if len(record) > width:
+                _extra_cells(table, line, record, width)
+            record = record[:width] + [""] * (width - len(record))
+        if not "".join(record).strip():
             continue
-        if len(record) > width:
-            extra = [c for c in record[width:] if c.strip()]
-            if extra:
-                table.findings.append(
-                    Finding(
-                        "extra-cell",
-                        table.name,
-                        line,
-                        None,
-                        table.file,
-                        column_letter(width),
-                        {"value": extra[0][:80]},
-                    )
+        picked.append(pick(record) if pick else ())
+        lines.append(line)
+    if len(present) == 1:
+        picked = [(value,) for value in picked]
+    raw_columns = list(zip(*picked, strict=True)) if picked else [() for _ in present]
+    digit_fields = set(schema.digit_fields)
+    columns: list[list[str]] = []
+    source = iter(raw_columns)
+    for name, pos in zip(schema.field_names, positions, strict=True):
+        if pos is None:
+            columns.append([""] * len(lines))
+            continue
+        values, changes = normalise_column(list(next(source)), name in digit_fields)
+        columns.append(values)
+        for change in changes:
+            table.findings.append(
+                Finding(
+                    _CHANGE_CODES[change.kind],
+                    table=table.name,
+                    file=table.file,
+                    field=name,
+                    row=lines[change.rows[0]],
+                    column=table.columns.get(name),
+                    params={"count": len(change.rows)},
                 )
-        row = []
-        for name, pos in zip(names, positions, strict=True):
-            raw = record[pos] if pos is not None and pos < len(record) else ""
-            row.append(normaliser.cell(raw, name, line) if raw else "")
-        if any(row):
-            table.rows.append(row)
-            table.row_numbers.append(line)
-    table.findings.extend(normaliser.findings(table))
+            )
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    keep = [i for i, row in enumerate(rows) if any(row)]
+    if len(keep) != len(rows):
+        rows = [rows[i] for i in keep]
+        lines = [lines[i] for i in keep]
+    table.rows, table.row_numbers = rows, lines
+
+
+def _extra_cells(table: TableData, line: int, record: list[str], width: int) -> None:
+    extra = [c for c in record[width:] if c.strip()]
+    if extra:
+        table.findings.append(
+            Finding(
+                "extra-cell",
+                table.name,
+                line,
+                None,
+                table.file,
+                column_letter(width),
+                {"value": extra[0][:80]},
+            )
+        )
 
 
 def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> list[int | None]:

@@ -7,7 +7,10 @@ structure is sound, so a missing column is reported once rather than on every ro
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -79,6 +82,31 @@ def rows_of(table: TableData, *names: str) -> Iterator[tuple[int, tuple[str, ...
     idx = [table.fields.index(n) for n in names]
     for i, row in enumerate(table.rows):
         yield i, tuple(row[j] for j in idx)
+
+
+SEP = "\x1f"
+
+
+def scan(
+    values: list[str], pattern: re.Pattern[str], not_after: Callable[[str], bool] | None = None
+) -> list[int]:
+    """Indexes of the cells where ``pattern`` matches, in one regex pass over the column.
+
+    Cells are joined with a separator that reading removed from the text, so a pattern
+    that cannot match the separator cannot straddle two cells. Patterns should start
+    with a literal or a character class so ``re`` can skip ahead fast; a boundary that
+    would need a lookbehind is checked by ``not_after`` on the preceding character.
+    """
+    joined = SEP.join(values)
+    matches = [
+        m.start()
+        for m in pattern.finditer(joined)
+        if not (not_after and m.start() and not_after(joined[m.start() - 1]))
+    ]
+    if not matches:
+        return []
+    starts = list(itertools.accumulate((len(v) + 1 for v in values[:-1]), initial=0))
+    return sorted({bisect.bisect_right(starts, position) - 1 for position in matches})
 
 
 def at(

@@ -22,9 +22,11 @@ def is_formula_like(value: str) -> bool:
 @check("formula-injection")
 def formula_injection(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
-        idx = [(table.fields.index(f), f) for f in ctx.schema(name).text_fields]
-        for i, row in enumerate(table.rows):
-            for j, f in idx:
-                value = row[j]
+        found = []
+        for order, field_name in enumerate(ctx.schema(name).text_fields):
+            values = table.column(field_name)
+            for index, value in enumerate(values):
                 if value and value[0] in TRIGGERS:
-                    yield at(table, i, f, "formula-injection", symbol=TRIGGERS[value[0]])
+                    found.append((index, order, field_name, TRIGGERS[value[0]]))
+        for index, _, field_name, symbol in sorted(found):
+            yield at(table, index, field_name, "formula-injection", symbol=symbol)

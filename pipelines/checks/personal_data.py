@@ -12,19 +12,22 @@ import re
 from collections.abc import Iterator
 
 from ..findings import Finding
-from ..reading import _DIGITS
-from . import Context, at, check
+from . import Context, at, check, scan
 
 # Moroccan numbers: 0 or +212/00212, then 5-8 (fixed 5, mobile 6-7, 8 VoIP), 8 more digits,
-# with optional separators between digits.
-PHONE = re.compile(r"(?<![\d])(?:(?:\+|00)\s?212[\s.-]?(?:\(0\))?|0)[5-8](?:[\s.-]?\d){8}(?!\d)")
+# with optional separators. Not preceded by a digit (checked by scan: a leading
+# lookbehind would make the regex engine try every position).
+PHONE = re.compile(r"(?:\+\s?212|00\s?212|0)[\s.-]?(?:\(0\))?[5-8](?:[ .-]?\d){8}(?!\d)")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # Carte nationale d'identité électronique: one or two letters, then 5 or 6 digits.
-CIN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d{5,6}(?![A-Za-z0-9])")
+CIN = re.compile(r"[A-Z]{1,2}\d{5,6}(?![A-Za-z0-9])")
+EASTERN = re.compile("[٠-٩۰-۹]")
+# One character for one character, so positions in the text stay where they were.
+WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 KINDS = {
-    "phone": {"ar": "رقم هاتف", "fr": "un numéro de téléphone", "en": "a phone number"},
     "email": {"ar": "عنوان بريد إلكتروني", "fr": "une adresse e-mail", "en": "an e-mail address"},
+    "phone": {"ar": "رقم هاتف", "fr": "un numéro de téléphone", "en": "a phone number"},
     "national-id": {
         "ar": "رقم بطاقة التعريف الوطنية",
         "fr": "un numéro de carte nationale d'identité",
@@ -33,25 +36,31 @@ KINDS = {
 }
 
 
+def kinds_in(values: list[str]) -> dict[int, str]:
+    """Cell index -> the first kind of personal data found in it (e-mail, phone, ID)."""
+    found: dict[int, str] = {}
+    for index, value in enumerate(values):
+        if "@" in value and EMAIL.search(value):
+            found[index] = "email"
+    western = [v.translate(WESTERN) if EASTERN.search(v) else v for v in values]
+    for index in scan(western, PHONE, not_after=str.isdigit):
+        found.setdefault(index, "phone")
+    for index in scan(western, CIN, not_after=str.isalnum):
+        found.setdefault(index, "national-id")
+    return found
+
+
 def kind_of(text: str) -> str | None:
-    """The kind of personal data in ``text``, or None."""
-    if "@" in text and EMAIL.search(text):
-        return "email"
-    western = text.translate(_DIGITS)
-    if PHONE.search(western):
-        return "phone"
-    if CIN.search(western):
-        return "national-id"
-    return None
+    """The kind of personal data in one text, or None."""
+    return kinds_in([text]).get(0)
 
 
 @check("personal-data")
 def personal_data(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
-        fields = ctx.schema(name).free_text_fields
-        idx = [(table.fields.index(f), f) for f in fields]
-        for i, row in enumerate(table.rows):
-            for j, f in idx:
-                value = row[j]
-                if value and (kind := kind_of(value)):
-                    yield at(table, i, f, "personal-data", kind=KINDS[kind])
+        found: list[tuple[int, int, str, str]] = []
+        for order, field_name in enumerate(ctx.schema(name).free_text_fields):
+            for index, kind in kinds_in(table.column(field_name)).items():
+                found.append((index, order, field_name, kind))
+        for index, _, field_name, kind in sorted(found):
+            yield at(table, index, field_name, "personal-data", kind=KINDS[kind])
