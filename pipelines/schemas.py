@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import frictionless
-
 from .errors import UsageError
 from .findings import Lang
 
@@ -136,8 +134,8 @@ class TableSchema:
                     aliases[normalise_header(str(f[key]))] = f["name"]
         return aliases
 
-    def frictionless_schema(self, keep_foreign_keys_to: frozenset[str]) -> frictionless.Schema:
-        """A frictionless Schema, keeping only the foreign keys we can check here."""
+    def frictionless_descriptor(self, keep_foreign_keys_to: frozenset[str]) -> dict[str, Any]:
+        """The schema as frictionless takes it, with only the foreign keys checkable here."""
         descriptor = copy.deepcopy(self.descriptor)
         descriptor.pop("name", None)
         descriptor["foreignKeys"] = [
@@ -145,7 +143,7 @@ class TableSchema:
             for fk in descriptor.get("foreignKeys", [])
             if fk["reference"].get("resource", "") in keep_foreign_keys_to
         ]
-        return frictionless.Schema.from_descriptor(descriptor)
+        return descriptor
 
 
 def normalise_header(text: str) -> str:

@@ -16,9 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import frictionless
-
-from . import checks
+from . import checks, engine
 from .errors import InputError
 from .findings import Finding
 from .reading import PackageData, TableData, read_package, read_table
@@ -43,8 +41,8 @@ def validate_package(path: Path) -> Report:
     for table in package.tables.values():
         findings.extend(table.findings)
     sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
-    findings.extend(_frictionless(sound))
-    findings.extend(_run_checks(sound, package))
+    ctx = checks.Context(sound, package.commune_code, reference_codes())
+    findings.extend(_validate_rows(sound, ctx))
     return _report(findings, package.tables, started, package=_package_name(package))
 
 
@@ -57,18 +55,12 @@ def validate_table(path: Path, table_name: str) -> Report:
     table = read_table(path, schema)
     findings = list(table.findings)
     sound = {table_name: table} if table.structurally_valid else {}
-    findings.extend(_frictionless(sound))
-    findings.extend(checks.run_all(checks.Context(sound, None, reference_codes())))
+    findings.extend(_validate_rows(sound, checks.Context(sound, None, reference_codes())))
     return _report(findings, {table_name: table}, started, package=path.name)
 
 
 def _package_name(package: PackageData) -> str:
     return str(package.descriptor.get("name") or package.path.name)
-
-
-def _run_checks(tables: dict[str, TableData], package: PackageData) -> list[Finding]:
-    ctx = checks.Context(tables, package.commune_code, reference_codes())
-    return checks.run_all(ctx)
 
 
 def _report(
@@ -92,43 +84,38 @@ def _report(
 # --- frictionless ----------------------------------------------------------------------
 
 
-def _frictionless(tables: dict[str, TableData]) -> list[Finding]:
-    if not tables:
-        return []
+def _validate_rows(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:
+    """Frictionless and our checks on the same rows, our checks while frictionless runs."""
     present = frozenset(tables)
-    resources = [
-        frictionless.Resource(
+    jobs = [
+        engine.Job(
             name=name,
-            data=[table.fields, *table.rows],
-            schema=load(name).frictionless_schema(keep_foreign_keys_to=present),
+            schema=load(name).frictionless_descriptor(keep_foreign_keys_to=present),
+            fields=table.fields,
+            rows=table.rows,
         )
         for name, table in tables.items()
     ]
-    if len(resources) == 1:
-        result = resources[0].validate(limit_errors=LIMIT_ERRORS)
-    else:
-        result = frictionless.Package(resources=resources).validate(limit_errors=LIMIT_ERRORS)
+    pending = engine.start(jobs)
+    ours = checks.run_all(ctx)
     out: list[Finding] = []
-    for task in result.tasks:
-        table = tables[task.name]
-        out.extend(_translate(e, table, load(task.name)) for e in task.errors)
-    return out
+    for name, errors in pending.finish().items():
+        out.extend(_translate(e, tables[name], load(name)) for e in errors)
+    return out + ours
 
 
-# A file with more errors than this is reported in part; the steward fixes the pattern.
-LIMIT_ERRORS = 10_000
 _CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _POSITION = re.compile(r"position (\d+)")
 
 
-def _translate(error: Any, table: TableData, schema: TableSchema) -> Finding:
+def _translate(error: engine.Error, table: TableData, schema: TableSchema) -> Finding:
     """A frictionless error as a Finding located in the steward's file."""
-    code: str = error.type
-    row_number: int | None = getattr(error, "row_number", None)
+    code = error.type
+    row_number = error.row_number
     index = row_number - 2 if row_number else None
     line = table.row_numbers[index] if index is not None and 0 <= index < len(table.rows) else None
-    field_name: str | None = getattr(error, "field_name", None)
-    params: dict[str, Any] = {"note": error.note, "value": getattr(error, "cell", "")}
+    field_name = error.field_name
+    params: dict[str, Any] = {"note": error.note, "value": error.cell}
     if code == "type-error" and field_name:
         expected = _expected_type(schema.field(field_name))
         params["expected"] = expected

@@ -1,0 +1,250 @@
+"""Running frictionless over tables, using every core on large ones.
+
+Frictionless validates row by row in pure Python, on one core. Most of its work
+(reading each cell as its type, checking constraints) is independent per row, so on a
+large table we give row chunks to worker processes, while the main process has
+frictionless check what needs the whole table (primary keys, uniqueness, foreign keys)
+on a projection holding only the key fields. Every judgement is still frictionless's;
+we only decide who runs it. Workers are fresh interpreters (``python -m
+pipelines.engine``) fed through temporary files: nothing is forked (Prefect runs
+threads), and no caller needs a ``__main__`` guard as multiprocessing would demand.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import frictionless
+
+# Below this many rows in a table, starting workers costs more than it saves.
+PARALLEL_MIN_ROWS = 20_000
+# A file with more errors than this is reported in part; the steward fixes the pattern.
+LIMIT_ERRORS = 10_000
+KEY_ERRORS = frozenset({"primary-key", "foreign-key", "unique-error"})
+
+
+@dataclass(frozen=True)
+class Error:
+    """What we keep of a frictionless error: picklable, and all that reports need."""
+
+    type: str
+    note: str
+    row_number: int | None = None
+    field_name: str | None = None
+    cell: str = ""
+    field_names: tuple[str, ...] = ()
+    field_cells: tuple[str, ...] = ()
+    reference_name: str = ""
+
+    @classmethod
+    def of(cls, error: Any, offset: int = 0) -> Error:
+        row = getattr(error, "row_number", None)
+        return cls(
+            type=error.type,
+            note=error.note,
+            row_number=row + offset if row else None,
+            field_name=getattr(error, "field_name", None),
+            cell=str(getattr(error, "cell", "") or ""),
+            field_names=tuple(getattr(error, "field_names", ()) or ()),
+            field_cells=tuple(str(c) for c in getattr(error, "field_cells", ()) or ()),
+            reference_name=str(getattr(error, "reference_name", "") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One table: its schema descriptor (as frictionless takes it) and its rows."""
+
+    name: str
+    schema: dict[str, Any]
+    fields: list[str]
+    rows: list[list[str]]
+
+
+# Per row, checking keys and running our checks costs about this share of frictionless's
+# cell work (measured with benchmarks/bench_validate.py); the main process does those,
+# so it takes fewer rows than each worker for the cores to finish together.
+MAIN_EXTRA = 0.45
+
+
+class Pending:
+    """Frictionless running: workers started, the main process's share still to do.
+
+    Between ``start`` and ``finish`` the caller runs its own checks, which is when the
+    workers have the cores they need.
+    """
+
+    def __init__(self, jobs: list[Job], cores: int) -> None:
+        self.jobs = jobs
+        self.large = [j for j in jobs if cores > 1 and len(j.rows) >= PARALLEL_MIN_ROWS]
+        self.mine: list[tuple[Job, int, int]] = []
+        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._tmp = tempfile.TemporaryDirectory(prefix="infitah-") if self.large else None
+        for job in self.large:
+            per_worker = int(len(job.rows) * (1 + MAIN_EXTRA) / cores)
+            start = len(job.rows) - per_worker * (cores - 1)
+            self.mine.append((job, 0, start))
+            cells_only = _without_keys(job.schema)
+            for begin in range(start, len(job.rows), per_worker):
+                rows = job.rows[begin : begin + per_worker]
+                task = (cells_only, job.fields, rows, begin)
+                self.running.append((job.name, self._start(task)))
+
+    def _start(self, task: tuple[Any, ...]) -> subprocess.Popen[bytes]:
+        assert self._tmp is not None
+        return _start_worker(Path(self._tmp.name), len(self.running), task)
+
+    def finish(self) -> dict[str, list[Error]]:
+        try:
+            large = {j.name for j in self.large}
+            keyed = [_keys_only(j) for j in self.large]
+            result = _whole(keyed + [j for j in self.jobs if j.name not in large], large)
+            for job, begin, end in self.mine:
+                cells_only = _without_keys(job.schema)
+                result[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
+            for name, worker in self.running:
+                result[name].extend(_finish_worker(worker))
+            return result
+        finally:
+            for _, worker in self.running:
+                if worker.poll() is None:
+                    worker.kill()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+
+
+def start(jobs: list[Job], cores: int | None = None) -> Pending:
+    """Start validating; call ``finish()`` for frictionless's errors per table."""
+    return Pending(jobs, cores if cores is not None else _default_workers())
+
+
+def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]]:
+    """Frictionless errors per table name; row numbers as frictionless counts them."""
+    return start(jobs, cores).finish()
+
+
+def _default_workers() -> int:
+    configured = os.environ.get("INFITAH_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _whole(jobs: list[Job], only_keys_for: set[str] | None = None) -> dict[str, list[Error]]:
+    resources = [
+        frictionless.Resource(
+            name=j.name,
+            data=[j.fields, *j.rows],
+            schema=frictionless.Schema.from_descriptor(j.schema),
+        )
+        for j in jobs
+    ]
+    result: dict[str, list[Error]] = {j.name: [] for j in jobs}
+    if not resources:
+        return result
+    if len(resources) == 1:
+        report = resources[0].validate(limit_errors=LIMIT_ERRORS)
+    else:
+        package = frictionless.Package(resources=resources)
+        report = package.validate(limit_errors=LIMIT_ERRORS)
+    for task in report.tasks:
+        keys_only = only_keys_for is not None and task.name in only_keys_for
+        for error in task.errors:
+            if not keys_only or error.type in KEY_ERRORS:
+                result[task.name].append(Error.of(error))
+    return result
+
+
+def _cells(
+    schema: dict[str, Any], fields: list[str], rows: list[list[str]], offset: int
+) -> list[Error]:
+    """Worker: types and constraints of a chunk of rows."""
+    resource = frictionless.Resource(
+        data=[fields, *rows], schema=frictionless.Schema.from_descriptor(schema)
+    )
+    report = resource.validate(limit_errors=LIMIT_ERRORS)
+    return [Error.of(e, offset) for e in report.tasks[0].errors]
+
+
+def _without_keys(schema: dict[str, Any]) -> dict[str, Any]:
+    cells = copy.deepcopy(schema)
+    cells.pop("primaryKey", None)
+    cells.pop("foreignKeys", None)
+    for field in cells["fields"]:
+        field.get("constraints", {}).pop("unique", None)
+    return cells
+
+
+def _keys_only(job: Job) -> Job:
+    """The job reduced to the fields keys need, typed as text: cells are judged elsewhere."""
+    schema = job.schema
+    wanted: list[str] = []
+    pk = schema.get("primaryKey", [])
+    wanted += [pk] if isinstance(pk, str) else list(pk)
+    for fk in schema.get("foreignKeys", []):
+        wanted += [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
+    wanted += [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
+    keep = [n for n in dict.fromkeys(wanted) if n in job.fields]
+    index = [job.fields.index(n) for n in keep]
+    fields = []
+    for f in schema["fields"]:
+        if f["name"] in keep:
+            unique = f.get("constraints", {}).get("unique")
+            fields.append(
+                {
+                    "name": f["name"],
+                    "type": "string",
+                    **({"constraints": {"unique": True}} if unique else {}),
+                }
+            )
+    reduced = {
+        "fields": sorted(fields, key=lambda f: keep.index(f["name"])),
+        "missingValues": schema.get("missingValues", [""]),
+    }
+    if pk:
+        reduced["primaryKey"] = pk
+    if schema.get("foreignKeys"):
+        reduced["foreignKeys"] = schema["foreignKeys"]
+    rows = [[row[i] for i in index] for row in job.rows]
+    return Job(job.name, reduced, keep, rows)
+
+
+def _start_worker(tmp: Path, number: int, task: tuple[Any, ...]) -> subprocess.Popen[bytes]:
+    path = tmp / f"chunk-{number}.pickle"
+    with path.open("wb") as fh:
+        pickle.dump(task, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.engine", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _finish_worker(worker: subprocess.Popen[bytes]) -> list[Error]:
+    out, err = worker.communicate()
+    if worker.returncode != 0:
+        raise RuntimeError(f"validation worker failed: {err.decode(errors='replace')[-2000:]}")
+    errors: list[Error] = pickle.loads(out)
+    return errors
+
+
+def _worker_main(path: str) -> None:
+    # Run through the imported module, so results pickle as pipelines.engine.Error
+    # rather than __main__.Error, which the parent could not load.
+    from pipelines import engine
+
+    with open(path, "rb") as fh:
+        schema, fields, rows, offset = pickle.load(fh)
+    sys.stdout.buffer.write(pickle.dumps(engine._cells(schema, fields, rows, offset)))
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1])

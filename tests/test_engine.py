@@ -1,0 +1,63 @@
+"""The parallel path must find exactly what the single-process path finds."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pipelines import engine
+from pipelines.schemas import load
+from pipelines.validation import validate_table
+
+
+def _milestones(path: Path, rows: int) -> None:
+    fields = load("milestones").field_names
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(fields)
+        for i in range(rows):
+            row = {
+                "milestone_id": f"m-{i}",
+                "commitment_id": f"c-{i // 3}",
+                "commune_code": "09.163.07.01",
+                "title_ar": "نشر المعطيات",
+                "title_fr": "Publier les données",
+                "start_date": "2024-05-01",
+                "due_date": "2024-06-30",
+                "status": "in_progress",
+                "completed_on": "",
+                "evidence_url": "",
+                "data_status": "synthetic",
+            }
+            if i == 5:
+                row["due_date"] = "2024-02-30"  # type-error, early chunk (main process)
+            if i == rows - 3:
+                row["status"] = "done"  # constraint-error, late chunk (a worker)
+            if i == rows - 2:
+                row["milestone_id"] = "m-7"  # primary key, across chunks
+            writer.writerow(row.values())
+
+
+@pytest.mark.parametrize("cores", [2, 3])
+def test_parallel_and_serial_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    path = tmp_path / "milestones.csv"
+    _milestones(path, 400)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_ROWS", 100)
+
+    monkeypatch.setenv("INFITAH_WORKERS", "1")
+    serial = validate_table(path, "milestones").to_dict("en")
+    monkeypatch.setenv("INFITAH_WORKERS", str(cores))
+    parallel = validate_table(path, "milestones").to_dict("en")
+
+    def located(report: dict[str, object]) -> list[tuple[object, ...]]:
+        errors = report["errors"]
+        assert isinstance(errors, list)
+        return sorted((e["code"], e["row"], e["field"], e["message"]) for e in errors)
+
+    assert located(parallel) == located(serial)
+    codes = {e[0]: e[1] for e in located(serial)}
+    assert codes == {"type-error": 7, "constraint-error": 399, "primary-key": 400}
