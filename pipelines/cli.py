@@ -94,6 +94,69 @@ def validate(path: Path, table: str | None, as_json: bool, lang: Lang) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "destination",
+    default="catalog",
+    show_default=True,
+    help="A CKAN URL (token in CKAN_API_TOKEN) or a folder for the local catalog.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@LANG_OPTION
+def publish(path: Path, destination: str, dry_run: bool, as_json: bool, lang: Lang) -> None:
+    """Validate a commune folder and publish it as a new version if it changed."""
+    from .publishing import publish as run
+
+    token = os.environ.get("CKAN_API_TOKEN") or None
+    outcome = run(path, destination, token=token, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict(lang), ensure_ascii=False, indent=2))
+    elif outcome.report is not None and outcome.status == "invalid":
+        click.echo(outcome.report.render_text(lang), nl=False)
+        click.echo(PUBLISH_WORDS["invalid"][lang])
+    else:
+        click.echo(
+            PUBLISH_WORDS[outcome.status][lang].format(
+                dataset=outcome.dataset,
+                version=outcome.version,
+                previous=outcome.previous_version or "—",
+                url=outcome.url,
+            )
+        )
+        for table, change in outcome.changes.items():
+            click.echo(f"  {table}: {json.dumps(change, ensure_ascii=False)}")
+    sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
+
+
+PUBLISH_WORDS: dict[str, dict[str, str]] = {
+    "published": {
+        "ar": "✔ نُشرت النسخة {version} من {dataset} (السابقة: {previous}): {url}",
+        "fr": "✔ Version {version} de {dataset} publiée (précédente : {previous}) : {url}",
+        "en": "✔ Published {dataset} version {version} (previous: {previous}): {url}",
+    },
+    "unchanged": {
+        "ar": "= لا تغيير: {dataset} ما زال في النسخة {version}؛ لم يُكتب شيء.",
+        "fr": "= Aucun changement : {dataset} reste en version {version} ; rien n'a été écrit.",
+        "en": "= Unchanged: {dataset} stays at version {version}; nothing was written.",
+    },
+    "planned": {
+        "ar": "؟ تجربة: سيُنشر {dataset} في النسخة {version} (السابقة: {previous}). لم يُكتب شيء.",
+        "fr": "? Essai : {dataset} serait publié en version {version} (précédente : {previous}). "
+        "Rien n'a été écrit.",
+        "en": "? Dry run: {dataset} would be published as version {version} "
+        "(previous: {previous}). Nothing was written.",
+    },
+    "invalid": {
+        "ar": "✘ لم يُنشر أي شيء: صححوا الأخطاء أولا.",
+        "fr": "✘ Rien n'a été publié : corrigez d'abord les erreurs.",
+        "en": "✘ Nothing was published: fix the errors first.",
+    },
+}
+
+
+@cli.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["ar", "fr"]), default="ar", show_default=True)
 def template(out: Path, lang: Lang) -> None:

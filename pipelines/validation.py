@@ -35,6 +35,11 @@ def reference_codes(path: Path = REFERENCE_CSV) -> frozenset[str]:
 
 def validate_package(path: Path) -> Report:
     """Validate a commune folder (or workbook): every table, across tables."""
+    return check_package(path)[1]
+
+
+def check_package(path: Path) -> tuple[PackageData, Report]:
+    """The package as read and its report: publishing needs both, from one reading."""
     started = time.perf_counter()
     package = read_package(path)
     findings = list(package.findings)
@@ -43,7 +48,7 @@ def validate_package(path: Path) -> Report:
     sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
     ctx = checks.Context(sound, package.commune_code, reference_codes())
     findings.extend(_validate_rows(sound, ctx))
-    return _report(findings, package.tables, started, package=_package_name(package))
+    return package, _report(findings, package.tables, started, package=_package_name(package))
 
 
 def validate_table(path: Path, table_name: str) -> Report:

@@ -1,0 +1,67 @@
+"""Where releases go: one interface, two homes (a CKAN portal, or the local catalog).
+
+Publishing talks to a Portal only through these calls, so the versioning rules are
+the same wherever data is published, and a portal's own errors stay inside its module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..release import Release
+from ..versioning import Plan, Published
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who publishes: a commune (or the network), as an organization on the portal."""
+
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    extras: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where the published version can be found."""
+
+    url: str
+    files: dict[str, str]
+
+
+class Portal(Protocol):
+    def current(self, dataset: str) -> Published | None:
+        """The dataset's published version and hashes, from metadata only (no download)."""
+        ...
+
+    def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
+        """The row index kept with a version, to say which rows changed."""
+        ...
+
+    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+        """Publish ``plan.version``; the last step makes it current, so a failure before
+        it leaves the previous version current and a re-run completes the work."""
+        ...
+
+    def repair(self, release: Release, current: Published) -> None:
+        """Make 'latest' match the current version if an interrupted run left it behind."""
+        ...
+
+    def location(self, dataset: str) -> str:
+        """A URL or path for people."""
+        ...
+
+
+def open_portal(destination: str, token: str | None = None) -> Portal:
+    """A CKAN URL or a folder."""
+    if destination.startswith(("http://", "https://")):
+        from .ckan import CkanPortal
+
+        return CkanPortal(destination, token)
+    from pathlib import Path
+
+    from .catalog import CatalogPortal
+
+    return CatalogPortal(Path(destination))

@@ -1,0 +1,70 @@
+"""Prefect flow ``publish``: validate (the gate), then publish what changed.
+
+Validation and the portal write are separate tasks so a run's history shows where it
+stopped; the summary (version, changes, links) becomes a markdown artifact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from ..findings import Lang
+from ..portals import open_portal
+from ..publishing import Outcome, commune_release, publish_release
+from ..reading import PackageData
+from ..report import Report
+from ..validation import check_package
+from .validate import artifact_key, report_artifact
+
+
+@task(name="validate-package")
+def check_task(path: str) -> tuple[PackageData, Report]:
+    return check_package(Path(path))
+
+
+@task(name="publish-release", retries=0)
+def publish_task(
+    package: PackageData, report: Report, destination: str, token: str | None, dry_run: bool
+) -> Outcome:
+    release, owner = commune_release(package, report)
+    return publish_release(open_portal(destination, token), release, owner, dry_run=dry_run)
+
+
+def summary_markdown(outcome: Outcome) -> str:
+    lines = [
+        f"# {outcome.dataset}: {outcome.status}",
+        "",
+        f"- version: **{outcome.version}** (previous: {outcome.previous_version or '—'})",
+        f"- where: {outcome.url}",
+    ]
+    if outcome.changes:
+        lines += ["", "| table | changes |", "|---|---|"]
+        lines += [f"| {t} | {c} |" for t, c in outcome.changes.items()]
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="publish", log_prints=True)
+def publish_flow(
+    path: str,
+    destination: str = "catalog",
+    token: str | None = None,
+    dry_run: bool = False,
+    lang: Lang = "en",
+) -> dict[str, Any]:
+    package, report = check_task(path)
+    name = Path(path).name
+    report_artifact(report, name, lang)
+    if not report.valid:
+        outcome = Outcome("invalid", None, report=report)
+    else:
+        outcome = publish_task(package, report, destination, token, dry_run)
+    create_markdown_artifact(
+        key=artifact_key("publish", name),
+        markdown=summary_markdown(outcome),
+        description=f"{outcome.dataset}: {outcome.status} {outcome.version or ''}",
+    )
+    return outcome.to_dict(lang)

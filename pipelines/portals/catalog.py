@@ -1,0 +1,183 @@
+"""The embedded local catalog: a folder that behaves like a portal, no server needed.
+
+Layout (same semantics as on CKAN)::
+
+    catalog/index.json                       every dataset, its versions and files
+    catalog/index.html                       the same, for people
+    catalog/<dataset>/dataset.json           current version and hashes (the commit point)
+    catalog/<dataset>/versions/<X.Y.Z>/      immutable: exact bytes of that version
+    catalog/<dataset>/latest/                copy of the current version
+    catalog/<dataset>/CHANGELOG.md           every version, newest first
+
+A version folder is written under a temporary name and renamed into place; then
+``latest/`` is swapped; ``dataset.json`` is replaced last. Interrupted anywhere, the
+previous version stays current and a re-run completes the publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import PortalError
+from ..release import Release, pretty_json, sha256
+from ..versioning import Plan, Published, changelog_entry
+from . import Owner, Written
+from .html import render_index
+
+DATASET_FILE = "dataset.json"
+
+
+class CatalogPortal:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def location(self, dataset: str) -> str:
+        return str(self.root / dataset)
+
+    def current(self, dataset: str) -> Published | None:
+        info = self._info(dataset)
+        if info is None:
+            return None
+        return Published(info["version"], info["hashes"], info.get("published_at", ""), "")
+
+    def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
+        path = self.root / dataset / "versions" / version / "manifest.json"
+        if not path.is_file():
+            return None
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return manifest
+
+    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+        try:
+            return self._write(release, plan, owner, published_at)
+        except OSError as exc:
+            raise PortalError(f"cannot write the catalog at {self.root}: {exc}") from exc
+
+    def _write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+        home = self.root / release.dataset
+        versions = home / "versions"
+        versions.mkdir(parents=True, exist_ok=True)
+        files = release_files(release, plan, published_at)
+        final = versions / plan.version
+        if not _same_files(final, files):
+            staging = versions / f".tmp-{uuid.uuid4().hex}"
+            _write_files(staging, files)
+            if final.exists():  # left by an interrupted run that never became current
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        self._swap_latest(home, final)
+        changelog = home / "CHANGELOG.md"
+        previous = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+        entry = changelog_entry(plan, published_at)
+        if not previous.startswith(entry.split("\n", 1)[0]):
+            header = f"# {release.dataset}: changes\n\n"
+            body = previous.removeprefix(header)
+            _atomic_write(changelog, (header + entry + "\n" + body).encode())
+        info = {
+            "name": release.dataset,
+            "title": release.title,
+            "description": release.description,
+            "owner": {"name": owner.name, "title": owner.title, **owner.extras},
+            "version": plan.version,
+            "hashes": release.hashes(),
+            "published_at": published_at,
+            "versions": [*self._versions(release.dataset, exclude=plan.version), plan.version],
+            "files": {name: f"versions/{plan.version}/{name}" for name in files},
+            "latest": {name: f"latest/{name}" for name in files},
+            "metadata": release.metadata,
+        }
+        _atomic_write(home / DATASET_FILE, pretty_json(info))
+        self.reindex()
+        return Written(
+            url=str(final),
+            files={name: str(final / name) for name in files},
+        )
+
+    def repair(self, release: Release, current: Published) -> None:
+        home = self.root / release.dataset
+        final = home / "versions" / current.version
+        if final.is_dir() and _read_version(home / "latest") != current.version:
+            self._swap_latest(home, final)
+            self.reindex()
+
+    def _swap_latest(self, home: Path, final: Path) -> None:
+        latest = home / "latest"
+        if _read_version(latest) == final.name and _same_dirs(latest, final):
+            return
+        staging = home / f".latest-{uuid.uuid4().hex}"
+        shutil.copytree(final, staging)
+        (staging / ".version").write_text(final.name, encoding="utf-8")
+        old = home / f".old-{uuid.uuid4().hex}"
+        if latest.exists():
+            os.replace(latest, old)
+        os.replace(staging, latest)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _info(self, dataset: str) -> dict[str, Any] | None:
+        path = self.root / dataset / DATASET_FILE
+        if not path.is_file():
+            return None
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return info
+
+    def _versions(self, dataset: str, exclude: str) -> list[str]:
+        info = self._info(dataset)
+        return [v for v in (info or {}).get("versions", []) if v != exclude]
+
+    def reindex(self) -> None:
+        """Rebuild index.json and index.html from every dataset.json."""
+        datasets = []
+        for path in sorted(self.root.glob(f"*/{DATASET_FILE}")):
+            datasets.append(json.loads(path.read_text(encoding="utf-8")))
+        index = {"datasets": datasets}
+        _atomic_write(self.root / "index.json", pretty_json(index))
+        _atomic_write(self.root / "index.html", render_index(datasets).encode())
+
+
+def release_files(release: Release, plan: Plan, published_at: str) -> dict[str, bytes]:
+    """The exact files of one version, by name."""
+    files = {t.filename: t.csv for t in release.tables.values()}
+    files["datapackage.json"] = pretty_json(release.descriptor(plan.version, published_at))
+    files["validation-report.json"] = pretty_json(release.report)
+    files["manifest.json"] = pretty_json(release.manifest(plan.version))
+    files["CHANGES.md"] = changelog_entry(plan, published_at).encode()
+    return files
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def _same_files(folder: Path, files: dict[str, bytes]) -> bool:
+    """A version folder already holding these tables (its dates may differ)."""
+    if not folder.is_dir():
+        return False
+    for name, data in files.items():
+        if name.endswith(".csv"):
+            path = folder / name
+            if not path.is_file() or sha256(path.read_bytes()) != sha256(data):
+                return False
+    return {p.name for p in folder.iterdir()} == set(files)
+
+
+def _same_dirs(a: Path, b: Path) -> bool:
+    names = {p.name for p in b.iterdir()}
+    return all((a / n).is_file() and (a / n).read_bytes() == (b / n).read_bytes() for n in names)
+
+
+def _read_version(latest: Path) -> str | None:
+    marker = latest / ".version"
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,177 @@
+"""A release: the exact bytes we publish for one version of a dataset, and their hashes.
+
+Validated rows are written canonically (UTF-8 without BOM, ``\\n`` line ends, schema
+field order, booleans as true/false), so the same data always gives the same bytes and
+the same hash, whatever file format or encoding the steward used. Publishing decides
+"unchanged" from these hashes alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .reading import PackageData, TableData
+from .schemas import TableSchema, load
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TableRelease:
+    name: str
+    csv: bytes
+    rows: int
+    schema: dict[str, Any]
+    row_index: dict[str, str]
+
+    @property
+    def sha256(self) -> str:
+        return sha256(self.csv)
+
+    @property
+    def schema_sha256(self) -> str:
+        return sha256(canonical_json(self.schema))
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+
+@dataclass(frozen=True)
+class Release:
+    """Everything a portal needs to publish one version, before it has a version number."""
+
+    dataset: str
+    title: dict[str, str]
+    description: dict[str, str]
+    metadata: dict[str, Any]
+    tables: dict[str, TableRelease]
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def hashes(self) -> dict[str, str]:
+        """What identifies the content: one hash per table, per schema, and the metadata."""
+        out = {"metadata": sha256(canonical_json(self._public_metadata()))}
+        for name, table in sorted(self.tables.items()):
+            out[f"table:{name}"] = table.sha256
+            out[f"schema:{name}"] = table.schema_sha256
+        return out
+
+    def _public_metadata(self) -> dict[str, Any]:
+        return {"title": self.title, "description": self.description, **self.metadata}
+
+    def descriptor(self, version: str, published_at: str) -> dict[str, Any]:
+        """The Frictionless data package descriptor of this version (schemas embedded)."""
+        return {
+            "name": self.dataset,
+            "title": self.title.get("fr") or self.title.get("en", self.dataset),
+            "x-title-ar": self.title.get("ar", ""),
+            "x-title-fr": self.title.get("fr", ""),
+            "description": self.description.get("fr") or self.description.get("en", ""),
+            "x-description-ar": self.description.get("ar", ""),
+            "version": version,
+            "created": published_at,
+            **self.metadata,
+            "resources": [
+                {
+                    "name": t.name,
+                    "path": t.filename,
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "bytes": len(t.csv),
+                    "hash": f"sha256:{t.sha256}",
+                    "schema": t.schema,
+                }
+                for t in self.tables.values()
+            ],
+        }
+
+    def manifest(self, version: str) -> dict[str, Any]:
+        """Kept with each version so the next one can say which rows changed."""
+        return {
+            "format": FORMAT_VERSION,
+            "dataset": self.dataset,
+            "version": version,
+            "hashes": self.hashes(),
+            "tables": {
+                name: {
+                    "rows": t.rows,
+                    "fields": {f["name"]: f.get("type", "string") for f in t.schema["fields"]},
+                    "required": sorted(
+                        f["name"]
+                        for f in t.schema["fields"]
+                        if f.get("constraints", {}).get("required")
+                    ),
+                    "row_index": t.row_index,
+                }
+                for name, t in self.tables.items()
+            },
+        }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def pretty_json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def table_release(table: TableData, schema: TableSchema) -> TableRelease:
+    fields = schema.field_names
+    rows = [_canonical_row(row, schema) for row in table.rows]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows(rows)
+    return TableRelease(
+        name=schema.name,
+        csv=buffer.getvalue().encode("utf-8"),
+        rows=len(rows),
+        schema=public_schema(schema),
+        row_index=row_index(rows, fields, schema.primary_key),
+    )
+
+
+def public_schema(schema: TableSchema) -> dict[str, Any]:
+    descriptor = {k: v for k, v in schema.descriptor.items() if k != "name"}
+    return descriptor
+
+
+def row_index(rows: list[list[str]], fields: list[str], primary_key: list[str]) -> dict[str, str]:
+    """Primary key -> short hash of the row: enough to tell added, removed and changed rows."""
+    keys = [fields.index(k) for k in primary_key] if primary_key else list(range(len(fields)))
+    index: dict[str, str] = {}
+    for row in rows:
+        key = "|".join(row[i] for i in keys)
+        index[key] = sha256("\x1f".join(row).encode())[:16]
+    return index
+
+
+def _canonical_row(row: list[str], schema: TableSchema) -> list[str]:
+    out = list(row)
+    for i, f in enumerate(schema.fields):
+        if f.get("type") == "boolean" and out[i]:
+            out[i] = "true" if out[i] in f.get("trueValues", ["true"]) else "false"
+    return out
+
+
+def build(
+    package: PackageData,
+    dataset: str,
+    title: dict[str, str],
+    description: dict[str, str],
+    metadata: dict[str, Any],
+    report: dict[str, Any],
+) -> Release:
+    tables = {name: table_release(t, load(name)) for name, t in package.tables.items()}
+    return Release(dataset, title, description, metadata, tables, report)

@@ -1,0 +1,489 @@
+"""The Excel workbook a data steward fills: one sheet per table, built from the schemas.
+
+Stewards are commune staff, not programmers; most errors validation reports are ones
+a spreadsheet could have prevented (a date typed as text, a label instead of a code,
+09.163.07.01 turned into a number). So the template carries the contract into Excel:
+headers in the steward's language (reading accepts those titles), a dropdown of
+codes for every enum, date and number validation, text format where digits are not
+numbers, and help on every header. Everything comes from ``schemas/*.json``, so the
+template cannot drift from what validation checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .findings import Lang
+from .schemas import COMMUNE_FIELD, REQUIRED_TABLES, TABLES, TableSchema, load
+
+# Rows 2..DATA_ROWS get dropdowns, validation and formats: far more than a commune's
+# programme has rows, few enough to keep the file small.
+DATA_ROWS = 1000
+LISTS_SHEET = "_lists"
+README_SHEET: dict[Lang, str] = {"ar": "اقرأني", "fr": "Lisez-moi", "en": "README"}
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "hh:mm:ss"
+TEXT_FORMAT = "@"
+# Excel refuses (and "repairs" away) input messages and titles longer than these.
+MAX_PROMPT = 255
+MAX_PROMPT_TITLE = 32
+# Bounds that only make Excel insist on a real date/number; the schema judges the rest.
+FIRST_DATE = dt.date(1990, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+MAX_NUMBER = 1_000_000_000_000
+
+REQUIRED_FILL = PatternFill("solid", start_color="FFC000", end_color="FFC000")
+OPTIONAL_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+HEADER_FONT = Font(bold=True)
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+COMMA: dict[Lang, str] = {"ar": "، ", "fr": ", ", "en": ", "}
+
+WORDS: dict[str, dict[Lang, str]] = {
+    "required": {"ar": "إلزامي", "fr": "Obligatoire", "en": "Required"},
+    "optional": {"ar": "اختياري", "fr": "Facultatif", "en": "Optional"},
+    "date": {
+        "ar": "تاريخ بصيغة YYYY-MM-DD (سنة-شهر-يوم)، مثلا 2024-04-15",
+        "fr": "Date au format AAAA-MM-JJ (YYYY-MM-DD), ex. 2024-04-15",
+        "en": "Date as YYYY-MM-DD, e.g. 2024-04-15",
+    },
+    "time": {
+        "ar": "ساعة بصيغة HH:MM:SS، مثلا 09:00:00",
+        "fr": "Heure au format HH:MM:SS, ex. 09:00:00",
+        "en": "Time as HH:MM:SS, e.g. 09:00:00",
+    },
+    "integer": {"ar": "عدد صحيح", "fr": "Nombre entier", "en": "Whole number"},
+    "number": {
+        "ar": "عدد (الفاصلة العشرية نقطة، دون فاصل للآلاف)",
+        "fr": "Nombre (point décimal, sans séparateur de milliers)",
+        "en": "Number (decimal point, no thousands separator)",
+    },
+    "minimum": {"ar": "لا يقل عن {0}", "fr": "au moins {0}", "en": "at least {0}"},
+    "boolean": {
+        "ar": "نعم/لا: true (نعم) أو false (لا)",
+        "fr": "Oui/non : true (oui) ou false (non)",
+        "en": "Yes/no: true or false",
+    },
+    "text": {"ar": "نص", "fr": "Texte", "en": "Text"},
+    "identifier": {
+        "ar": "معرف: حروف لاتينية وأرقام و - _ . دون فراغات",
+        "fr": "Identifiant : lettres latines, chiffres, - _ . sans espaces",
+        "en": "Identifier: Latin letters, digits, - _ . and no spaces",
+    },
+    "commune": {
+        "ar": "رمز الجماعة كنص، مثلا 09.163.07.01",
+        "fr": "Code de la commune, en texte, ex. 09.163.07.01",
+        "en": "Commune code, as text, e.g. 09.163.07.01",
+    },
+    "uri": {
+        "ar": "عنوان صفحة ويب يبدأ بـ https://",
+        "fr": "Adresse web commençant par https://",
+        "en": "Web address starting with https://",
+    },
+    "enum": {
+        "ar": "اختاروا رمزا من القائمة:",
+        "fr": "Choisissez un code dans la liste :",
+        "en": "Pick a code from the list:",
+    },
+    "list_of": {
+        "ar": "رمز أو عدة رموز يفصل بينها ; دون فراغ:",
+        "fr": "Un ou plusieurs codes séparés par ; sans espace :",
+        "en": "One or more codes separated by ; with no space:",
+    },
+    "see_comment": {
+        "ar": "… التفاصيل في تعليق العنوان",
+        "fr": "… détails dans le commentaire de l'en-tête",
+        "en": "… details in the header's comment",
+    },
+    "error_title": {"ar": "قيمة غير مقبولة", "fr": "Valeur refusée", "en": "Value rejected"},
+    "error_enum": {
+        "ar": "اختاروا قيمة من القائمة المنسدلة.",
+        "fr": "Choisissez une valeur dans la liste déroulante.",
+        "en": "Pick a value from the dropdown list.",
+    },
+    "error_date": {
+        "ar": "أدخلوا تاريخا بصيغة YYYY-MM-DD، مثلا 2024-04-15.",
+        "fr": "Saisissez une date au format AAAA-MM-JJ, ex. 2024-04-15.",
+        "en": "Enter a date as YYYY-MM-DD, e.g. 2024-04-15.",
+    },
+    "error_time": {
+        "ar": "أدخلوا ساعة بصيغة HH:MM:SS، مثلا 09:00:00.",
+        "fr": "Saisissez une heure au format HH:MM:SS, ex. 09:00:00.",
+        "en": "Enter a time as HH:MM:SS, e.g. 09:00:00.",
+    },
+    "error_integer": {
+        "ar": "أدخلوا عددا صحيحا {0}.",
+        "fr": "Saisissez un nombre entier {0}.",
+        "en": "Enter a whole number {0}.",
+    },
+    "error_number": {
+        "ar": "أدخلوا عددا {0}.",
+        "fr": "Saisissez un nombre {0}.",
+        "en": "Enter a number {0}.",
+    },
+    "description": {"ar": "بالإنجليزية:", "fr": "En anglais :", "en": "Description:"},
+}
+
+README: dict[Lang, dict[str, Any]] = {
+    "ar": {
+        "title": "انفتاح — نموذج إدخال معطيات برنامج انفتاح الجماعة",
+        "rules": [
+            "يتضمن هذا الملف ورقة لكل جدول. املؤوا سطرا لكل عنصر ابتداء من السطر 2؛ "
+            "السطر 1 يحمل عناوين الأعمدة.",
+            "لا تغيروا أسماء الأوراق ولا عناوين الأعمدة، ولا تضيفوا أعمدة أو تحذفوها، "
+            "ولا تعدلوا الورقة المخفية «_lists» (تحمل قيم القوائم المنسدلة).",
+            "مرروا المؤشر فوق عنوان العمود لقراءة تعليق المساعدة: المعنى، والقيم المسموح بها، "
+            "والاسم التقني للعمود.",
+            "التواريخ بصيغة YYYY-MM-DD (سنة-شهر-يوم، مثلا 2024-04-15)، والساعات بصيغة "
+            "HH:MM:SS (مثلا 09:00:00).",
+            "في الأعمدة ذات القائمة المنسدلة اختاروا قيمة من القائمة: هي رموز ثابتة "
+            "(مثلا in_person)، ويظهر معناها عند تحديد الخانة. أعمدة نعم/لا: true (نعم) "
+            "أو false (لا).",
+            "قوائم الرموز (المحاور، المبادئ): رمز أو عدة رموز يفصل بينها ; دون فراغ "
+            "(مثلا environment;communication).",
+            "رمز الجماعة بصيغة 09.163.07.01، كنص: العمود منسق كنص حتى لا تضيع الأصفار في البداية.",
+            "ممنوع إدخال المعطيات الشخصية: لا أرقام هواتف، ولا عناوين بريد إلكتروني، ولا أرقام "
+            "بطاقة التعريف الوطنية (القانون 09-08 المتعلق بحماية الأشخاص الذاتيين تجاه معالجة "
+            "المعطيات ذات الطابع الشخصي). اذكروا المصلحة أو الصفة بدل الشخص.",
+            "لا تبدؤوا أي نص بأحد الرموز = أو + أو - أو @، فقد ينفذه Excel كصيغة.",
+            "طبيعة المعطى: «reported» فقط للمعطيات الحقيقية التي صرحت بها الجماعة.",
+        ],
+        "legend_required": "عنوان بهذا اللون: عمود إلزامي.",
+        "legend_optional": "عنوان بهذا اللون: عمود اختياري.",
+        "tables": "الأوراق (بالترتيب الذي تملأ به):",
+        "table_required": "إلزامي",
+        "table_optional": "يمكن تركه فارغا إن لم تتوفر المعطيات بعد",
+        "validate": "للتحقق من الملف: احفظوه بصيغة xlsx ثم شغلوا الأمر التالي. يبين التقرير "
+        "الورقة والسطر وحرف العمود لكل مشكل.",
+    },
+    "fr": {
+        "title": "Infitah — modèle de saisie des données du programme d'ouverture de la commune",
+        "rules": [
+            "Ce classeur contient une feuille par tableau. Remplissez une ligne par élément à "
+            "partir de la ligne 2 ; la ligne 1 contient les en-têtes.",
+            "Ne renommez ni les feuilles ni les en-têtes, n'ajoutez ni ne supprimez de colonnes "
+            "et ne modifiez pas la feuille masquée « _lists » (elle contient les valeurs des "
+            "listes déroulantes).",
+            "Survolez un en-tête pour lire son commentaire d'aide : signification, valeurs "
+            "permises et nom technique de la colonne.",
+            "Dates au format AAAA-MM-JJ (YYYY-MM-DD, ex. 2024-04-15) ; heures au format "
+            "HH:MM:SS (ex. 09:00:00).",
+            "Dans les colonnes à liste déroulante, choisissez une valeur de la liste : ce sont "
+            "des codes stables (ex. in_person) dont la signification s'affiche quand la "
+            "cellule est sélectionnée. Colonnes oui/non : true (oui) ou false (non).",
+            "Listes de codes (axes, principes) : un ou plusieurs codes séparés par ; sans "
+            "espace (ex. environment;communication).",
+            "Code de la commune sous la forme 09.163.07.01, en texte : la colonne est au format "
+            "texte pour garder les zéros initiaux.",
+            "Aucune donnée personnelle : ni numéro de téléphone, ni adresse e-mail, ni numéro de "
+            "carte nationale d'identité (loi 09-08 relative à la protection des personnes "
+            "physiques à l'égard du traitement des données à caractère personnel). Indiquez le "
+            "service ou la fonction plutôt que la personne.",
+            "Ne commencez jamais un texte par = + - ou @ : Excel pourrait l'exécuter comme une "
+            "formule.",
+            "Nature de la donnée : « reported » uniquement pour les données réelles déclarées "
+            "par la commune.",
+        ],
+        "legend_required": "En-tête de cette couleur : colonne obligatoire.",
+        "legend_optional": "En-tête de cette couleur : colonne facultative.",
+        "tables": "Les feuilles (dans l'ordre où les remplir) :",
+        "table_required": "obligatoire",
+        "table_optional": "peut rester vide si les données ne sont pas encore disponibles",
+        "validate": "Pour vérifier le fichier : enregistrez-le au format .xlsx puis lancez la "
+        "commande ci-dessous. Le rapport indique la feuille, la ligne et la lettre de colonne "
+        "de chaque problème.",
+    },
+    "en": {
+        "title": "Infitah — data template for the commune's openness programme",
+        "rules": [
+            "This workbook has one sheet per table. Fill one row per item from row 2; row 1 "
+            "holds the headers.",
+            "Do not rename sheets or headers, do not add or delete columns, and do not edit "
+            "the hidden sheet “_lists” (it holds the dropdown values).",
+            "Hover over a header to read its help comment: meaning, allowed values and the "
+            "column's technical name.",
+            "Dates as YYYY-MM-DD (e.g. 2024-04-15); times as HH:MM:SS (e.g. 09:00:00).",
+            "In columns with a dropdown, pick a value from the list: these are stable codes "
+            "(e.g. in_person); their meaning shows when the cell is selected. Yes/no columns: "
+            "true or false.",
+            "Code lists (axes, principles): one or more codes separated by ; with no space "
+            "(e.g. environment;communication).",
+            "Commune code as 09.163.07.01, as text: the column is formatted as text so leading "
+            "zeros stay.",
+            "No personal data: no phone numbers, e-mail addresses or national ID card numbers "
+            "(Law 09-08 on the protection of personal data). Name the unit or role, not the "
+            "person.",
+            "Never start a text with = + - or @: Excel may run it as a formula.",
+            "Data status: “reported” only for real data reported by the commune.",
+        ],
+        "legend_required": "Header in this colour: required column.",
+        "legend_optional": "Header in this colour: optional column.",
+        "tables": "The sheets (in the order to fill them):",
+        "table_required": "required",
+        "table_optional": "may stay empty until the data is available",
+        "validate": "To check the file: save it as .xlsx, then run the command below. The "
+        "report gives the sheet, row and column letter of every problem.",
+    },
+}
+
+
+def write_template(out: Path, lang: Lang = "ar") -> Path:
+    """Write the steward's workbook to ``out`` and return the path written."""
+    schemas = [load(name) for name in TABLES]
+    wb = Workbook()
+    readme = wb.active
+    assert readme is not None  # a new Workbook always has one sheet
+    _write_readme(readme, schemas, lang)
+    lists = wb.create_sheet(LISTS_SHEET)
+    for schema in schemas:
+        _write_table(wb.create_sheet(schema.name), schema, lists, lang)
+    # Hidden sheets must not come first (Excel opens on the first visible one anyway).
+    wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
+    lists.sheet_state = "hidden"
+    wb.active = 0
+    wb.properties.creator = "Infitah"
+    wb.properties.title = README[lang]["title"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+# --- README ---------------------------------------------------------------------------
+
+
+def _write_readme(ws: Worksheet, schemas: list[TableSchema], lang: Lang) -> None:
+    text = README[lang]
+    ws.title = README_SHEET[lang]
+    ws.sheet_view.rightToLeft = lang == "ar"
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+    ws["A1"] = text["title"]
+    ws["A1"].font = Font(bold=True, size=14)
+    row = 3
+    for number, rule in enumerate(text["rules"], start=1):
+        ws.cell(row, 1, number).alignment = Alignment(vertical="top")
+        ws.cell(row, 2, rule).alignment = wrap
+        row += 1
+    row += 1
+    for fill, key in ((REQUIRED_FILL, "legend_required"), (OPTIONAL_FILL, "legend_optional")):
+        ws.cell(row, 1).fill = fill
+        ws.cell(row, 2, text[key])
+        row += 1
+    row += 1
+    ws.cell(row, 1, text["tables"]).font = HEADER_FONT
+    row += 1
+    for schema in schemas:
+        need = "table_required" if schema.name in REQUIRED_TABLES else "table_optional"
+        ws.cell(row, 1, schema.name)
+        ws.cell(row, 2, f"{schema.title(lang)} — {text[need]}").alignment = wrap
+        row += 1
+    row += 1
+    ws.cell(row, 2, text["validate"]).alignment = wrap
+    row += 1
+    command = ws.cell(row, 2, f"infitah validate FILE.xlsx --lang {lang}")
+    # The command reads left to right even on an Arabic sheet (readingOrder 1 = LTR).
+    command.font = Font(name="Consolas", bold=True)
+    command.alignment = Alignment(horizontal="left", readingOrder=1)
+
+
+# --- table sheets ---------------------------------------------------------------------
+
+
+def _write_table(ws: Worksheet, schema: TableSchema, lists: Worksheet, lang: Lang) -> None:
+    ws.sheet_view.rightToLeft = lang == "ar"
+    ws.freeze_panes = "A2"
+    titles = schema.field_titles(lang)
+    for index, field in enumerate(schema.fields, start=1):
+        name = field["name"]
+        letter = get_column_letter(index)
+        header = ws.cell(1, index, titles[name])
+        header.font = HEADER_FONT
+        header.fill = REQUIRED_FILL if schema.required(name) else OPTIONAL_FILL
+        header.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        header.comment = _comment(schema, field, titles[name], lang)
+        ws.column_dimensions[letter].width = _width(field, titles[name])
+        number_format = _number_format(field)
+        if number_format:
+            ws.column_dimensions[letter].number_format = number_format
+            for row in range(2, DATA_ROWS + 1):
+                ws.cell(row, index).number_format = number_format
+        validation = _validation(schema, field, titles[name], lists, lang)
+        if validation is not None:
+            validation.add(f"{letter}2:{letter}{DATA_ROWS}")
+            ws.add_data_validation(validation)
+    ws.row_dimensions[1].height = 45
+
+
+def _number_format(field: dict[str, Any]) -> str | None:
+    """Text for every string column: Excel must not turn 09.163.07.01 or 1-2 into numbers."""
+    kind = field.get("type", "string")
+    if kind == "date":
+        return DATE_FORMAT
+    if kind == "time":
+        return TIME_FORMAT
+    if kind == "string":
+        return TEXT_FORMAT
+    return None
+
+
+def _width(field: dict[str, Any], title: str) -> float:
+    kind = field.get("type", "string")
+    if kind in ("date", "time", "boolean", "integer", "number"):
+        base = 14
+    elif field["name"] == COMMUNE_FIELD or "enum" in field.get("constraints", {}):
+        base = 18
+    elif field.get("x-list-of") or field.get("format") == "uri":
+        base = 30
+    elif "pattern" in field.get("constraints", {}):
+        base = 22
+    else:
+        base = 36
+    return float(min(45, max(base, len(title) + 4)))
+
+
+def _codes(field: dict[str, Any]) -> list[str]:
+    """The values a dropdown offers: the enum, or the codes of a ';'-separated list."""
+    enum = field.get("constraints", {}).get("enum")
+    if enum:
+        return [str(code) for code in enum]
+    return [str(code) for code in field.get("x-list-of") or {}]
+
+
+def _label(labels: dict[str, dict[str, str]], code: str, lang: Lang) -> str:
+    label = labels.get(code, {})
+    return label.get(lang) or label.get("fr") or code
+
+
+def _type_hint(field: dict[str, Any], lang: Lang) -> str:
+    kind = field.get("type", "string")
+    cons = field.get("constraints", {})
+    minimum = cons.get("minimum")
+    if kind in ("integer", "number"):
+        hint = WORDS[kind][lang]
+        if minimum is None:
+            return hint
+        return f"{hint}{COMMA[lang]}{WORDS['minimum'][lang].format(minimum)}"
+    if kind in ("date", "time", "boolean"):
+        return WORDS[kind][lang]
+    if field["name"] == COMMUNE_FIELD:
+        return WORDS["commune"][lang]
+    if field.get("x-list-of"):
+        return WORDS["list_of"][lang]
+    if cons.get("enum"):
+        return WORDS["enum"][lang]
+    if cons.get("pattern") == ID_PATTERN:
+        return WORDS["identifier"][lang]
+    if field.get("format") == "uri":
+        return WORDS["uri"][lang]
+    return WORDS["text"][lang]
+
+
+def _comment(schema: TableSchema, field: dict[str, Any], title: str, lang: Lang) -> Comment:
+    """Help a steward reads by hovering: title, machine name, required, type, codes, meaning."""
+    name = field["name"]
+    lines = [
+        title,
+        f"({name})",
+        WORDS["required" if schema.required(name) else "optional"][lang],
+        _type_hint(field, lang),
+    ]
+    labels = schema.enum_labels(name)
+    lines += [f"  {code} = {_label(labels, code, lang)}" for code in _codes(field)]
+    if field.get("description"):
+        lines += ["", f"{WORDS['description'][lang]} {field['description']}"]
+    text = "\n".join(lines)
+    comment = Comment(text, "Infitah")
+    comment.width = 320
+    comment.height = min(600, 40 + 18 * (len(lines) + len(text) // 45))
+    return comment
+
+
+def _prompt(lines: list[str], lang: Lang) -> str:
+    """Lines that fit Excel's 255-character input message; the comment has the rest."""
+    more = WORDS["see_comment"][lang]
+    out: list[str] = []
+    for line in lines:
+        if len("\n".join([*out, line])) > MAX_PROMPT - len(more) - 1:
+            out.append(more)
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def _validation(
+    schema: TableSchema, field: dict[str, Any], title: str, lists: Worksheet, lang: Lang
+) -> DataValidation | None:
+    kind = field.get("type", "string")
+    minimum = field.get("constraints", {}).get("minimum")
+    bound = WORDS["minimum"][lang].format(minimum) if minimum is not None else ""
+    codes = _codes(field)
+    if codes:
+        dv = DataValidation(type="list", formula1=_list_range(lists, schema, field, codes))
+        labels = schema.enum_labels(field["name"])
+        mapping = [f"{code} = {_label(labels, code, lang)}" for code in codes]
+        head = WORDS["list_of" if field.get("x-list-of") else "enum"][lang]
+        dv.prompt = _prompt([head, *mapping], lang)
+        dv.error = WORDS["error_enum"][lang]
+        # Several codes joined by ';' are not one list item: the dropdown only helps there.
+        dv.showErrorMessage = not field.get("x-list-of")
+    elif kind == "boolean":
+        values = [str(v) for v in (*field.get("trueValues", ()), *field.get("falseValues", ()))]
+        if "true" not in values or "false" not in values:
+            raise ValueError(f"{schema.name}.{field['name']}: true/false are not accepted")
+        dv = DataValidation(type="list", formula1='"true,false"')
+        dv.prompt = WORDS["boolean"][lang]
+        dv.error = WORDS["error_enum"][lang]
+    elif kind == "date":
+        dv = DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(int(to_excel(FIRST_DATE))),
+            formula2=str(int(to_excel(LAST_DATE))),
+        )
+        dv.prompt = WORDS["date"][lang]
+        dv.error = WORDS["error_date"][lang]
+    elif kind == "time":
+        dv = DataValidation(type="time", operator="between", formula1="0", formula2="0.99999")
+        dv.prompt = WORDS["time"][lang]
+        dv.error = WORDS["error_time"][lang]
+    elif kind in ("integer", "number"):
+        low = minimum if minimum is not None else -MAX_NUMBER
+        dv = DataValidation(
+            type="whole" if kind == "integer" else "decimal",
+            operator="between",
+            formula1=str(low),
+            formula2=str(MAX_NUMBER),
+        )
+        dv.prompt = _type_hint(field, lang)
+        dv.error = WORDS[f"error_{kind}"][lang].format(bound).replace(" .", ".")
+    else:
+        return None
+    dv.allow_blank = True
+    dv.showInputMessage = True
+    dv.promptTitle = title[:MAX_PROMPT_TITLE]
+    dv.errorTitle = WORDS["error_title"][lang][:MAX_PROMPT_TITLE]
+    dv.error = (dv.error or "")[:MAX_PROMPT]
+    dv.errorStyle = "stop"
+    return dv
+
+
+def _list_range(
+    lists: Worksheet, schema: TableSchema, field: dict[str, Any], codes: list[str]
+) -> str:
+    """Put the codes in a column of the hidden sheet; inline lists stop at 255 characters."""
+    column = lists.max_column + 1 if lists["A1"].value is not None else 1
+    lists.cell(1, column, f"{schema.name}.{field['name']}")
+    for row, code in enumerate(codes, start=2):
+        lists.cell(row, column, code).number_format = TEXT_FORMAT
+    letter = get_column_letter(column)
+    return f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(codes) + 1}"
