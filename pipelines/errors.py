@@ -90,6 +90,10 @@ class PortalError(InfitahError):
     exit_code = 3
 
 
+class PortalUnavailable(PortalError):
+    """A failure that may pass (connection, timeout, 5xx): retried before it is raised."""
+
+
 class PortalAuthError(PortalError):
     """The portal rejected our credentials: retrying cannot help."""
 

@@ -121,9 +121,9 @@ CATALOGUE: dict[str, Template] = {
         "error",
         ("ترميز مختلط", "Encodage mixte", "Mixed encoding"),
         (
-            "يحتوي الملف على ترميزين مختلفين (UTF-8 ثم غيره ابتداء من السطر {row}).",
-            "Le fichier mélange deux encodages (UTF-8 puis un autre à partir de la ligne {row}).",
-            "The file mixes two encodings (UTF-8, then another from line {row}).",
+            "يحتوي الملف على ترميزين مختلفين (يتغير الترميز ابتداء من السطر {row}).",
+            "Le fichier mélange deux encodages (l'encodage change à la ligne {row}).",
+            "The file mixes two encodings (the encoding changes at line {row}).",
         ),
         (
             "انسخوا الأسطر المعنية من المصدر الأصلي واحفظوا الملف بصيغة CSV UTF-8.",

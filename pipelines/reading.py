@@ -111,17 +111,43 @@ def decode(data: bytes, file: str) -> tuple[str, str, list[Finding]]:
         return data.decode("utf-8").replace(SEP, ""), "utf-8", []
     except UnicodeDecodeError as exc:
         bad = exc.start
-    # Valid multi-byte UTF-8 before the first bad byte means the file mixes encodings:
-    # decoding it all as Windows-1256 would turn the UTF-8 part into gibberish.
-    head = data[:bad]
-    if any(b >= 0x80 for b in head):
-        line = head.count(b"\n") + 1
+    # Valid multi-byte UTF-8 in the lines before the first bad one, or a later line that
+    # is valid multi-byte UTF-8, means the file mixes encodings: decoding it all as
+    # Windows-1256 would turn the UTF-8 part into gibberish (which still looks Arabic).
+    line = _mixed_line(data, bad)
+    if line:
         return "", "mixed", [Finding("mixed-encoding", file=file, row=line, params={"row": line})]
     try:
         text = data.decode("cp1256")
     except UnicodeDecodeError as exc:  # cp1256 maps every byte, but stay honest
         raise _Unreadable(str(exc)) from exc
     return text.replace(SEP, ""), "windows-1256", [Finding("legacy-encoding", file=file)]
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _mixed_line(data: bytes, bad: int) -> int | None:
+    """The line where a file that is not all UTF-8 changes encoding, if it does.
+
+    Lines are judged whole: a Windows-1256 line is practically never valid UTF-8 (two
+    Arabic letters in a row already break it), while a pasted UTF-8 line always is.
+    """
+    start = data.rfind(b"\n", 0, bad) + 1
+    if not data[:start].isascii():
+        return data.count(b"\n", 0, start) + 1
+    position = bad
+    while match := _UTF8_SEQUENCE.search(data, position):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        end = data.find(b"\n", match.end())
+        end = len(data) if end < 0 else end
+        try:
+            data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            position = end
+            continue
+        return data.count(b"\n", 0, start) + 1
+    return None
 
 
 class _Unreadable(Exception):

@@ -434,8 +434,6 @@ def _validation(
         head = WORDS["list_of" if field.get("x-list-of") else "enum"][lang]
         dv.prompt = _prompt([head, *mapping], lang)
         dv.error = WORDS["error_enum"][lang]
-        # Several codes joined by ';' are not one list item: the dropdown only helps there.
-        dv.showErrorMessage = not field.get("x-list-of")
     elif kind == "boolean":
         values = [str(v) for v in (*field.get("trueValues", ()), *field.get("falseValues", ()))]
         if "true" not in values or "false" not in values:
@@ -470,6 +468,9 @@ def _validation(
         return None
     dv.allow_blank = True
     dv.showInputMessage = True
+    # Refuse what the schema would refuse, except ';'-joined codes: several codes are not
+    # one list item, so there the dropdown only helps to pick.
+    dv.showErrorMessage = not field.get("x-list-of")
     dv.promptTitle = title[:MAX_PROMPT_TITLE]
     dv.errorTitle = WORDS["error_title"][lang][:MAX_PROMPT_TITLE]
     dv.error = (dv.error or "")[:MAX_PROMPT]

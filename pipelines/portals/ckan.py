@@ -1,0 +1,478 @@
+"""Publishing to a CKAN portal (2.12) through ckanapi.
+
+How versions live on CKAN (which overwrites an uploaded file in place):
+
+* ``<dataset>-versions``: an archive dataset in the same organization; every version's
+  files are uploaded there once, under ``<X.Y.Z>/<file>``, and never touched again.
+  A table that did not change is not uploaded again: the new version points to the
+  file of the version that introduced those bytes.
+* ``<dataset>``: the dataset people find. One resource per table (ids stable across
+  versions) whose URL points to the current version's file in the archive; CKAN's
+  ``/dataset/<d>/resource/<id>/download`` link redirects there, so it never moves.
+  Switching every resource to the new version and setting the version metadata is
+  one ``package_patch``: "latest" never mixes two versions, and until that call the
+  previous version stays current, so an interrupted publish is completed by a re-run.
+* The DataStore holds each table of the current version, typed from its Table Schema.
+
+Every CKAN error is mapped to Infitah's exceptions in ``_mapped`` (one place), and
+transient failures (connection errors, timeouts, 5xx) are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ckanapi
+import requests
+
+from ..errors import (
+    PortalAuthError,
+    PortalConflict,
+    PortalError,
+    PortalNotFound,
+    PortalUnavailable,
+    PortalValidationError,
+)
+from ..release import Release, TableRelease, sha256
+from ..versioning import Plan, Published, changelog_entry
+from . import Owner, Written
+from .catalog import release_files
+
+ARCHIVE_SUFFIX = "-versions"
+RETRIES = 5
+BACKOFF = 0.5
+TIMEOUT = 60
+DATASTORE_BATCH = 5000
+DATASTORE_TYPES = {
+    "string": "text",
+    "integer": "int8",
+    "number": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "time": "time",
+}
+_STATUS = re.compile(r"', (\d{3}), ")
+
+
+class CkanPortal:
+    def __init__(
+        self, url: str, token: str | None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.sleep = sleep
+        self.api = ckanapi.RemoteCKAN(self.url, apikey=token, user_agent="infitah")
+        self._shown: dict[str, dict[str, Any]] = {}
+
+    # --- reading -------------------------------------------------------------------------
+
+    def location(self, dataset: str) -> str:
+        return f"{self.url}/dataset/{dataset}"
+
+    def current(self, dataset: str) -> Published | None:
+        package = self._show(dataset)
+        if package is None:
+            return None
+        extras = _extras(package)
+        if "infitah_version" not in extras:
+            return None  # created by an interrupted first publish: nothing is current yet
+        return Published(
+            extras["infitah_version"],
+            json.loads(extras.get("infitah_hashes", "{}")),
+            extras.get("infitah_published_at", ""),
+            self.location(dataset),
+        )
+
+    def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
+        archive = self._show(dataset + ARCHIVE_SUFFIX)
+        resource = _by_name(archive, f"{version}/manifest.json") if archive else None
+        if resource is None:
+            return None
+        manifest: dict[str, Any] = json.loads(self._download(resource["url"]))
+        return manifest
+
+    # --- writing -------------------------------------------------------------------------
+
+    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+        org = self._ensure_organization(owner)
+        main = self._ensure_dataset(release, org, archive=False)
+        archive = self._ensure_dataset(release, org, archive=True)
+        if _extras(main).get("infitah_version") != (plan.previous_version or None) and (
+            _extras(main).get("infitah_version") is not None
+        ):
+            raise PortalConflict(
+                f"{release.dataset} changed on the portal while publishing "
+                f"(now {_extras(main).get('infitah_version')}, expected {plan.previous_version})"
+            )
+        files = release_files(release, plan, published_at)
+        files["CHANGELOG.md"] = self._changelog(main, plan, published_at)
+        urls = self._archive(archive, plan.version, files, release)
+        resources = self._latest_resources(main, release, urls, plan.version)
+        extras = {
+            **_extras(main),
+            **_dataset_extras(release, owner),
+            "infitah_version": plan.version,
+            "infitah_hashes": json.dumps(release.hashes(), sort_keys=True),
+            "infitah_published_at": published_at,
+            "infitah_archive": archive["name"],
+        }
+        patched = self._call(
+            "package_patch",
+            id=main["id"],
+            version=plan.version,
+            resources=resources,
+            extras=[{"key": k, "value": v} for k, v in sorted(extras.items())],
+        )
+        self._shown[release.dataset] = patched
+        self._load_datastore(patched, release)
+        return Written(url=self.location(release.dataset), files=urls)
+
+    def repair(self, release: Release, current: Published) -> None:
+        """After an interruption between the switch and the DataStore load: reload it."""
+        package = self._show(release.dataset)
+        if package is not None:
+            self._load_datastore(package, release)
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def _ensure_organization(self, owner: Owner) -> dict[str, Any]:
+        try:
+            org: dict[str, Any] = self._call("organization_show", id=owner.name)
+            return org
+        except PortalNotFound:
+            created: dict[str, Any] = self._call(
+                "organization_create",
+                name=owner.name,
+                title=f"{owner.title.get('fr', owner.name)} — {owner.title.get('ar', '')}".strip(
+                    " —"
+                ),
+                description="\n\n".join(owner.description.get(lang, "") for lang in ("fr", "ar")),
+                extras=[
+                    {"key": "title_ar", "value": owner.title.get("ar", "")},
+                    {"key": "title_fr", "value": owner.title.get("fr", "")},
+                    *({"key": k, "value": v} for k, v in sorted(owner.extras.items())),
+                ],
+            )
+            return created
+
+    def _ensure_dataset(
+        self, release: Release, org: dict[str, Any], archive: bool
+    ) -> dict[str, Any]:
+        name = release.dataset + (ARCHIVE_SUFFIX if archive else "")
+        package = self._show(name)
+        if package is not None:
+            return package
+        title = release.title.get("fr", name)
+        notes = _notes(release)
+        if archive:
+            title = f"{title} — toutes les versions / جميع النسخ"
+            notes = (
+                "Every published version's exact files, never modified. "
+                f"Current data: {self.location(release.dataset)}\n\n{notes}"
+            )
+        created: dict[str, Any] = self._call(
+            "package_create",
+            name=name,
+            title=title,
+            notes=notes,
+            owner_org=org["id"],
+            license_id=_licence_id(release),
+            extras=[{"key": k, "value": v} for k, v in sorted(_dataset_extras(release).items())],
+        )
+        self._shown[name] = created
+        return created
+
+    def _archive(
+        self, archive: dict[str, Any], version: str, files: dict[str, bytes], release: Release
+    ) -> dict[str, str]:
+        """Upload what this version adds to the archive; URL of every file of the version."""
+        by_hash = {r.get("infitah_sha256"): r for r in archive.get("resources", []) if r.get("url")}
+        urls: dict[str, str] = {}
+        tables = {t.filename: t for t in release.tables.values()}
+        for name, data in files.items():
+            digest = sha256(data)
+            label = f"{version}/{name}"
+            existing = _by_name(archive, label)
+            if name in tables and digest in by_hash:
+                urls[name] = by_hash[digest]["url"]  # same bytes already archived
+                continue
+            if existing is not None and existing.get("infitah_sha256") == digest:
+                urls[name] = existing["url"]  # uploaded by an interrupted run
+                continue
+            fields = {
+                "name": label,
+                "format": _format(name),
+                "infitah_version": version,
+                "infitah_sha256": digest,
+                "hash": f"sha256:{digest}",
+                "description": f"Version {version} of {name}; never modified.",
+            }
+            if existing is not None:  # an interrupted run's upload that never became current
+                resource = self._upload("resource_patch", data, name, id=existing["id"], **fields)
+            else:
+                resource = self._upload(
+                    "resource_create", data, name, package_id=archive["id"], **fields
+                )
+            urls[name] = resource["url"]
+        return urls
+
+    def _latest_resources(
+        self, main: dict[str, Any], release: Release, urls: dict[str, str], version: str
+    ) -> list[dict[str, Any]]:
+        existing = {r["name"]: r for r in main.get("resources", [])}
+        order = [t.filename for t in release.tables.values()] + [
+            "datapackage.json",
+            "validation-report.json",
+            "manifest.json",
+            "CHANGELOG.md",
+        ]
+        resources = []
+        for name in order:
+            label = name.removesuffix(".csv") if name.endswith(".csv") else name
+            table = release.tables.get(label) if name.endswith(".csv") else None
+            resource: dict[str, Any] = {
+                "name": label,
+                "url": urls[name],
+                "format": _format(name),
+                "infitah_version": version,
+                "description": _resource_description(table, name),
+            }
+            if table is not None:
+                resource["infitah_sha256"] = table.sha256
+                resource["hash"] = f"sha256:{table.sha256}"
+                resource["mimetype"] = "text/csv"
+            if label in existing:
+                old = existing[label]
+                resource["id"] = old["id"]
+                if old.get("infitah_sha256") == resource.get("infitah_sha256"):
+                    resource["infitah_datastore_sha256"] = old.get("infitah_datastore_sha256", "")
+            resources.append(resource)
+        return resources
+
+    def _load_datastore(self, package: dict[str, Any], release: Release) -> None:
+        for resource in package.get("resources", []):
+            table = release.tables.get(resource["name"])
+            if table is None or resource.get("infitah_datastore_sha256") == table.sha256:
+                continue
+            self._datastore(resource["id"], table)
+            self._call("resource_patch", id=resource["id"], infitah_datastore_sha256=table.sha256)
+
+    def _datastore(self, resource_id: str, table: TableRelease) -> None:
+        with contextlib.suppress(PortalNotFound):
+            self._call("datastore_delete", resource_id=resource_id, force=True)
+        fields = [
+            {"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
+            for f in table.schema["fields"]
+        ]
+        records = _records(table)
+        pk = table.schema.get("primaryKey")
+        self._call(
+            "datastore_create",
+            resource_id=resource_id,
+            force=True,
+            fields=fields,
+            records=records[:DATASTORE_BATCH],
+            **({"primary_key": pk} if pk else {}),
+        )
+        for start in range(DATASTORE_BATCH, len(records), DATASTORE_BATCH):
+            self._call(
+                "datastore_upsert",
+                resource_id=resource_id,
+                force=True,
+                method="insert",
+                records=records[start : start + DATASTORE_BATCH],
+            )
+
+    def _changelog(self, main: dict[str, Any], plan: Plan, published_at: str) -> bytes:
+        previous = _by_name(main, "CHANGELOG.md")
+        old = self._download(previous["url"]).decode() if previous else ""
+        header = f"# {main['name']}: changes\n\n"
+        return (
+            header + changelog_entry(plan, published_at) + "\n" + old.removeprefix(header)
+        ).encode()
+
+    # --- calls ---------------------------------------------------------------------------
+
+    def _show(self, name: str) -> dict[str, Any] | None:
+        if name in self._shown:
+            return self._shown[name]
+        try:
+            package: dict[str, Any] = self._call("package_show", id=name)
+        except PortalNotFound:
+            return None
+        self._shown[name] = package
+        return package
+
+    def _upload(self, action: str, data: bytes, filename: str, **fields: Any) -> dict[str, Any]:
+        def attempt() -> Any:
+            return self.api.call_action(
+                action,
+                {k: v for k, v in fields.items()},
+                files={"upload": (filename, io.BytesIO(data))},
+                requests_kwargs={"timeout": TIMEOUT},
+            )
+
+        result: dict[str, Any] = self._retrying(action, attempt)
+        return result
+
+    def _call(self, action: str, **data: Any) -> Any:
+        return self._retrying(
+            action, lambda: self.api.call_action(action, data, requests_kwargs={"timeout": TIMEOUT})
+        )
+
+    def _retrying(self, action: str, attempt: Callable[[], Any]) -> Any:
+        delay = BACKOFF
+        for number in range(1, RETRIES + 1):
+            try:
+                return attempt()
+            except Exception as exc:
+                error = _mapped(exc, action, self.url)
+                if not isinstance(error, PortalUnavailable) or number == RETRIES:
+                    raise error from None
+                self.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _download(self, url: str) -> bytes:
+        def attempt() -> bytes:
+            headers = {"Authorization": self.token} if self.token else {}
+            response = requests.get(url, headers=headers, timeout=TIMEOUT)
+            if response.status_code >= 500:
+                raise ckanapi.CKANAPIError(repr([url, response.status_code, response.text[:200]]))
+            if response.status_code == 404:
+                raise ckanapi.NotFound(url)
+            response.raise_for_status()
+            return response.content
+
+        content: bytes = self._retrying("download", attempt)
+        return content
+
+
+def _mapped(exc: Exception, action: str, url: str) -> PortalError:
+    """Every CKAN failure as one of Infitah's exceptions; ``transient`` ones are retried.
+
+    Messages never include the API token (ckanapi's errors carry URLs and bodies only).
+    """
+    where = f"{url} ({action})"
+    error: PortalError
+    if isinstance(exc, ckanapi.NotAuthorized):
+        error = PortalAuthError(f"{where}: the portal refused the API token or its rights")
+    elif isinstance(exc, ckanapi.NotFound):
+        error = PortalNotFound(f"{where}: not found")
+    elif isinstance(exc, ckanapi.ValidationError):
+        error = PortalValidationError(f"{where}: the portal rejected the data: {exc.error_dict}")
+    elif isinstance(exc, ckanapi.SearchIndexError):
+        error = PortalUnavailable(f"{where}: the portal's search index failed")
+    elif isinstance(exc, ckanapi.CKANAPIError):
+        match = _STATUS.search(str(exc))
+        status = int(match.group(1)) if match else 0
+        kind = PortalUnavailable if status >= 500 or status in (0, 408, 429) else PortalError
+        error = kind(f"{where}: the portal answered HTTP {status or '?'}")
+    elif isinstance(exc, requests.RequestException):
+        error = PortalUnavailable(f"{where}: cannot reach the portal ({type(exc).__name__})")
+    elif isinstance(exc, PortalError):
+        error = exc
+    else:
+        raise exc
+    return error
+
+
+# --- metadata ------------------------------------------------------------------------------
+
+
+def _extras(package: dict[str, Any]) -> dict[str, str]:
+    return {e["key"]: e["value"] for e in package.get("extras", [])}
+
+
+def _by_name(package: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    for resource in (package or {}).get("resources", []):
+        if resource.get("name") == name:
+            found: dict[str, Any] = resource
+            return found
+    return None
+
+
+def _notes(release: Release) -> str:
+    parts = [release.description.get("fr") or release.description.get("en", "")]
+    if release.description.get("ar"):
+        parts.append(release.description["ar"])
+    illustrative = release.metadata.get("x-illustrative", {})
+    if illustrative:
+        parts.append(f"Illustrative rows: {illustrative.get('rule', '')}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _licence_id(release: Release) -> str:
+    licences = release.metadata.get("licenses") or [{}]
+    name = str(licences[0].get("name", "odc-by")).lower()
+    return {"odc-by-1.0": "odc-by", "cc-by-4.0": "cc-by"}.get(name, name)
+
+
+def _dataset_extras(release: Release, owner: Owner | None = None) -> dict[str, str]:
+    """DCAT-relevant fields as ckanext-dcat reads them from extras."""
+    commune = release.metadata.get("x-commune", {})
+    temporal = release.metadata.get("x-temporal", {})
+    out = {
+        "title_ar": release.title.get("ar", ""),
+        "title_fr": release.title.get("fr", ""),
+        "notes_ar": release.description.get("ar", ""),
+        "publisher_name": (owner.title.get("fr") if owner else None)
+        or str(release.metadata.get("x-publisher", {}).get("name", "")),
+        "publisher_url": "",
+        "contact_name": "REMACTO",
+        "language": "ar,fr",
+    }
+    if commune:
+        out["spatial_text"] = (
+            f"{commune.get('name_fr')} / {commune.get('name_ar')}, "
+            f"{commune.get('province_name_fr')}, {commune.get('region_name_fr')} "
+            f"({commune.get('code')})"
+        )
+        out["commune_code"] = str(commune.get("code", ""))
+    if temporal:
+        out["temporal_start"] = str(temporal.get("start", ""))
+        out["temporal_end"] = str(temporal.get("end", ""))
+    return {k: v for k, v in out.items() if v}
+
+
+def _format(name: str) -> str:
+    return {"csv": "CSV", "json": "JSON", "md": "Markdown"}.get(name.rsplit(".", 1)[-1], "")
+
+
+def _resource_description(table: TableRelease | None, name: str) -> str:
+    if table is None:
+        return {
+            "datapackage.json": "Data package descriptor (schemas, hashes) of this version.",
+            "validation-report.json": "Validation report of this version.",
+            "manifest.json": "Row index of this version (what the next version compares with).",
+            "CHANGELOG.md": "What changed in every version.",
+        }.get(name, name)
+    title = table.schema.get("title", table.name)
+    return f"{title} ({table.rows} rows). {table.schema.get('description', '')}"
+
+
+def _records(table: TableRelease) -> list[dict[str, Any]]:
+    import csv
+
+    reader = csv.reader(io.StringIO(table.csv.decode("utf-8"), newline=""))
+    header = next(reader)
+    types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
+    records = []
+    for row in reader:
+        record: dict[str, Any] = {}
+        for name, value in zip(header, row, strict=True):
+            kind = types.get(name, "string")
+            if kind != "string" and value == "":
+                record[name] = None
+            elif kind == "boolean":
+                record[name] = value == "true"
+            else:
+                record[name] = value
+        records.append(record)
+    return records
