@@ -191,21 +191,36 @@ def reference(source: Path | None, out: Path | None) -> None:
     show_default=True,
     help="Folder holding one folder per commune.",
 )
+@click.option(
+    "--to",
+    "destination",
+    default="catalog",
+    show_default=True,
+    help="Where to publish: the embedded local catalog by default.",
+)
 @LANG_OPTION
-def demo(datasets: Path, lang: Lang) -> None:
-    """Run the main job on the sample communes, with no portal needed."""
-    from .flows.validate import validate_flow
+def demo(datasets: Path, destination: str, lang: Lang) -> None:
+    """The main job on the sample communes: validate, then publish what changed."""
+    from .flows.publish import publish_flow
     from .validation import commune_folders
 
     failed = 0
     for folder in commune_folders(datasets):
-        result = validate_flow(str(folder), lang=lang)
-        status = "✔" if result["valid"] else "✘"
+        result = publish_flow(str(folder), destination=destination, lang=lang)
+        words = PUBLISH_WORDS[result["status"]][lang]
         click.echo(
-            f"{status} {folder.name}: {result['stats']['rows']} rows, "
-            f"{len(result['errors'])} errors, {len(result['warnings'])} warnings"
+            f"{folder.name}: "
+            + words.format(
+                dataset=result["dataset"],
+                version=result["version"],
+                previous=result["previous_version"] or "—",
+                url=result["url"],
+            )
         )
-        failed += not result["valid"]
+        failed += result["status"] == "invalid"
+    index = Path(destination) / "index.html"
+    if index.is_file():
+        click.echo(f"→ {index.resolve()}")
     sys.exit(EXIT_INVALID if failed else 0)
 
 
