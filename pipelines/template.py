@@ -121,14 +121,14 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "Enter a time as HH:MM:SS, e.g. 09:00:00.",
     },
     "error_integer": {
-        "ar": "أدخلوا عددا صحيحا {0}.",
-        "fr": "Saisissez un nombre entier {0}.",
-        "en": "Enter a whole number {0}.",
+        "ar": "أدخلوا عددا صحيحا{0}.",
+        "fr": "Saisissez un nombre entier{0}.",
+        "en": "Enter a whole number{0}.",
     },
     "error_number": {
-        "ar": "أدخلوا عددا {0}.",
-        "fr": "Saisissez un nombre {0}.",
-        "en": "Enter a number {0}.",
+        "ar": "أدخلوا عددا{0}.",
+        "fr": "Saisissez un nombre{0}.",
+        "en": "Enter a number{0}.",
     },
     "description": {"ar": "بالإنجليزية:", "fr": "En anglais :", "en": "Description:"},
 }
@@ -425,7 +425,7 @@ def _validation(
 ) -> DataValidation | None:
     kind = field.get("type", "string")
     minimum = field.get("constraints", {}).get("minimum")
-    bound = WORDS["minimum"][lang].format(minimum) if minimum is not None else ""
+    bound = "" if minimum is None else COMMA[lang] + WORDS["minimum"][lang].format(minimum)
     codes = _codes(field)
     if codes:
         dv = DataValidation(type="list", formula1=_list_range(lists, schema, field, codes))
@@ -463,7 +463,7 @@ def _validation(
             formula2=str(MAX_NUMBER),
         )
         dv.prompt = _type_hint(field, lang)
-        dv.error = WORDS[f"error_{kind}"][lang].format(bound).replace(" .", ".")
+        dv.error = WORDS[f"error_{kind}"][lang].format(bound)
     else:
         return None
     dv.allow_blank = True
