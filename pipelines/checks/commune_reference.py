@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..findings import Finding
@@ -17,11 +18,15 @@ def commune_reference(ctx: Context) -> Iterator[Finding]:
          "en": f" (this folder's code: {expected})"}
         if expected in ctx.reference_codes else ""
     )  # fmt: skip
-    for table in ctx.tables.values():
+    for name, table in ctx.tables.items():
         if COMMUNE_FIELD not in table.fields:
             continue
+        # A code that is not even shaped like one is already frictionless's
+        # constraint-error: one problem, one finding.
+        pattern = ctx.schema(name).field(COMMUNE_FIELD).get("constraints", {}).get("pattern")
+        shaped = re.compile(pattern).fullmatch if pattern else bool
         for i, (code,) in rows_of(table, COMMUNE_FIELD):
-            if not code:
+            if not code or not shaped(code):
                 continue
             if code not in ctx.reference_codes:
                 yield at(table, i, COMMUNE_FIELD, "unknown-commune", value=code,
