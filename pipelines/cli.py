@@ -224,6 +224,20 @@ def demo(datasets: Path, destination: str, lang: Lang) -> None:
     sys.exit(EXIT_INVALID if failed else 0)
 
 
+@cli.command()
+@click.option("--communes", "count", type=click.IntRange(1, 2000), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--plant-errors", type=click.IntRange(0), default=0, show_default=True,
+              help="Break this many cells on purpose (listed in planted-errors.json).")  # fmt: skip
+def synth(count: int, out: Path, seed: int, plant_errors: int) -> None:
+    """Write synthetic communes (real codes, invented rows marked synthetic)."""
+    from .synth import synthesise
+
+    folders = synthesise(count, out, seed=seed, plant=plant_errors)
+    click.echo(f"{len(folders)} synthetic communes in {out}")
+
+
 def main() -> None:
     cli(prog_name="infitah")
 
