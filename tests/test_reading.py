@@ -146,6 +146,7 @@ def test_frictionless_alone_misreads_late_arabic_windows_1256(tmp_path: Path) ->
     resource = frictionless.Resource(path=path.name, basepath=str(tmp_path), schema=schema)
     result = resource.validate()
     resource = frictionless.Resource(path=path.name, basepath=str(tmp_path), schema=schema)
+    assert isinstance(resource, frictionless.resources.TableResource)
     last = resource.read_rows()[-1]
 
     assert result.valid is True  # ... and yet:
