@@ -17,7 +17,7 @@ import frictionless
 import openpyxl
 import pytest
 
-from pipelines.reading import read_table
+from pipelines.reading import read_package, read_table
 from pipelines.schemas import TABLES, load
 from pipelines.validation import validate_package, validate_table
 
@@ -588,3 +588,35 @@ def test_windows_1256_punctuation_is_not_taken_for_utf8(tmp_path: Path) -> None:
     assert codes(rep) == {"legacy-encoding"}
     assert cells(path, "action_plans", "title_ar")[:2] == [rows[0]["title_ar"], rows[1]["title_ar"]]
     assert cells(path, "action_plans", "title_fr")[2] == rows[2]["title_fr"]
+
+
+def test_tamanar_sample_is_xlsx_valid_and_all_illustrative(cli: Any) -> None:
+    """The second sample commune: XLSX workbooks, another stage, every row a placeholder."""
+    folder = Path(__file__).resolve().parent.parent / "datasets" / "tamanar"
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+
+    result = cli("validate", str(folder), "--json")
+
+    assert result.code == 0, result.stdout + result.stderr
+    rep = result.json()
+    assert rep["errors"] == [] and rep["warnings"] == []
+    by_table = rep["stats"]["by_table"]
+    assert set(by_table) == set(TABLES)
+    assert all(t["file"].endswith(".xlsx") and t["rows"] > 0 for t in by_table.values())
+
+    package = read_package(folder)
+    assert package.commune_code == descriptor["x-commune-code"]
+    for table in package.tables.values():
+        assert set(table.column("data_status")) == {"illustrative"}, table.name
+        assert set(table.column("commune_code")) == {descriptor["x-commune-code"]}
+    assert "ALL rows" in descriptor["description"]
+    assert "NOT known to be a member" in descriptor["description"]
+    assert descriptor["x-illustrative"]["tables"] == list(TABLES)
+    # Variety for cross-commune work: another stage, done milestones, updates, round 2.
+    tables = package.tables
+    assert tables["action_plans"].column("stage") == ["implementation"]
+    assert "complete" in tables["milestones"].column("status")
+    assert "2" in tables["workshops"].column("round")
+    assert {"female", "male"} <= set(tables["workshop_participation"].column("gender"))
+    assert tables["workshops"].column("start_time")[0] == "10:00:00"  # a typed Excel time
+    assert tables["commitments"].column("start_date")[0] == "2024-06-01"  # a typed date
