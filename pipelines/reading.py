@@ -300,6 +300,10 @@ def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[i
         raise _Unreadable("not-xlsx") from exc
     try:
         ws = wb[_pick_sheet(wb.sheetnames, table, sheet)]
+        # Read-only mode trusts the sheet's stored dimension, which some producers write
+        # as "A1" whatever the sheet holds: forget it and read the cells that are there.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             yield number, [_xlsx_cell(v) for v in values]
     finally:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -620,3 +622,37 @@ def test_tamanar_sample_is_xlsx_valid_and_all_illustrative(cli: Any) -> None:
     assert {"female", "male"} <= set(tables["workshop_participation"].column("gender"))
     assert tables["workshops"].column("start_time")[0] == "10:00:00"  # a typed Excel time
     assert tables["commitments"].column("start_date")[0] == "2024-06-01"  # a typed date
+
+
+def test_xlsx_with_a_wrong_stored_dimension_is_read_whole(tmp_path: Path) -> None:
+    """Some producers write <dimension ref="A1"/> whatever the sheet holds; trust cells."""
+    source = Path(__file__).resolve().parent.parent / "datasets" / "tamanar" / "milestones.xlsx"
+    path = tmp_path / "milestones.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name.startswith("xl/worksheets/"):
+                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert n == 1
+            zout.writestr(name, data)
+    # An empty first row, too: line numbers must still be the sheet's.
+    wb = openpyxl.load_workbook(source)
+    ws = wb.active
+    assert ws is not None
+    ws.insert_rows(1)
+    ws["G3"] = "2024-09-31"
+    wb.save(tmp_path / "shifted.xlsx")
+
+    rep = report(path, "milestones")
+    shifted = report(tmp_path / "shifted.xlsx", "milestones")
+
+    assert rep["valid"] is True, rep["errors"]
+    assert rep["stats"]["rows"] == 6
+    assert cells(path, "milestones", "due_date")[0] == "2024-09-30"
+    [error] = shifted["errors"]
+    assert (error["code"], error["row"], error["field"], error["column"]) == (
+        "type-error",
+        3,
+        "due_date",
+        "G",
+    )
