@@ -1,0 +1,215 @@
+"""Publishing to the real local CKAN 2.12: what the portal holds afterwards."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from pipelines.errors import PortalAuthError, PortalUnavailable
+from pipelines.portals import ckan as ckan_portal_module
+from pipelines.portals.ckan import CkanPortal
+from pipelines.publishing import publish
+
+from .ckan_fixtures import Portal, ckan_portal  # noqa: F401  (fixture)
+from .conftest import run_cli
+
+pytestmark = pytest.mark.ckan
+
+DATASET = "openness-programme-09-163-07-01"
+ARCHIVE = DATASET + "-versions"
+
+
+@pytest.fixture
+def portal(ckan_portal: Portal) -> Portal:  # noqa: F811
+    ckan_portal.purge(DATASET, ARCHIVE)
+    return ckan_portal
+
+
+def env(portal: Portal) -> dict[str, str]:
+    return {"CKAN_API_TOKEN": portal.token}
+
+
+def edit_csv(path: Path, column: str, row: int, value: str) -> None:
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    rows[row][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def resources(portal: Portal, name: str = DATASET) -> dict[str, dict[str, object]]:
+    package = portal.api().action.package_show(id=name)
+    return {r["name"]: r for r in package["resources"]}
+
+
+def test_first_publish_creates_everything(portal: Portal, ait_amira: Path) -> None:
+    result = run_cli("publish", str(ait_amira), "--to", portal.url, "--json", env=env(portal))
+    assert result.code == 0, result.stderr
+    body = result.json()
+    assert (body["status"], body["version"], body["previous_version"]) == (
+        "published",
+        "1.0.0",
+        None,
+    )
+    assert body["url"] == f"{portal.url}/dataset/{DATASET}"
+    api = portal.api()
+    org = api.action.organization_show(id="commune-09-163-07-01")
+    assert "آيت عميرة" in org["title"]
+    package = api.action.package_show(id=DATASET)
+    assert package["version"] == "1.0.0"
+    assert package["owner_org"] == org["id"]
+    extras = {e["key"]: e["value"] for e in package["extras"]}
+    assert extras["infitah_version"] == "1.0.0"
+    assert extras["temporal_start"] == "2024-04-15"
+    assert extras["title_ar"].startswith("برنامج انفتاح")
+    latest = resources(portal)
+    assert list(latest)[:7] == [
+        "action_plans", "workshops", "workshop_participation", "commitments", "proposals",
+        "milestones", "progress_updates",
+    ]  # fmt: skip
+    for table in ("action_plans", "milestones", "commitments"):
+        downloaded = requests.get(str(latest[table]["url"]), timeout=30).content
+        assert downloaded == (ait_amira / f"{table}.csv").read_bytes()
+        search = api.action.datastore_search(resource_id=latest[table]["id"], limit=1000)
+        with (ait_amira / f"{table}.csv").open(encoding="utf-8") as fh:
+            assert search["total"] == sum(1 for _ in csv.DictReader(fh))
+    types = {
+        f["id"]: f["type"]
+        for f in api.action.datastore_search(resource_id=latest["commitments"]["id"])["fields"]
+    }
+    assert (types["budget_mad"], types["start_date"], types["ogp_civic_participation"]) == (
+        "numeric", "date", "bool"
+    )  # fmt: skip
+    stable = requests.get(
+        f"{portal.url}/dataset/{DATASET}/resource/{latest['milestones']['id']}/download",
+        timeout=30,
+    )
+    assert stable.content == (ait_amira / "milestones.csv").read_bytes()
+    dcat = requests.get(f"{portal.url}/dataset/{DATASET}.ttl", timeout=30).text
+    assert 'dcat:version "1.0.0"' in dcat
+    assert "dcat:startDate" in dcat and "09.163.07.01" in dcat
+
+
+def test_republishing_unchanged_data_makes_no_write(portal: Portal, ait_amira: Path) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    api = portal.api()
+    before = api.action.package_show(id=DATASET)
+    activities = len(api.action.package_activity_list(id=DATASET, limit=100))
+    second = run_cli("publish", str(ait_amira), "--to", portal.url, "--json", env=env(portal))
+    assert second.code == 0
+    assert second.json()["status"] == "unchanged"
+    after = api.action.package_show(id=DATASET)
+    assert after["metadata_modified"] == before["metadata_modified"]
+    assert after["version"] == "1.0.0"
+    assert len(api.action.package_activity_list(id=DATASET, limit=100)) == activities
+
+
+def test_a_changed_row_gives_a_new_version_and_old_bytes_stay(
+    portal: Portal, ait_amira: Path
+) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    old_bytes = (ait_amira / "milestones.csv").read_bytes()
+    untouched = resources(portal)["commitments"]["url"]
+    edit_csv(ait_amira / "milestones.csv", "status", 1, "in_progress")
+    outcome = publish(ait_amira, portal.url, token=portal.token)
+    assert (outcome.status, outcome.version, outcome.previous_version) == (
+        "published", "1.0.1", "1.0.0"
+    )  # fmt: skip
+    assert outcome.changes["milestones"]["ids_changed"] == ["ait-amira-c1-m1"]
+    latest = resources(portal)
+    new_bytes = requests.get(str(latest["milestones"]["url"]), timeout=30).content
+    assert new_bytes == (ait_amira / "milestones.csv").read_bytes() != old_bytes
+    # Only the changed table was uploaded again; the other keeps its archived file.
+    assert latest["commitments"]["url"] == untouched
+    archive = resources(portal, ARCHIVE)
+    assert (
+        requests.get(str(archive["1.0.0/milestones.csv"]["url"]), timeout=30).content == old_bytes
+    )
+    assert "1.0.1/commitments.csv" not in archive
+    changelog = requests.get(str(latest["CHANGELOG.md"]["url"]), timeout=30).text
+    assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")
+    assert "1 row(s) changed (ait-amira-c1-m1)" in changelog
+    rows = portal.api().action.datastore_search(
+        resource_id=latest["milestones"]["id"], filters={"milestone_id": "ait-amira-c1-m1"}
+    )["records"]
+    assert rows[0]["status"] == "in_progress"
+
+
+def test_invalid_data_and_dry_run_change_nothing(portal: Portal, ait_amira: Path) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    before = portal.api().action.package_show(id=DATASET)
+    edit_csv(ait_amira / "milestones.csv", "title_fr", 2, "Appelez le 0612345678")
+    invalid = run_cli("publish", str(ait_amira), "--to", portal.url, "--json", env=env(portal))
+    assert invalid.code == 1
+    assert invalid.json()["status"] == "invalid"
+    assert [e["code"] for e in invalid.json()["report"]["errors"]] == ["personal-data"]
+    edit_csv(ait_amira / "milestones.csv", "title_fr", 2, "Publier le premier jeu")
+    dry = run_cli(
+        "publish", str(ait_amira), "--to", portal.url, "--dry-run", "--json", env=env(portal)
+    )
+    assert dry.code == 0
+    assert (dry.json()["status"], dry.json()["version"]) == ("planned", "1.0.1")
+    after = portal.api().action.package_show(id=DATASET)
+    assert after["metadata_modified"] == before["metadata_modified"]
+    assert len(after["resources"]) == len(before["resources"])
+
+
+def test_interrupted_publish_leaves_the_previous_version_and_rerun_completes(
+    portal: Portal, ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    edit_csv(ait_amira / "commitments.csv", "completion", 1, "limited")
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process dies after uploading, before the switch
+
+    monkeypatch.setattr(CkanPortal, "_latest_resources", die)
+    with pytest.raises(KeyboardInterrupt):
+        publish(ait_amira, portal.url, token=portal.token)
+    package = portal.api().action.package_show(id=DATASET)
+    assert package["version"] == "1.0.0"
+    assert {r.get("infitah_version") for r in package["resources"]} == {"1.0.0"}
+    monkeypatch.undo()
+    again = publish(ait_amira, portal.url, token=portal.token)
+    assert (again.status, again.version) == ("published", "1.0.1")
+    package = portal.api().action.package_show(id=DATASET)
+    assert {r.get("infitah_version") for r in package["resources"]} == {"1.0.1"}
+    archive = list(resources(portal, ARCHIVE))
+    assert len(archive) == len(set(archive))
+
+
+def test_token_never_appears_in_output_or_published_files(portal: Portal, ait_amira: Path) -> None:
+    outputs = []
+    for args in (["--json"], ["--dry-run"], []):
+        result = run_cli("publish", str(ait_amira), "--to", portal.url, *args, env=env(portal))
+        outputs += [result.stdout, result.stderr]
+    edit_csv(ait_amira / "milestones.csv", "status", 1, "in_progress")
+    result = run_cli("publish", str(ait_amira), "--to", portal.url, env=env(portal))
+    outputs += [result.stdout, result.stderr]
+    for resource in resources(portal).values():
+        outputs.append(requests.get(str(resource["url"]), timeout=30).text)
+    outputs.append(json.dumps(portal.api().action.package_show(id=DATASET)))
+    assert all(portal.token not in text for text in outputs)
+
+
+def test_a_wrong_token_fails_at_once_with_exit_3(portal: Portal, ait_amira: Path) -> None:
+    result = run_cli(
+        "publish", str(ait_amira), "--to", portal.url, env={"CKAN_API_TOKEN": "not-a-token"}
+    )
+    assert result.code == 3
+    assert "token" in result.stderr
+    assert "Traceback" not in result.stderr
+    with pytest.raises(PortalAuthError):
+        publish(ait_amira, portal.url, token="not-a-token")
+
+
+def test_transient_failures_are_retried_then_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    closed = CkanPortal("http://127.0.0.1:9", token=None, sleep=waits.append)
+    with pytest.raises(PortalUnavailable, match="cannot reach"):
+        closed.current(DATASET)
+    assert waits == [0.5, 1.0, 2.0, 4.0]
+    assert len(waits) + 1 == ckan_portal_module.RETRIES
