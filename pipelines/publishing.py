@@ -84,6 +84,15 @@ def publish_release(
     now: dt.datetime | None = None,
 ) -> Outcome:
     """Publish an already validated release (a commune's or the network's)."""
+    if dry_run:
+        return _publish_locked(portal, release, owner, dry_run, now)
+    with portal.lock(release.dataset):
+        return _publish_locked(portal, release, owner, dry_run, now)
+
+
+def _publish_locked(
+    portal: Portal, release: Release, owner: Owner, dry_run: bool, now: dt.datetime | None
+) -> Outcome:
     current = portal.current(release.dataset)
     manifest = None
     if current is not None and current.hashes != release.hashes():

@@ -6,6 +6,7 @@ the same wherever data is published, and a portal's own errors stay inside its m
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -51,6 +52,11 @@ class Portal(Protocol):
 
     def location(self, dataset: str) -> str:
         """A URL or path for people."""
+        ...
+
+    def lock(self, dataset: str) -> AbstractContextManager[None]:
+        """Held from reading the current version to writing the next one, where the portal
+        can lock; CKAN has no lock, so its ``write`` compares and swaps instead."""
         ...
 
 

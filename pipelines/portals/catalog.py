@@ -16,14 +16,17 @@ previous version stays current and a re-run completes the publish.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import PortalError
+from ..errors import PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
 from . import Owner, Written
@@ -38,6 +41,23 @@ class CatalogPortal:
 
     def location(self, dataset: str) -> str:
         return str(self.root / dataset)
+
+    @contextlib.contextmanager
+    def lock(self, dataset: str) -> Iterator[None]:
+        """One publisher per dataset at a time; a second one is refused, not queued."""
+        locks = self.root / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with (locks / f"{dataset}.lock").open("a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise PortalConflict(
+                    f"{dataset} is being published by another run; nothing was written"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def current(self, dataset: str) -> Published | None:
         info = self._info(dataset)

@@ -26,6 +26,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import ckanapi
@@ -49,6 +50,8 @@ RETRIES = 5
 BACKOFF = 0.5
 TIMEOUT = 60
 DATASTORE_BATCH = 5000
+# A claim older than this belongs to a run that died: another run may take the version.
+CLAIM_STALE_SECONDS = 600
 DATASTORE_TYPES = {
     "string": "text",
     "integer": "int8",
@@ -74,6 +77,9 @@ class CkanPortal:
 
     def location(self, dataset: str) -> str:
         return f"{self.url}/dataset/{dataset}"
+
+    def lock(self, dataset: str) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()  # write() compares and swaps instead
 
     def current(self, dataset: str) -> Published | None:
         package = self._show(dataset)
@@ -101,15 +107,16 @@ class CkanPortal:
 
     def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
         org = self._ensure_organization(owner)
-        main = self._ensure_dataset(release, org, archive=False)
-        archive = self._ensure_dataset(release, org, archive=True)
-        if _extras(main).get("infitah_version") != (plan.previous_version or None) and (
-            _extras(main).get("infitah_version") is not None
-        ):
+        self._ensure_dataset(release, org, archive=False)
+        self._ensure_dataset(release, org, archive=True)
+        main = self._fresh(release.dataset)
+        if _extras(main).get("infitah_version") != plan.previous_version:
             raise PortalConflict(
-                f"{release.dataset} changed on the portal while publishing "
-                f"(now {_extras(main).get('infitah_version')}, expected {plan.previous_version})"
+                f"{release.dataset} changed on the portal while publishing (now "
+                f"{_extras(main).get('infitah_version')}, expected {plan.previous_version}); "
+                "nothing was switched: run the publish again"
             )
+        archive = self._claim(release, plan, published_at)
         files = release_files(release, plan, published_at)
         files["CHANGELOG.md"] = self._changelog(main, plan, published_at)
         urls = self._archive(archive, plan.version, files, release)
@@ -122,16 +129,61 @@ class CkanPortal:
             "infitah_published_at": published_at,
             "infitah_archive": archive["name"],
         }
-        patched = self._call(
-            "package_patch",
-            id=main["id"],
-            version=plan.version,
-            resources=resources,
-            extras=[{"key": k, "value": v} for k, v in sorted(extras.items())],
+        # One call switches every resource and the version, and only if nobody changed
+        # the dataset since we read it (CKAN reads it FOR UPDATE and compares `match`).
+        revised = self._call(
+            "package_revise",
+            match={"name": release.dataset, "metadata_modified": main["metadata_modified"]},
+            filter=["-resources", "-extras"],
+            update={
+                "version": plan.version,
+                "resources": resources,
+                "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
+            },
         )
+        patched: dict[str, Any] = revised["package"]
         self._shown[release.dataset] = patched
         self._load_datastore(patched, release)
         return Written(url=self.location(release.dataset), files=urls)
+
+    def _claim(self, release: Release, plan: Plan, published_at: str) -> dict[str, Any]:
+        """Reserve ``plan.version`` in the archive, so two runs never upload the same version.
+
+        The archive's ``version`` is the last version claimed; a claim records which
+        content it is for, so the run that made it (or a re-run with the same data) may
+        resume it, and anyone else is refused until it is stale.
+        """
+        archive = self._fresh(release.dataset + ARCHIVE_SUFFIX)
+        ours = sha256(json.dumps(release.hashes(), sort_keys=True).encode())
+        claim = json.loads(_extras(archive).get("infitah_claim", "{}"))
+        claimed = archive.get("version") or None
+        if claimed == plan.version and claim.get("content") == ours:
+            return archive
+        free = claimed in (None, plan.previous_version)
+        stale = time.time() - float(claim.get("at", 0)) > CLAIM_STALE_SECONDS
+        if not free and not (claimed == plan.version and stale):
+            raise PortalConflict(
+                f"version {plan.version} of {release.dataset} is being published by another "
+                f"run (claimed {time.strftime('%H:%M UTC', time.gmtime(claim.get('at', 0)))}); "
+                "nothing was written: try again later"
+            )
+        extras = {
+            **_extras(archive),
+            "infitah_claim": json.dumps(
+                {"version": plan.version, "content": ours, "at": time.time()}
+            ),
+        }
+        revised = self._call(
+            "package_revise",
+            match={"name": archive["name"], "metadata_modified": archive["metadata_modified"]},
+            filter=["-extras"],
+            update={
+                "version": plan.version,
+                "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
+            },
+        )
+        claimed_archive: dict[str, Any] = revised["package"]
+        return claimed_archive
 
     def repair(self, release: Release, current: Published) -> None:
         """After an interruption between the switch and the DataStore load: reload it."""
@@ -250,8 +302,9 @@ class CkanPortal:
             if label in existing:
                 old = existing[label]
                 resource["id"] = old["id"]
-                if old.get("infitah_sha256") == resource.get("infitah_sha256"):
+                if table is not None and old.get("infitah_sha256") == table.sha256:
                     resource["infitah_datastore_sha256"] = old.get("infitah_datastore_sha256", "")
+                    resource["datastore_active"] = old.get("datastore_active", False)
             resources.append(resource)
         return resources
 
@@ -298,6 +351,11 @@ class CkanPortal:
         ).encode()
 
     # --- calls ---------------------------------------------------------------------------
+
+    def _fresh(self, name: str) -> dict[str, Any]:
+        package: dict[str, Any] = self._call("package_show", id=name)
+        self._shown[name] = package
+        return package
 
     def _show(self, name: str) -> dict[str, Any] | None:
         if name in self._shown:
@@ -365,6 +423,10 @@ def _mapped(exc: Exception, action: str, url: str) -> PortalError:
         error = PortalAuthError(f"{where}: the portal refused the API token or its rights")
     elif isinstance(exc, ckanapi.NotFound):
         error = PortalNotFound(f"{where}: not found")
+    elif isinstance(exc, ckanapi.ValidationError) and "match" in (exc.error_dict or {}):
+        error = PortalConflict(
+            f"{where}: someone else changed the dataset at the same time; nothing was switched"
+        )
     elif isinstance(exc, ckanapi.ValidationError):
         error = PortalValidationError(f"{where}: the portal rejected the data: {exc.error_dict}")
     elif isinstance(exc, ckanapi.SearchIndexError):
