@@ -25,8 +25,8 @@ reference: setup
 	$(BIN)/infitah reference --source ../shared/data/morocco-admin-divisions --out datasets/reference
 
 lint: setup
-	$(BIN)/ruff check pipelines tests benchmarks
-	$(BIN)/ruff format --check pipelines tests benchmarks
+	$(BIN)/ruff check pipelines tests benchmarks portal
+	$(BIN)/ruff format --check pipelines tests benchmarks portal
 
 typecheck: setup
 	$(BIN)/mypy

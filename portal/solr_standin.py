@@ -225,7 +225,7 @@ class _Parser:
         must: list[Node] = []
         should: list[Node] = []
         must_not: list[Node] = []
-        pending_or = False
+        pending_or = pending_and = False
         items: list[tuple[str, Node]] = []
         while True:
             kind, value = self.peek()
@@ -237,9 +237,11 @@ class _Parser:
                     pending_or = True
                     continue
                 if value in ("AND", "&&"):
+                    pending_and = True
                     continue
                 node = self.unit(field)
                 items.append(("not", node))
+                pending_and = pending_or = False
                 continue
             occur = "default"
             if kind == "prefix":
@@ -250,7 +252,11 @@ class _Parser:
                 if items and items[-1][0] == "default":
                     items[-1] = ("should", items[-1][1])
                 occur = "should" if occur == "default" else occur
-                pending_or = False
+            elif pending_and:
+                if items and items[-1][0] in ("default", "should"):
+                    items[-1] = ("must", items[-1][1])
+                occur = "must" if occur == "default" else occur
+            pending_and = pending_or = False
             items.append((occur, node))
         has_should = any(o == "should" for o, _ in items)
         for occur, node in items:
