@@ -1,23 +1,35 @@
 """A small Solr-HTTP-compatible search stand-in, FOR DEVELOPMENT AND TESTS ONLY.
 
-CKAN 2.12 cannot create an organization or a dataset without a search server, and
-Apache Solr cannot be installed on the machines this project is developed and tested
-on. This server answers the part of Solr's HTTP API that CKAN (through pysolr) uses:
+    !!! NOT FOR PRODUCTION. A production CKAN uses real Apache Solr (with CKAN's !!!
+    !!! schema.xml). This is only what lets CKAN run where Solr cannot be installed. !!!
 
-* ``/admin/ping``; ``/schema?wt=schema.xml`` (serves CKAN's own schema.xml, so CKAN's
-  schema version check passes);
-* ``/update``: XML or JSON ``add``, ``delete`` by id or by query, ``commit``;
-* ``/select``: ``q`` in Lucene syntax (field:value, "phrases", [a TO b] ranges,
-  wildcards, AND/OR/NOT, + and -, parentheses), dismax ``qf``, several ``fq``, ``fl``,
-  ``sort``, ``start``, ``rows``, facet fields with ``facet.limit`` / ``facet.mincount``.
+CKAN 2.12 cannot create an organization or a dataset without a search server (a failed
+index write rolls the action back), and Apache Solr cannot be installed on the machines
+this project is developed and tested on. This server answers the part of Solr's HTTP API
+that CKAN (through pysolr, with ``solr_url = http://127.0.0.1:PORT/solr/ckan``) uses; any
+path prefix works, only the last segment counts:
 
-Documents live in memory, keyed by CKAN's ``index_id``, and are saved to a JSON file
-after every change (so a restart keeps the index); one lock makes concurrent updates
-and commits safe. There is no relevance ranking beyond counting matched terms, no
-analysis beyond case folding and splitting on non-word characters. A production portal
-uses real Apache Solr.
+* ``.../admin/ping``; ``.../schema?wt=schema.xml`` and ``.../admin/file?file=schema.xml``
+  (both serve CKAN's own schema.xml, so CKAN's schema version check passes);
+* ``.../update``: JSON or XML ``add``, ``delete`` by id or by query, ``commit`` (a no-op:
+  every change is visible at once);
+* ``.../select`` (GET, or POST form): ``q`` in Lucene syntax (``*:*``, field:value,
+  "phrases", ``[a TO b]`` / ``{a TO b}`` ranges, ``*``/``?`` wildcards, AND/OR/NOT/&&/||,
+  ``+``/``-``, parentheses; a leading ``{!...}`` local-params block is ignored), ``q.op``,
+  ``defType=dismax|edismax`` with ``qf`` and ``mm``, several ``fq``, ``fl`` (with
+  ``score``), ``sort``, ``start``, ``rows``, and ``facet=true`` with ``facet.field``,
+  ``facet.limit`` and ``facet.mincount`` (Solr's flat ``[value, count, ...]`` lists).
+  Answers are Solr JSON: ``responseHeader``, ``response: {numFound, start, docs}``.
 
-    python portal/solr_standin.py --port 8983 --data .portal/solr.json --schema .../schema.xml
+Documents live in memory, keyed by CKAN's ``index_id``; with ``--data`` they are written
+to a JSON file shortly after each change and on shutdown (so a restart keeps the index).
+One lock makes concurrent updates, deletes and searches safe. Known gaps: no relevance
+ranking beyond counting matched clauses, no text analysis beyond case folding and
+splitting on non-word characters (string fields match single words too), no date math
+(``NOW-1DAY``), no spellcheck, highlighting, grouping, stats or range/query facets.
+
+    python portal/solr_standin.py --port 8983 --data .portal/solr-index.json \
+        --schema .portal/venv/lib/python3.11/site-packages/ckan/config/solr/schema.xml
 """
 
 from __future__ import annotations
@@ -28,7 +40,9 @@ import fnmatch
 import json
 import os
 import re
+import signal
 import threading
+import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,48 +52,129 @@ from urllib.parse import parse_qs, urlsplit
 Doc = dict[str, Any]
 
 
+# --- the schema ------------------------------------------------------------------------
+
+
+class Schema:
+    """Which fields are analysed text (matched word by word, case-folded) and which are
+    strings (matched whole and case-sensitively), read from CKAN's schema.xml.
+
+    Without a schema every field is treated as text (lenient).
+    """
+
+    def __init__(
+        self, fields: dict[str, bool] | None = None, dynamic: list[tuple[str, bool]] | None = None
+    ) -> None:
+        self.fields = fields or {}
+        # Solr tries the longest dynamic-field pattern first.
+        self.dynamic = sorted(dynamic or [], key=lambda p: -len(p[0]))
+
+    @classmethod
+    def from_xml(cls, data: bytes) -> Schema:
+        root = ET.fromstring(data)
+        text_types = {
+            t.get("name") for t in root.iter("fieldType") if t.get("class") == "solr.TextField"
+        }
+        fields = {f.get("name", ""): f.get("type") in text_types for f in root.iter("field")}
+        dynamic = [
+            (f.get("name", ""), f.get("type") in text_types) for f in root.iter("dynamicField")
+        ]
+        return cls(fields, dynamic)
+
+    def is_text(self, field: str | None) -> bool:
+        if field is None or field in ("text", "_text_") or not (self.fields or self.dynamic):
+            return True
+        if field in self.fields:
+            return self.fields[field]
+        for pattern, text in self.dynamic:
+            if fnmatch.fnmatchcase(field, pattern):
+                return text
+        return True
+
+
+LENIENT = Schema()
+
+
 # --- the index ---------------------------------------------------------------------------
 
 
 class Index:
-    def __init__(self, path: Path | None = None) -> None:
+    """Documents keyed by CKAN's ``index_id`` (the uniqueKey of CKAN's schema).
+
+    One lock guards every read and write. With a ``path``, changes are written to that
+    JSON file by a background thread at most every ``save_every`` seconds (and by
+    :meth:`flush`, called on shutdown), so a busy CKAN never waits for the disk.
+    """
+
+    def __init__(
+        self, path: Path | None = None, save_every: float = 0.5, schema: Schema = LENIENT
+    ) -> None:
         self.path = path
+        self.schema = schema
         self.lock = threading.Lock()
         self.docs: dict[str, Doc] = {}
+        self.version = 0  # bumped on every change
+        self._saved = 0
+        self._save_lock = threading.Lock()
+        self._wake = threading.Event()
         if path and path.is_file():
-            self.docs = json.loads(path.read_text(encoding="utf-8"))
+            with contextlib.suppress(ValueError):
+                self.docs = json.loads(path.read_text(encoding="utf-8"))
+        if path is not None:
+            saver = threading.Thread(target=self._saver, args=(save_every,), daemon=True)
+            saver.start()
 
     def add(self, docs: list[Doc]) -> None:
         with self.lock:
             for doc in docs:
                 key = str(doc.get("index_id") or doc.get("id"))
                 self.docs[key] = doc
-            self._save()
+            self._changed()
 
     def delete(self, ids: list[str], queries: list[str]) -> None:
+        matchers = [
+            parse(q, schema=self.schema) for q in queries
+        ]  # parse first: a bad query changes nothing
         with self.lock:
             for key in ids:
                 self.docs.pop(key, None)
                 for k, doc in list(self.docs.items()):
                     if doc.get("id") == key:
                         del self.docs[k]
-            for query in queries:
-                matcher = parse(query)
+            for matcher in matchers:
                 for k, doc in list(self.docs.items()):
                     if matcher.match(doc):
                         del self.docs[k]
-            self._save()
+            self._changed()
 
     def snapshot(self) -> list[Doc]:
         with self.lock:
             return list(self.docs.values())
 
-    def _save(self) -> None:
+    def _changed(self) -> None:
+        self.version += 1
+        self._wake.set()
+
+    def _saver(self, every: float) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(every)  # gather a burst of updates into one write
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the index to ``path`` now if it changed since the last write."""
         if self.path is None:
             return
-        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(self.docs), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with self._save_lock:
+            with self.lock:
+                version, docs = self.version, dict(self.docs)
+            if version == self._saved:
+                return
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(docs), encoding="utf-8")
+            os.replace(tmp, self.path)
+            self._saved = version
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -113,8 +208,8 @@ class All(Node):
 
 
 class Term(Node):
-    def __init__(self, field: str | None, value: str, phrase: bool = False) -> None:
-        self.field, self.value, self.phrase = field, value, phrase
+    def __init__(self, field: str | None, value: str, phrase: bool = False, text: bool = True):
+        self.field, self.value, self.phrase, self.text = field, value, phrase, text
 
     def match(self, doc: Doc) -> bool:
         if self.field == "*" and self.value == "*":
@@ -122,6 +217,10 @@ class Term(Node):
         values = _values(doc, self.field)
         if self.value == "*":
             return any(v not in (None, "") for v in values)
+        if not self.text:  # a string field: the whole value, case-sensitive
+            if not self.phrase and any(c in self.value for c in "*?"):
+                return any(fnmatch.fnmatchcase(_str(v), self.value) for v in values)
+            return any(_str(v) == self.value for v in values)
         return any(_matches(v, self.value, self.phrase) for v in values)
 
 
@@ -139,30 +238,30 @@ class Range(Node):
 
 
 class Bool(Node):
-    """Lucene clauses: must (+), must not (-), should (plain, OR)."""
+    """Lucene clauses: must (+), must not (-), should (plain, OR).
 
-    def __init__(self, must: list[Node], should: list[Node], must_not: list[Node]) -> None:
+    ``min_should`` is dismax's ``mm``: how many should-clauses must match (by default one
+    when there is no must-clause, none otherwise, as in Lucene).
+    """
+
+    def __init__(
+        self, must: list[Node], should: list[Node], must_not: list[Node], min_should: int = 0
+    ) -> None:
         self.must, self.should, self.must_not = must, should, must_not
+        self.min_should = min_should
 
     def match(self, doc: Doc) -> bool:
         if any(n.match(doc) for n in self.must_not):
             return False
         if not all(n.match(doc) for n in self.must):
             return False
-        if self.should and not self.must:
-            return any(n.match(doc) for n in self.should)
+        needed = self.min_should or (0 if self.must else 1)
+        if self.should and needed:
+            return sum(1 for n in self.should if n.match(doc)) >= min(needed, len(self.should))
         return bool(self.must or self.should or self.must_not)
 
     def score(self, doc: Doc) -> int:
         return sum(n.score(doc) for n in self.must + self.should) if self.match(doc) else 0
-
-
-class Not(Node):
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    def match(self, doc: Doc) -> bool:
-        return not self.node.match(doc)
 
 
 def _values(doc: Doc, field: str | None) -> list[Any]:
@@ -183,6 +282,12 @@ def _values(doc: Doc, field: str | None) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _matches(value: Any, query: str, phrase: bool) -> bool:
@@ -206,12 +311,15 @@ def _cmp(a: str, b: str) -> int:
 
 
 class _Parser:
-    def __init__(self, text: str, default_and: bool, fields: list[str] | None) -> None:
+    def __init__(
+        self, text: str, default_and: bool, fields: list[str] | None, schema: Schema
+    ) -> None:
         self.tokens = [(m.lastgroup, m.group(m.lastgroup or 0)) for m in _TOKEN.finditer(text)]
         self.tokens = [(k, v) for k, v in self.tokens if k is not None]
         self.pos = 0
         self.default_and = default_and
         self.fields = fields
+        self.schema = schema
 
     def peek(self) -> tuple[str | None, str]:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, "")
@@ -292,8 +400,10 @@ class _Parser:
 
     def terms(self, field: str | None, value: str, phrase: bool) -> Node:
         if field is None and self.fields:
-            return Bool([], [Term(f, value, phrase) for f in self.fields], [])
-        return Term(field, value, phrase)
+            return Bool(
+                [], [Term(f, value, phrase, self.schema.is_text(f)) for f in self.fields], []
+            )
+        return Term(field, value, phrase, self.schema.is_text(field))
 
 
 def _unescape(text: str) -> str:
@@ -304,11 +414,42 @@ def _unquote(text: str) -> str:
     return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
 
 
-def parse(text: str, default_and: bool = False, fields: list[str] | None = None) -> Node:
+def parse(
+    text: str,
+    default_and: bool = False,
+    fields: list[str] | None = None,
+    schema: Schema = LENIENT,
+) -> Node:
     text = re.sub(r"^\{![^}]*\}", "", text.strip())  # local params: not supported, ignored
     if text in ("", "*:*", "*"):
         return All()
-    return _Parser(text, default_and, fields).clauses()
+    return _Parser(text, default_and, fields, schema).clauses()
+
+
+def min_match(spec: str, clauses: int) -> int:
+    """Solr's ``mm`` (minimum should match): ``3``, ``-1``, ``75%``, ``-25%``, ``2<-1 5<80%``."""
+    spec = spec.strip()
+    if clauses <= 0:
+        return 0
+    if "<" not in spec:
+        return _mm_value(spec or "100%", clauses)
+    result = clauses  # up to the first condition, every clause is required
+    for part in spec.split():
+        limit, _, value = part.partition("<")
+        if clauses > int(limit):
+            result = _mm_value(value, clauses)
+    return result
+
+
+def _mm_value(value: str, clauses: int) -> int:
+    if value.endswith("%"):
+        percent = int(value[:-1])
+        count = clauses * abs(percent) // 100
+        wanted = clauses - count if percent < 0 else count
+    else:
+        number = int(value)
+        wanted = clauses + number if number < 0 else number
+    return max(0, min(clauses, wanted))
 
 
 # --- select ------------------------------------------------------------------------------
@@ -322,8 +463,17 @@ def select(index: Index, params: dict[str, list[str]]) -> dict[str, Any]:
     q = one("q", "*:*")
     qf = [f.split("^")[0] for f in one("qf").split()] if one("qf") else None
     dismax = one("defType") in ("dismax", "edismax") and qf
-    query = parse(q, default_and=True if dismax else default_and, fields=qf if dismax else None)
-    filters = [parse(f, default_and=default_and) for f in params.get("fq", []) if f.strip()]
+    if dismax:
+        query = parse(q, fields=qf, schema=index.schema)
+        if isinstance(query, Bool):
+            query.min_should = min_match(one("mm", "100%"), len(query.should))
+    else:
+        query = parse(q, default_and=default_and, schema=index.schema)
+    filters = [
+        parse(f, default_and=default_and, schema=index.schema)
+        for f in params.get("fq", [])
+        if f.strip()
+    ]
     docs = [d for d in index.snapshot() if query.match(d) and all(f.match(d) for f in filters)]
     scored = [(query.score(d), d) for d in docs]
     for key, direction in reversed(_sort_keys(one("sort"))):
@@ -514,33 +664,46 @@ def make_handler(index: Index, schema: bytes) -> type[BaseHTTPRequestHandler]:
                     self._json({"responseHeader": {"status": 0, "QTime": 0}})
                 else:
                     self._json({"error": {"msg": f"unknown path {path}", "code": 404}}, 404)
-            except (ValueError, ET.ParseError, KeyError) as exc:
+            except (ValueError, ET.ParseError, KeyError, TypeError) as exc:
                 self._json({"error": {"msg": f"{type(exc).__name__}: {exc}", "code": 400}}, 400)
+            except Exception as exc:  # answer instead of dropping the connection
+                self._json({"error": {"msg": f"{type(exc).__name__}: {exc}", "code": 500}}, 500)
 
     return Handler
 
 
 def serve(
     port: int, data: Path | None, schema: Path, host: str = "127.0.0.1"
-) -> ThreadingHTTPServer:
-    index = Index(data)
-    server = ThreadingHTTPServer((host, port), make_handler(index, schema.read_bytes()))
+) -> tuple[ThreadingHTTPServer, Index]:
+    xml = schema.read_bytes()
+    index = Index(data, schema=Schema.from_xml(xml))
+    server = ThreadingHTTPServer((host, port), make_handler(index, xml))
     server.daemon_threads = True
-    return server
+    return server, index
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description="Solr stand-in for CKAN (development and tests only)"
+        description="Solr stand-in for CKAN (development and tests only, never production)"
     )
     parser.add_argument("--port", type=int, default=8983)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--data", type=Path, default=None, help="JSON file that keeps the index")
     parser.add_argument("--schema", type=Path, required=True, help="CKAN's solr/schema.xml")
     args = parser.parse_args()
-    server = serve(args.port, args.data, args.schema, args.host)
-    with contextlib.suppress(KeyboardInterrupt):
+    server, index = serve(args.port, args.data, args.schema, args.host)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
         server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        index.flush()
 
 
 if __name__ == "__main__":
