@@ -22,7 +22,8 @@ path prefix works, only the last segment counts:
   Answers are Solr JSON: ``responseHeader``, ``response: {numFound, start, docs}``.
 
 Documents live in memory, keyed by CKAN's ``index_id``; with ``--data`` they are written
-to a JSON file shortly after each change and on shutdown (so a restart keeps the index).
+to a JSON file at most every ``--save-every`` seconds and on shutdown (so a restart keeps
+the index).
 One lock makes concurrent updates, deletes and searches safe. Known gaps: no relevance
 ranking beyond counting matched clauses, no text analysis beyond case folding and
 splitting on non-word characters (string fields match single words too), no date math
@@ -101,13 +102,14 @@ LENIENT = Schema()
 class Index:
     """Documents keyed by CKAN's ``index_id`` (the uniqueKey of CKAN's schema).
 
-    One lock guards every read and write. With a ``path``, changes are written to that
-    JSON file by a background thread at most every ``save_every`` seconds (and by
-    :meth:`flush`, called on shutdown), so a busy CKAN never waits for the disk.
+    One lock guards every read and write. With a ``path``, each change is written to that
+    JSON file before the update is answered; with ``save_every`` > 0, a background thread
+    writes it at most that often instead (and :meth:`flush` on shutdown), so a busy CKAN
+    does not wait for the disk.
     """
 
     def __init__(
-        self, path: Path | None = None, save_every: float = 0.5, schema: Schema = LENIENT
+        self, path: Path | None = None, save_every: float = 0.0, schema: Schema = LENIENT
     ) -> None:
         self.path = path
         self.schema = schema
@@ -120,7 +122,8 @@ class Index:
         if path and path.is_file():
             with contextlib.suppress(ValueError):
                 self.docs = json.loads(path.read_text(encoding="utf-8"))
-        if path is not None:
+        self.save_every = save_every
+        if path is not None and save_every > 0:
             saver = threading.Thread(target=self._saver, args=(save_every,), daemon=True)
             saver.start()
 
@@ -152,7 +155,10 @@ class Index:
             return list(self.docs.values())
 
     def _changed(self) -> None:
+        """Called with the lock held."""
         self.version += 1
+        if self.path is not None and self.save_every <= 0:
+            self._write(self.version, dict(self.docs))
         self._wake.set()
 
     def _saver(self, every: float) -> None:
@@ -169,12 +175,15 @@ class Index:
         with self._save_lock:
             with self.lock:
                 version, docs = self.version, dict(self.docs)
-            if version == self._saved:
-                return
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(docs), encoding="utf-8")
-            os.replace(tmp, self.path)
-            self._saved = version
+            self._write(version, docs)
+
+    def _write(self, version: int, docs: dict[str, Doc]) -> None:
+        if self.path is None or version <= self._saved:
+            return
+        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(docs), encoding="utf-8")
+        os.replace(tmp, self.path)
+        self._saved = version
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -672,14 +681,24 @@ def make_handler(index: Index, schema: bytes) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    index: Index
+
+
 def serve(
-    port: int, data: Path | None, schema: Path, host: str = "127.0.0.1"
-) -> tuple[ThreadingHTTPServer, Index]:
+    port: int,
+    data: Path | None,
+    schema: Path,
+    host: str = "127.0.0.1",
+    save_every: float = 0.0,
+) -> Server:
+    """A server (not yet serving) for CKAN's ``schema``; its index is ``server.index``."""
     xml = schema.read_bytes()
-    index = Index(data, schema=Schema.from_xml(xml))
-    server = ThreadingHTTPServer((host, port), make_handler(index, xml))
-    server.daemon_threads = True
-    return server, index
+    index = Index(data, save_every=save_every, schema=Schema.from_xml(xml))
+    server = Server((host, port), make_handler(index, xml))
+    server.index = index
+    return server
 
 
 def main() -> None:
@@ -690,8 +709,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--data", type=Path, default=None, help="JSON file that keeps the index")
     parser.add_argument("--schema", type=Path, required=True, help="CKAN's solr/schema.xml")
+    parser.add_argument(
+        "--save-every", type=float, default=0.5, help="seconds between index writes (0: each)"
+    )
     args = parser.parse_args()
-    server, index = serve(args.port, args.data, args.schema, args.host)
+    server = serve(args.port, args.data, args.schema, args.host, args.save_every)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -703,7 +725,7 @@ def main() -> None:
         pass
     finally:
         server.server_close()
-        index.flush()
+        server.index.flush()
 
 
 if __name__ == "__main__":

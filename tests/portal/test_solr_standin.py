@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("solr_standin", REPO / "portal/solr_standin.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["solr_standin"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-solr = _load()
+from portal import solr_standin as solr
 
 # The shape of CKAN's schema.xml: analysed text fields, string fields, dynamic fields.
 SCHEMA_XML = b"""<?xml version="1.0"?>
@@ -306,10 +291,10 @@ def test_update_json_and_xml() -> None:
 def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     schema = tmp_path / "schema.xml"
     schema.write_bytes(SCHEMA_XML)
-    httpd, index = solr.serve(0, tmp_path / "index.json", schema)
+    httpd = solr.serve(0, tmp_path / "index.json", schema)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/solr/ckan", index
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/solr/ckan", httpd.index
     httpd.shutdown()
     httpd.server_close()
 
@@ -374,3 +359,97 @@ def test_index_survives_a_restart(tmp_path: Path) -> None:
     index.flush()
     again = solr.Index(path)
     assert sorted(again.docs) == ["i1", "i2"]
+
+
+def test_index_written_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "index.json"
+    index = solr.Index(path, save_every=0.05)
+    index.add(DOCS[:1])
+    for _ in range(100):
+        if path.is_file() and json.loads(path.read_text()):
+            break
+        threading.Event().wait(0.05)
+    assert list(json.loads(path.read_text())) == ["i1"]
+
+
+# --- programmes: French titles, lenient (schema-less) matching ------------------------
+
+PROGRAMMES = [
+    {"index_id": "1", "id": "a", "name": "ait-amira", "title": "Programme d'ouverture Aït Amira",
+     "tags": ["environment", "communication"], "state": "active", "site_id": "infitah-dev",
+     "metadata_modified": "2026-01-02T00:00:00Z", "num_resources": 7, "capacity": "public"},
+    {"index_id": "2", "id": "b", "name": "tamanar", "title": "Programme Tamanar",
+     "tags": ["digitalisation"], "state": "active", "site_id": "infitah-dev",
+     "metadata_modified": "2026-03-01T00:00:00Z", "num_resources": 3, "capacity": "public"},
+    {"index_id": "3", "id": "c", "name": "old", "title": "Ancien programme", "tags": [],
+     "state": "deleted", "site_id": "infitah-dev", "metadata_modified": "2025-01-01T00:00:00Z",
+     "num_resources": 0, "capacity": "private"},
+]  # fmt: skip
+
+
+def names(index: Any, **params: str | list[str]) -> list[str]:
+    return [d["name"] for d in select(index, **params)["response"]["docs"]]
+
+
+@pytest.fixture
+def programmes() -> Any:
+    index = solr.Index()
+    index.add([dict(d) for d in PROGRAMMES])
+    return index
+
+
+def test_programmes_lucene_queries(programmes: Any) -> None:
+    index = programmes
+    assert names(index, q="*:*", sort="name asc", fl="name") == ["ait-amira", "old", "tamanar"]
+    assert names(index, q='name:"ait-amira"', fl="name") == ["ait-amira"]
+    assert names(index, q="tags:environment OR tags:digitalisation", sort="name asc") == [
+        "ait-amira", "tamanar"
+    ]  # fmt: skip
+    assert names(index, q="+state:active -name:tamanar") == ["ait-amira"]
+    assert names(index, q="NOT state:active") == ["old"]
+    assert names(index, q="name:ta*") == ["tamanar"]
+    assert names(index, q="num_resources:[1 TO 5]") == ["tamanar"]
+    assert names(index, q="metadata_modified:[2026-01-01T00:00:00Z TO *]", sort="name desc") == [
+        "tamanar", "ait-amira"
+    ]  # fmt: skip
+    assert names(index, q="(tags:environment AND state:active) OR name:old", sort="name asc") == [
+        "ait-amira", "old"
+    ]  # fmt: skip
+
+
+def test_programmes_search_with_filters_dismax_and_facets(programmes: Any) -> None:
+    params = {
+        "q": ["programme"], "defType": ["dismax"], "qf": ["name^4 title^4 tags^2 text"],
+        "q.op": ["AND"], "fq": ["+site_id:\"infitah-dev\"", "+state:active", "+capacity:public"],
+        "facet": ["true"], "facet.field": ["tags"], "facet.limit": ["50"],
+        "facet.mincount": ["1"], "rows": ["1"], "start": ["0"], "fl": ["id name"],
+        "sort": ["metadata_modified desc"], "wt": ["json"],
+    }  # fmt: skip
+    body = solr.select(programmes, params)
+    assert body["response"]["numFound"] == 2
+    assert body["response"]["docs"] == [{"id": "b", "name": "tamanar"}]
+    assert body["facet_counts"]["facet_fields"]["tags"] == [
+        "communication", 1, "digitalisation", 1, "environment", 1
+    ]  # fmt: skip
+
+
+def test_programmes_delete_by_id_and_by_query(programmes: Any) -> None:
+    programmes.delete(["a"], [])
+    assert names(programmes, q="*:*", sort="name asc") == ["old", "tamanar"]
+    programmes.delete([], ["state:deleted"])
+    assert names(programmes, q="*:*") == ["tamanar"]
+
+
+def test_parse_keeps_must_and_should_apart() -> None:
+    doc = {"a": "x", "b": "y"}
+    assert solr.parse("+a:x +b:z").match(doc) is False
+    assert solr.parse("a:x b:z").match(doc) is True  # default OR
+    assert solr.parse("a:x b:z", default_and=True).match(doc) is False
+    assert solr.parse("a:x AND b:z").match(doc) is False
+    assert solr.parse("a:x AND b:y OR b:z").match(doc) is True
+
+
+def test_http_update_is_on_disk_when_answered(server: tuple[str, Any], tmp_path: Path) -> None:
+    base, _ = server
+    http(f"{base}/update/", json.dumps([{"index_id": "8", "name": "kept"}]).encode())
+    assert [d["name"] for d in solr.Index(tmp_path / "index.json").snapshot()] == ["kept"]
