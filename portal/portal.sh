@@ -36,6 +36,7 @@ die() {
 }
 ckan() { "$VENV/bin/ckan" -c "$INI" "$@"; }
 psql_su() { psql -h "$PGHOST" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -qtAX "$@"; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 solr_up() { curl -fsS -m 5 "$SOLR_URL/admin/ping?wt=json" >/dev/null 2>&1; }
 ckan_up() { curl -fsS -m 10 "$URL/api/3/action/status_show" >/dev/null 2>&1; }
@@ -112,9 +113,23 @@ ensure_databases() {
   done
 }
 
+# Before anything is stopped or rewritten: the ports are free, or ours for these settings.
+check_ports() {
+  if port_busy "$PORT" &&
+    ! { pid_alive "$RUN/ckan.pid" && [ -f "$INI" ] && ini_has ckan.site_url "$URL"; }; then
+    die "port $PORT is taken by another process (set INFITAH_CKAN_PORT)"
+  fi
+  if port_busy "$SOLR_PORT" && ! { pid_alive "$RUN/solr.pid" &&
+    ps -o args= -p "$(cat "$RUN/solr.pid")" | grep -q -- "--port $SOLR_PORT "; }; then
+    die "port $SOLR_PORT is taken by another process (set INFITAH_SOLR_PORT)"
+  fi
+  [ "$PORT" != "$SOLR_PORT" ] || die "INFITAH_CKAN_PORT and INFITAH_SOLR_PORT must differ"
+}
+
 ensure_solr() {
   if pid_alive "$RUN/solr.pid" && solr_up; then return; fi
-  solr_up && die "port $SOLR_PORT is taken by another process (set INFITAH_SOLR_PORT)"
+  stop solr # ours, but not answering on this port
+  port_busy "$SOLR_PORT" && die "port $SOLR_PORT is taken by another process (set INFITAH_SOLR_PORT)"
   local schema="$VENV/lib/python3.11/site-packages/ckan/config/solr/schema.xml"
   [ -f "$schema" ] || schema=$(find "$VENV" -path "*ckan/config/solr/schema.xml" | head -1)
   [ -f "$schema" ] || die "CKAN's solr/schema.xml not found in $VENV"
@@ -198,7 +213,8 @@ new_token() {
 
 ensure_ckan() {
   if pid_alive "$RUN/ckan.pid" && ckan_up; then return; fi
-  ckan_up && die "port $PORT is taken by another process (set INFITAH_CKAN_PORT)"
+  stop ckan # ours, but not answering
+  port_busy "$PORT" && die "port $PORT is taken by another process (set INFITAH_CKAN_PORT)"
   log "starting CKAN on $URL (log: $STATE/ckan.log)"
   rm -f "$RUN/ckan.pid"
   CKAN_INI="$INI" "$VENV/bin/gunicorn" --workers 2 --timeout 120 --bind "127.0.0.1:$PORT" \
@@ -209,6 +225,10 @@ ensure_ckan() {
     if [ "$waited" -ge "${INFITAH_CKAN_START_TIMEOUT:-120}" ]; then
       tail -20 "$STATE/ckan.log" >&2 || true
       die "CKAN did not answer on $URL/api/3/action/status_show within ${waited}s (see $STATE/ckan.log)"
+    fi
+    if [ "$waited" -ge 5 ] && ! pid_alive "$RUN/ckan.pid"; then
+      tail -20 "$STATE/ckan.log" >&2 || true
+      die "CKAN (gunicorn) exited at start (see $STATE/ckan.log)"
     fi
     sleep 1
     waited=$((waited + 1))
@@ -232,6 +252,7 @@ stop() {
 
 up() {
   ensure_services
+  check_ports
   ensure_venv
   ensure_databases
   ensure_solr
