@@ -302,23 +302,40 @@ class CkanPortal:
             if label in existing:
                 old = existing[label]
                 resource["id"] = old["id"]
-                if table is not None and old.get("infitah_sha256") == table.sha256:
-                    resource["infitah_datastore_sha256"] = old.get("infitah_datastore_sha256", "")
-                    resource["datastore_active"] = old.get("datastore_active", False)
+                # The DataStore table stays attached to the resource; it is current only
+                # if the table's bytes did not change.
+                resource["datastore_active"] = bool(old.get("datastore_active"))
+                same = table is not None and old.get("infitah_sha256") == table.sha256
+                resource["infitah_datastore_sha256"] = (
+                    old.get("infitah_datastore_sha256", "") if same else ""
+                )
             resources.append(resource)
         return resources
 
     def _load_datastore(self, package: dict[str, Any], release: Release) -> None:
+        loaded: dict[str, str] = {}
         for resource in package.get("resources", []):
             table = release.tables.get(resource["name"])
             if table is None or resource.get("infitah_datastore_sha256") == table.sha256:
                 continue
-            self._datastore(resource["id"], table)
-            self._call("resource_patch", id=resource["id"], infitah_datastore_sha256=table.sha256)
+            self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
+            loaded[resource["id"]] = table.sha256
+        if loaded:
+            # One revision records every table loaded (a resource_patch each would re-index
+            # the dataset each time); a re-run reloads whatever is not recorded.
+            self._call(
+                "package_revise",
+                match={"id": package["id"]},
+                **{
+                    f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
+                    for rid, digest in loaded.items()
+                },
+            )
 
-    def _datastore(self, resource_id: str, table: TableRelease) -> None:
-        with contextlib.suppress(PortalNotFound):
-            self._call("datastore_delete", resource_id=resource_id, force=True)
+    def _datastore(self, resource_id: str, table: TableRelease, replace: bool) -> None:
+        if replace:
+            with contextlib.suppress(PortalNotFound):
+                self._call("datastore_delete", resource_id=resource_id, force=True)
         fields = [
             {"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
             for f in table.schema["fields"]
