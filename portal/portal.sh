@@ -37,6 +37,9 @@ die() {
 ckan() { "$VENV/bin/ckan" -c "$INI" "$@"; }
 psql_su() { psql -h "$PGHOST" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -qtAX "$@"; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+redis_up() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
+# `cmd | grep -q` can fail under pipefail (SIGPIPE): compare whole outputs instead.
+sql_true() { [ "$(psql_su "$@")" = 1 ]; }
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 solr_up() { curl -fsS -m 5 "$SOLR_URL/admin/ping?wt=json" >/dev/null 2>&1; }
 ckan_up() { curl -fsS -m 10 "$URL/api/3/action/status_show" >/dev/null 2>&1; }
@@ -64,7 +67,7 @@ ensure_services() {
   fi
   psql_su -c "SELECT 1" >/dev/null 2>&1 ||
     die "cannot connect as 'postgres' to $PGHOST:$PGPORT without a password (trust auth is expected)"
-  if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+  if ! redis_up; then
     command -v redis-server >/dev/null ||
       die "Redis is needed on 127.0.0.1:6379: it is not running and redis-server is missing (apt-get install redis-server)"
     log "starting Redis"
@@ -72,7 +75,7 @@ ensure_services() {
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
       --dir /var/lib/redis --logfile /var/log/redis/ci.log >&2 9>&-
     for _ in $(seq 20); do
-      redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && return
+      redis_up && return
       sleep 0.25
     done
     die "Redis did not start (see /var/log/redis/ci.log)"
@@ -103,12 +106,12 @@ ensure_venv() {
 }
 
 ensure_databases() {
-  psql_su -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'" | grep -q 1 ||
+  sql_true -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'" ||
     psql_su -c "CREATE ROLE $DB_USER LOGIN PASSWORD 'ckan'" >&2
-  psql_su -c "SELECT 1 FROM pg_roles WHERE rolname='$DS_USER'" | grep -q 1 ||
+  sql_true -c "SELECT 1 FROM pg_roles WHERE rolname='$DS_USER'" ||
     psql_su -c "CREATE ROLE $DS_USER LOGIN PASSWORD 'datastore'" >&2
   for db in "$DB" "$DSDB"; do
-    psql_su -c "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
+    sql_true -c "SELECT 1 FROM pg_database WHERE datname='$db'" ||
       psql_su -c "CREATE DATABASE $db OWNER $DB_USER ENCODING 'utf-8' TEMPLATE template0" >&2
   done
 }
@@ -120,7 +123,7 @@ check_ports() {
     die "port $PORT is taken by another process (set INFITAH_CKAN_PORT)"
   fi
   if port_busy "$SOLR_PORT" && ! { pid_alive "$RUN/solr.pid" &&
-    ps -o args= -p "$(cat "$RUN/solr.pid")" | grep -q -- "--port $SOLR_PORT "; }; then
+    [[ "$(tr "\0" " " <"/proc/$(cat "$RUN/solr.pid")/cmdline")" == *"--port $SOLR_PORT "* ]]; }; then
     die "port $SOLR_PORT is taken by another process (set INFITAH_SOLR_PORT)"
   fi
   [ "$PORT" != "$SOLR_PORT" ] || die "INFITAH_CKAN_PORT and INFITAH_SOLR_PORT must differ"
@@ -179,8 +182,7 @@ ensure_config() {
 }
 
 admin_exists() {
-  psql_su -d "$DB" -c "SELECT 1 FROM \"user\" WHERE name='$ADMIN' AND sysadmin" 2>/dev/null |
-    grep -q 1
+  sql_true -d "$DB" -c "SELECT 1 FROM \"user\" WHERE name='$ADMIN' AND sysadmin" 2>/dev/null
 }
 
 ensure_initialised() {
@@ -190,7 +192,7 @@ ensure_initialised() {
     ckan db init >&2
     ckan db upgrade -p activity >&2
     ckan datastore set-permissions 2>/dev/null | psql_su -d "$DSDB" >/dev/null
-    if ! psql_su -d "$DB" -c "SELECT 1 FROM \"user\" WHERE name='$ADMIN'" | grep -q 1; then
+    if ! sql_true -d "$DB" -c "SELECT 1 FROM \"user\" WHERE name='$ADMIN'"; then
       ckan user add "$ADMIN" "email=admin@infitah.invalid" \
         "password=$(head -c 18 /dev/urandom | base64)" >&2
     fi
