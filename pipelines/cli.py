@@ -7,6 +7,7 @@ exit 70 (set INFITAH_DEBUG=1 to see the traceback).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 
 import click
 
-from .errors import InfitahError
+from .errors import InfitahError, UsageError
 from .findings import Lang
 
 EXIT_INVALID = 1
@@ -157,6 +158,113 @@ PUBLISH_WORDS: dict[str, dict[str, str]] = {
 
 
 @cli.command()
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    help="Where the communes' programmes are published: a CKAN URL or a catalog folder.",
+)
+@click.option(
+    "--to",
+    "destination",
+    default="catalog",
+    show_default=True,
+    help="Where to publish the network dataset: a CKAN URL or a catalog folder.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Date the indicators are computed at, YYYY-MM-DD (default: the latest publication).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@LANG_OPTION
+def aggregate(
+    source: str, destination: str, as_of: str | None, dry_run: bool, as_json: bool, lang: Lang
+) -> None:
+    """Combine every published commune programme into the network dataset, with indicators."""
+    from .aggregate import aggregate as run
+
+    token = os.environ.get("CKAN_API_TOKEN") or None
+    bar = _Progress(AGGREGATE_WORDS["harvest"][lang])
+    try:
+        result = run(
+            source,
+            destination,
+            token=token,
+            as_of=_day(as_of),
+            dry_run=dry_run,
+            progress=bar.advance,
+            total=bar.start,
+        )
+    finally:
+        bar.close()
+    outcome = result.outcome
+    if as_json:
+        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+    elif outcome.report is not None and outcome.status == "invalid":
+        click.echo(outcome.report.render_text(lang), nl=False)
+        click.echo(PUBLISH_WORDS["invalid"][lang])
+    else:
+        click.echo(AGGREGATE_WORDS["summary"][lang].format(n=result.communes, day=result.as_of))
+        click.echo(
+            PUBLISH_WORDS[outcome.status][lang].format(
+                dataset=outcome.dataset,
+                version=outcome.version,
+                previous=outcome.previous_version or "—",
+                url=outcome.url,
+            )
+        )
+    sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
+
+
+AGGREGATE_WORDS: dict[str, dict[str, str]] = {
+    "harvest": {
+        "ar": "جلب برامج الجماعات",
+        "fr": "Lecture des programmes",
+        "en": "Reading programmes",
+    },
+    "summary": {
+        "ar": "{n} جماعة مجمعة؛ المؤشرات بتاريخ {day}.",
+        "fr": "{n} commune(s) réunie(s) ; indicateurs au {day}.",
+        "en": "{n} commune(s) combined; indicators as of {day}.",
+    },
+}
+
+
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"bad --as-of {text!r}", key="bad-as-of", value=text) from None
+
+
+class _Progress:
+    """A bar on stderr for a person watching (a TTY): logs, pipes and --json stay clean."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def start(self, length: int) -> None:
+        if sys.stderr.isatty() and length:
+            self.bar = click.progressbar(length=length, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@cli.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["ar", "fr"]), default="ar", show_default=True)
 def template(out: Path, lang: Lang) -> None:
@@ -218,6 +326,19 @@ def demo(datasets: Path, destination: str, lang: Lang) -> None:
             )
         )
         failed += result["status"] == "invalid"
+    from .flows.aggregate import aggregate_flow
+
+    network = aggregate_flow(destination, destination=destination, lang=lang)
+    click.echo(
+        f"{network['dataset']}: "
+        + PUBLISH_WORDS[network["status"]][lang].format(
+            dataset=network["dataset"],
+            version=network["version"],
+            previous=network["previous_version"] or "—",
+            url=network["url"],
+        )
+    )
+    failed += network["status"] == "invalid"
     index = Path(destination) / "index.html"
     if index.is_file():
         click.echo(f"→ {index.resolve()}")

@@ -58,6 +58,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Tableau « {table} » inconnu ; tableaux connus : {tables}.",
         "en": "Unknown table {table!r}; known tables: {tables}.",
     },
+    "no-programmes": {
+        "ar": "لا يوجد في «{path}» أي برنامج جماعة منشور (openness-programme-*).",
+        "fr": "Aucun programme de commune publié (openness-programme-*) dans « {path} ».",
+        "en": "{path}: no published commune programme (openness-programme-*).",
+    },
+    "bad-as-of": {
+        "ar": "التاريخ «{value}» ليس بصيغة سنة-شهر-يوم (مثلا 2025-06-30).",
+        "fr": "La date « {value} » n'est pas au format AAAA-MM-JJ (par ex. 2025-06-30).",
+        "en": "The date {value!r} is not written YYYY-MM-DD (e.g. 2025-06-30).",
+    },
     "unreadable": {
         "ar": "تعذرت قراءة «{path}».",
         "fr": "Impossible de lire « {path} ».",

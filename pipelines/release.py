@@ -52,6 +52,9 @@ class Release:
     metadata: dict[str, Any]
     tables: dict[str, TableRelease]
     report: dict[str, Any] = field(default_factory=dict)
+    # Files derived from the tables (charts): published with the version, never hashed,
+    # so they cannot change a version on their own.
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
     def hashes(self) -> dict[str, str]:
         """What identifies the content: one hash per table, per schema, and the metadata."""

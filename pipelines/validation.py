@@ -64,6 +64,26 @@ def validate_table(path: Path, table_name: str) -> Report:
     return _report(findings, {table_name: table}, started, package=path.name)
 
 
+def validate_tables(tables: dict[str, TableData], schemas: dict[str, TableSchema]) -> Report:
+    """Frictionless on tables built in memory (the network's), against the given schemas.
+
+    Only frictionless's judgement (types, constraints, keys across these tables): our
+    checks already passed on every commune's data before it was published.
+    """
+    started = time.perf_counter()
+    present = frozenset(tables)
+    jobs = [
+        engine.Job(name, schemas[name].frictionless_descriptor(present), t.fields, t.rows)
+        for name, t in tables.items()
+    ]
+    findings = [
+        _translate(error, tables[name], schemas[name])
+        for name, errors in engine.validate(jobs).items()
+        for error in errors
+    ]
+    return _report(findings, tables, started, package="network")
+
+
 def _package_name(package: PackageData) -> str:
     return str(package.descriptor.get("name") or package.path.name)
 

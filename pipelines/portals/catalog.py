@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..downloads import downloads
 from ..errors import PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
@@ -109,6 +110,10 @@ class CatalogPortal:
             "versions": [*self._versions(release.dataset, exclude=plan.version), plan.version],
             "files": {name: f"versions/{plan.version}/{name}" for name in files},
             "latest": {name: f"latest/{name}" for name in files},
+            "tables": {
+                t.name: {"title": _titles(t.schema), "rows": t.rows}
+                for t in release.tables.values()
+            },
             "metadata": release.metadata,
         }
         _atomic_write(home / DATASET_FILE, pretty_json(info))
@@ -166,7 +171,17 @@ def release_files(release: Release, plan: Plan, published_at: str) -> dict[str, 
     files["validation-report.json"] = pretty_json(release.report)
     files["manifest.json"] = pretty_json(release.manifest(plan.version))
     files["CHANGES.md"] = changelog_entry(plan, published_at).encode()
+    files.update(downloads(release, plan.version, published_at))
+    files.update(release.attachments)
     return files
+
+
+def _titles(schema: dict[str, Any]) -> dict[str, str]:
+    return {
+        "en": str(schema.get("title", "")),
+        "fr": str(schema.get("x-title-fr", "")),
+        "ar": str(schema.get("x-title-ar", "")),
+    }
 
 
 def _write_files(folder: Path, files: dict[str, bytes]) -> None:

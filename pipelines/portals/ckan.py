@@ -284,6 +284,7 @@ class CkanPortal:
             "manifest.json",
             "CHANGELOG.md",
         ]
+        order += [name for name in urls if name not in order and name != "CHANGES.md"]
         resources = []
         for name in order:
             label = name.removesuffix(".csv") if name.endswith(".csv") else name
@@ -521,7 +522,8 @@ def _dataset_extras(release: Release, owner: Owner | None = None) -> dict[str, s
 
 
 def _format(name: str) -> str:
-    return {"csv": "CSV", "json": "JSON", "md": "Markdown"}.get(name.rsplit(".", 1)[-1], "")
+    formats = {"csv": "CSV", "json": "JSON", "md": "Markdown", "png": "PNG"}
+    return formats.get(name.rsplit(".", 1)[-1], "")
 
 
 def _resource_description(table: TableRelease | None, name: str) -> str:
@@ -531,9 +533,19 @@ def _resource_description(table: TableRelease | None, name: str) -> str:
             "validation-report.json": "Validation report of this version.",
             "manifest.json": "Row index of this version (what the next version compares with).",
             "CHANGELOG.md": "What changed in every version.",
-        }.get(name, name)
+            "README.md": "What each column means (ar/fr/en), licence, source, version.",
+        }.get(name, _derived_description(name))
     title = table.schema.get("title", table.name)
     return f"{title} ({table.rows} rows). {table.schema.get('description', '')}"
+
+
+def _derived_description(name: str) -> str:
+    if name.endswith(".excel.csv"):
+        return (
+            f"{name.removesuffix('.excel.csv')} for Excel: UTF-8 with BOM, codes followed by "
+            "their French and Arabic labels / pour Excel, avec libellés / لبرنامج Excel"
+        )
+    return name
 
 
 def _records(table: TableRelease) -> list[dict[str, Any]]:

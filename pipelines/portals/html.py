@@ -15,6 +15,8 @@ body{font-family:system-ui,'Noto Sans Arabic','Segoe UI',sans-serif;margin:2rem;
 [dir=rtl]{text-align:right;font-size:1.1em}
 table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee}
 .meta{color:#555}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption .ar{display:block}
 """
 
 
@@ -28,7 +30,8 @@ def render_index(datasets: list[dict[str, Any]]) -> str:
         '<p dir="rtl" lang="ar">المعطيات المفتوحة لبرامج انفتاح الجماعات الترابية</p>',
         "<p>Données ouvertes des programmes d'ouverture des communes (REMACTO).</p>",
     ]
-    for ds in datasets:
+    # The network's dataset first: it is where a journalist starts.
+    for ds in sorted(datasets, key=lambda d: str(d["name"]).startswith("openness-programme-")):
         parts.append(_dataset(ds))
     parts.append("</body></html>\n")
     return "\n".join(parts)
@@ -37,10 +40,41 @@ def render_index(datasets: list[dict[str, Any]]) -> str:
 def _dataset(ds: dict[str, Any]) -> str:
     name = escape(ds["name"])
     title = ds.get("title", {})
-    links = "".join(
-        f'<li><a href="{escape(name)}/{escape(path)}">{escape(file)}</a></li>'
-        for file, path in ds.get("latest", {}).items()
+    latest: dict[str, str] = dict(ds.get("latest", {}))
+    shown: set[str] = set()
+
+    def link(file: str, text: str) -> str:
+        shown.add(file)
+        return f'<a href="{name}/{escape(latest[file])}">{escape(text)}</a>'
+
+    rows = []
+    for table, info in ds.get("tables", {}).items():
+        names = info.get("title", {})
+        files = [(f"{table}.csv", "CSV"), (f"{table}.excel.csv", "Excel CSV")]
+        links = " · ".join(link(f, text) for f, text in files if f in latest)
+        rows.append(
+            f'<tr><td lang="fr">{escape(names.get("fr") or table)}</td>'
+            f'<td dir="rtl" lang="ar">{escape(names.get("ar", ""))}</td>'
+            f"<td>{info.get('rows', '')}</td><td>{links}</td></tr>"
+        )
+    table = (
+        '<table><tr><th lang="fr">Tableau</th><th dir="rtl" lang="ar">الجدول</th>'
+        f"<th>lignes</th><th>fichiers</th></tr>{''.join(rows)}</table>"
+        if rows
+        else ""
     )
+    readme = (
+        f"<p>{link('README.md', 'README')} — colonnes, licence, source / "
+        '<span dir="rtl" lang="ar">دليل الأعمدة والترخيص والمصدر</span></p>'
+        if "README.md" in latest
+        else ""
+    )
+    figures = "".join(
+        _figure(name, latest, chart, shown)
+        for chart in ds.get("metadata", {}).get("x-charts", [])
+        if chart.get("path") in latest
+    )
+    others = "".join(f"<li>{link(file, file)}</li>" for file in list(latest) if file not in shown)
     versions = " · ".join(
         f'<a href="{name}/versions/{escape(v)}/">{escape(v)}</a>'
         for v in reversed(ds.get("versions", []))
@@ -52,6 +86,23 @@ def _dataset(ds: dict[str, Any]) -> str:
         f'<p class="meta">version <strong>{escape(ds.get("version", ""))}</strong> — '
         f"{escape(ds.get('published_at', '')[:10])} — "
         f'<a href="{name}/CHANGELOG.md">changements / التغييرات</a></p>'
-        f"<p>Fichiers (dernière version) / الملفات:</p><ul>{links}</ul>"
+        f"{table}{readme}{figures}"
+        f"<p>Autres fichiers (dernière version) / ملفات أخرى:</p><ul>{others}</ul>"
         f"<p>Versions: {versions}</p></section>"
+    )
+
+
+def _figure(name: str, latest: dict[str, str], chart: dict[str, Any], shown: set[str]) -> str:
+    """A chart with its title in French and English, and in Arabic right-to-left beside it
+    (the image itself holds no Arabic: see charts.py)."""
+    path = chart["path"]
+    shown.add(path)
+    title = chart.get("title", {})
+    alt = f"{title.get('fr', path)} / {title.get('en', '')}"
+    return (
+        f'<figure><img src="{name}/{escape(latest[path])}" alt="{escape(alt)}">'
+        f'<figcaption><span lang="fr">{escape(title.get("fr", ""))}</span> — '
+        f'<span lang="en">{escape(title.get("en", ""))}</span>'
+        f'<span class="ar" dir="rtl" lang="ar">{escape(title.get("ar", ""))}</span>'
+        "</figcaption></figure>"
     )

@@ -1,0 +1,389 @@
+"""The network view: every commune's published programme, combined, with indicators.
+
+harvest  the current version of every ``openness-programme-*`` dataset of a portal or
+         catalog, communes fetched concurrently (bounded: a portal is not a load test);
+combine  one table per schema table = the union of the communes' rows, in schema field
+         order, plus where each commune is (its names, province, region) from the
+         reference, so a journalist can filter by region without a join;
+release  validated by frictionless against network schemas generated here from
+         ``schemas/`` (the added fields, and keys that include the commune code since ids
+         are unique only within a commune), plus the indicators table and charts;
+publish  as the network's own dataset through the same ``publish_release`` as a commune's:
+         same versioning, same "unchanged writes nothing".
+
+It reads only what is published, never stewards' files: the network shows what the
+public can already download, commune by commune.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import charts, indicators
+from .errors import InputError
+from .findings import Lang
+from .portals import Owner, open_portal
+from .portals.read import PublishedDataset, Reader, open_reader
+from .publishing import LICENCE, NETWORK, Outcome, publish_release
+from .reading import TableData
+from .release import Release, table_release
+from .report import Report
+from .schemas import TABLES, TableSchema, load
+from .validation import validate_tables
+
+PROGRAMME_PREFIX = "openness-programme-"
+NETWORK_DATASET = "remacto-network-programmes"
+WORKERS = 8
+# (name, reference column, en, fr, ar): appended to every table, after the schema's fields.
+ADDED_FIELDS = (
+    ("commune_name_fr", "name_fr", "Commune name (French)", "Nom de la commune",
+     "اسم الجماعة بالفرنسية"),
+    ("commune_name_ar", "name_ar", "Commune name (Arabic)", "Nom de la commune en arabe",
+     "اسم الجماعة"),
+    ("province_code", "province_code", "Province code", "Code de la province",
+     "رمز الإقليم أو العمالة"),
+    ("province_name_fr", "province_name_fr", "Province (French)", "Province ou préfecture",
+     "الإقليم أو العمالة بالفرنسية"),
+    ("province_name_ar", "province_name_ar", "Province (Arabic)",
+     "Province ou préfecture en arabe", "الإقليم أو العمالة"),
+    ("region_code", "region_code", "Region code", "Code de la région", "رمز الجهة"),
+    ("region_name_fr", "region_name_fr", "Region (French)", "Région", "الجهة بالفرنسية"),
+    ("region_name_ar", "region_name_ar", "Region (Arabic)", "Région en arabe", "الجهة"),
+)  # fmt: skip
+# Keys whose fields may be empty cannot include the commune code (frictionless would look
+# up (code, "")); they were checked within each commune before it was published.
+OPTIONAL_REFERENCES = frozenset(
+    {("proposals", "commitment_id"), ("progress_updates", "milestone_id")}
+)
+
+
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """One commune's published programme as read from the portal."""
+
+    dataset: PublishedDataset
+    code: str
+    tables: Tables
+
+
+@dataclass
+class NetworkOutcome:
+    """What ``infitah aggregate`` reports: the publish outcome and what was combined."""
+
+    outcome: Outcome
+    communes: int
+    rows: dict[str, int] = field(default_factory=dict)
+    as_of: str = ""
+
+    def to_dict(self, lang: Lang = "en") -> dict[str, Any]:
+        out = self.outcome.to_dict(lang)
+        out.update({"communes": self.communes, "rows": self.rows, "as_of": self.as_of})
+        return out
+
+
+# --- harvest ------------------------------------------------------------------------------
+
+
+def programmes(source: str, token: str | None = None) -> tuple[Reader, list[PublishedDataset]]:
+    """Where to read from, and every commune programme currently published there."""
+    reader = open_reader(source, token)
+    return reader, reader.datasets(PROGRAMME_PREFIX)
+
+
+def fetch(reader: Reader, dataset: PublishedDataset) -> Harvested:
+    """One commune's tables, every cell as the exact text published."""
+    tables: Tables = {}
+    for name in TABLES:
+        location = dataset.files.get(f"{name}.csv")
+        if location is None:
+            continue
+        tables[name] = pd.read_csv(
+            io.BytesIO(reader.read(location)),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8",
+        )
+    code = dataset.commune_code or dataset.name.removeprefix(PROGRAMME_PREFIX).replace("-", ".")
+    return Harvested(dataset, code, tables)
+
+
+def harvest_all(
+    source: str,
+    token: str | None = None,
+    workers: int = WORKERS,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> list[Harvested]:
+    """Every commune's programme, fetched ``workers`` at a time, in code order."""
+    reader, datasets = programmes(source, token)
+    if total is not None:
+        total(len(datasets))
+    out: list[Harvested] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for harvested in pool.map(lambda d: fetch(reader, d), datasets):
+            out.append(harvested)
+            if progress is not None:
+                progress(1)
+    return sorted(out, key=lambda h: h.code)
+
+
+def harvest(source: str, token: str | None = None, workers: int = WORKERS) -> dict[str, Tables]:
+    """Commune code -> table name -> DataFrame of its latest published version."""
+    return {h.code: h.tables for h in harvest_all(source, token, workers)}
+
+
+# --- combine ------------------------------------------------------------------------------
+
+
+def network_schema(name: str) -> TableSchema:
+    """A commune table's schema plus the added fields, keyed within the network."""
+    descriptor = copy.deepcopy(load(name).descriptor)
+    descriptor["description"] = (
+        f"{descriptor.get('description', '')} Network view: every commune's rows, with the "
+        "commune's names, province and region from the communes reference."
+    ).strip()
+    for added, _, en, fr, ar in ADDED_FIELDS:
+        descriptor["fields"].append(
+            {
+                "name": added,
+                "type": "string",
+                "title": en,
+                "x-title-fr": fr,
+                "x-title-ar": ar,
+                "description": f"{en}, from the communes reference (added by the network).",
+            }
+        )
+    pk = descriptor.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    if "commune_code" not in pk:
+        descriptor["primaryKey"] = ["commune_code", *pk]
+    keys = []
+    for fk in descriptor.get("foreignKeys", []):
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
+        target = fk["reference"].get("resource", "")
+        if target == "communes" or any((name, f) in OPTIONAL_REFERENCES for f in fields):
+            continue
+        ref_fields = fk["reference"]["fields"]
+        ref_fields = [ref_fields] if isinstance(ref_fields, str) else list(ref_fields)
+        keys.append(
+            {
+                "fields": ["commune_code", *fields],
+                "reference": {"resource": target, "fields": ["commune_code", *ref_fields]},
+            }
+        )
+    descriptor["foreignKeys"] = keys
+    return TableSchema(name, descriptor)
+
+
+def combine(harvested: dict[str, Tables], communes: pd.DataFrame | None = None) -> Tables:
+    """One DataFrame per table: every commune's rows (in commune code order), schema field
+    order, then the added fields from the reference."""
+    from .reference import load_communes
+
+    reference = (communes if communes is not None else load_communes()).set_index("code")
+    out: Tables = {}
+    for name in TABLES:
+        fields = load(name).field_names
+        frames = [
+            tables[name].reindex(columns=fields, fill_value="")
+            for _, tables in sorted(harvested.items())
+            if name in tables
+        ]
+        frame = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=fields, dtype=str)
+        )
+        for added, column, *_ in ADDED_FIELDS:
+            frame[added] = frame["commune_code"].map(reference[column]).fillna("").astype(str)
+        out[name] = frame
+    return out
+
+
+# --- release ------------------------------------------------------------------------------
+
+
+def network_release(
+    harvested: list[Harvested], as_of: dt.date | None = None
+) -> tuple[Release, Report, Tables]:
+    """The network's release (tables, indicators, charts), its validation report, and the
+    combined tables with the indicators (for summaries)."""
+    day = as_of or default_as_of(harvested)
+    tables = combine({h.code: h.tables for h in harvested})
+    tables["indicators"] = indicators.compute(tables, day)
+    schemas = {name: network_schema(name) for name in TABLES}
+    schemas["indicators"] = indicators.schema()
+    data = {name: _table_data(name, frame) for name, frame in tables.items()}
+    report = validate_tables(data, schemas)
+    released = {name: table_release(data[name], schemas[name]) for name in tables}
+    count = len(harvested)
+    release = Release(
+        dataset=NETWORK_DATASET,
+        title={
+            "ar": "برامج انفتاح جماعات الشبكة المغربية للجماعات الترابية المنفتحة",
+            "fr": "Programmes d'ouverture des communes du réseau REMACTO",
+            "en": "Openness programmes of the REMACTO network's communes",
+        },
+        description={
+            "en": f"Every openness programme published by the network's communes ({count}), "
+            "in one table per kind of data, with each commune's province and region, and "
+            f"indicators per commune, province, region and for the network as of {day}.",
+            "fr": f"Tous les programmes d'ouverture publiés par les communes du réseau "
+            f"({count}), un tableau par type de données, avec la province et la région de "
+            "chaque commune, et des indicateurs par commune, province, région et pour le "
+            f"réseau au {day}.",
+            "ar": f"جميع برامج الانفتاح التي نشرتها جماعات الشبكة ({count})، جدول لكل نوع من "
+            "المعطيات مع الإقليم والجهة لكل جماعة، ومؤشرات حسب الجماعة والإقليم والجهة "
+            f"وعلى مستوى الشبكة بتاريخ {day}.",
+        },
+        metadata=_metadata(harvested, tables, day),
+        tables=released,
+        report=report.to_dict("en"),
+        attachments=charts.render(tables["indicators"]),
+    )
+    return release, report, tables
+
+
+def default_as_of(harvested: list[Harvested]) -> dt.date:
+    """The day of the latest commune publication: re-running on the same data gives the
+    same indicators (and so no new version), whatever day it runs."""
+    days = [h.dataset.published_at[:10] for h in harvested if h.dataset.published_at]
+    return dt.date.fromisoformat(max(days)) if days else dt.datetime.now(dt.UTC).date()
+
+
+def _table_data(name: str, frame: pd.DataFrame) -> TableData:
+    fields = [str(c) for c in frame.columns]
+    rows = frame.astype(str).values.tolist()
+    return TableData(
+        name=name,
+        file=f"{name}.csv",
+        fields=fields,
+        rows=rows,
+        row_numbers=list(range(2, len(rows) + 2)),
+        columns={f: _letter(i) for i, f in enumerate(fields)},
+    )
+
+
+def _letter(index: int) -> str:
+    from .findings import column_letter
+
+    return column_letter(index)
+
+
+def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[str, Any]:
+    plans = tables["action_plans"]
+    starts = sorted(v for v in plans["cycle_start"] if v)
+    ends = sorted(v for v in plans["cycle_end"] if v)
+    title = NETWORK["title"]
+    assert isinstance(title, dict)
+    return {
+        "licenses": [LICENCE],
+        "sources": [
+            {
+                "title": f"Openness programmes published by {len(harvested)} communes "
+                "(datasets openness-programme-*, current versions)",
+            }
+        ],
+        "x-sources": [{"name": h.dataset.name, "version": h.dataset.version} for h in harvested],
+        "x-publisher": {"name": title["fr"], "name_ar": title["ar"], "network": NETWORK},
+        "x-temporal": {"start": starts[0], "end": ends[-1]} if starts and ends else {},
+        "x-as-of": day.isoformat(),
+        "x-added-fields": [a[0] for a in ADDED_FIELDS],
+        "x-charts": [{"path": c.file, "title": c.title} for c in charts.CHARTS],
+        "x-readme": [
+            f"Indicators as of / Indicateurs au / المؤشرات بتاريخ {day.isoformat()}",
+            "Rows marked data_status = illustrative or synthetic are not facts "
+            "/ lignes illustratives ou synthétiques : pas des faits",
+        ],
+    }
+
+
+NETWORK_OWNER = Owner(
+    name="remacto",
+    title={"ar": "الشبكة المغربية للجماعات الترابية المنفتحة", "fr": "REMACTO"},
+    description={
+        "fr": "Réseau marocain des collectivités territoriales ouvertes : les données de "
+        "ses communes, réunies.",
+        "ar": "الشبكة المغربية للجماعات الترابية المنفتحة: معطيات جماعاتها مجمعة.",
+    },
+    extras={"network": "REMACTO"},
+)
+
+
+# --- the whole job -----------------------------------------------------------------------
+
+
+def aggregate(
+    source: str,
+    destination: str,
+    token: str | None = None,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> NetworkOutcome:
+    """Harvest ``source``, combine, validate, and publish the network dataset to
+    ``destination`` (a new version only if something changed)."""
+    harvested = harvest_all(source, token, progress=progress, total=total)
+    if not harvested:
+        raise InputError(
+            f"{source}: no published commune programme (datasets {PROGRAMME_PREFIX}*)",
+            path=source,
+            key="no-programmes",
+        )
+    release, report, tables = network_release(harvested, as_of)
+    communes = len(harvested)
+    return publish_network(release, report, tables, destination, token, dry_run, now, communes)
+
+
+def publish_network(
+    release: Release,
+    report: Report,
+    tables: Tables,
+    destination: str,
+    token: str | None,
+    dry_run: bool,
+    now: dt.datetime | None,
+    communes: int,
+) -> NetworkOutcome:
+    rows = {name: len(frame) for name, frame in tables.items()}
+    as_of = str(release.metadata.get("x-as-of", ""))
+    if not report.valid:
+        outcome = Outcome("invalid", release.dataset, report=report)
+    else:
+        portal = open_portal(destination, token)
+        outcome = publish_release(portal, release, NETWORK_OWNER, dry_run=dry_run, now=now)
+    return NetworkOutcome(outcome, communes, rows, as_of)
+
+
+def summary_markdown(result: NetworkOutcome) -> str:
+    """The run's summary, for Prefect's artifact."""
+    o = result.outcome
+    lines = [
+        f"# {o.dataset}: {o.status}",
+        "",
+        f"- communes: **{result.communes}**; indicators as of {result.as_of}",
+        f"- version: **{o.version}** (previous: {o.previous_version or '—'})",
+        f"- where: {o.url}",
+        "",
+        "| table | rows |",
+        "|---|---|",
+        *(f"| {t} | {n} |" for t, n in result.rows.items()),
+    ]
+    if o.changes:
+        lines += ["", "```json", json.dumps(o.changes, ensure_ascii=False, indent=1), "```"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,150 @@
+"""Charts of the network's indicators, as PNG files published with the network dataset.
+
+Drawn with matplotlib's Agg backend (no display, no fonts to fetch). Labels inside the
+images are French and English: matplotlib does not shape or reorder Arabic, so Arabic
+titles live in the HTML page and README next to each image, where the browser renders
+them right-to-left. The PNGs carry no date, so the same indicators give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .schemas import load
+
+matplotlib.use("Agg")
+
+COLOURS = ("#1b6f8a", "#e07b39", "#6a994e", "#9c6ade")
+
+
+@dataclass(frozen=True)
+class Chart:
+    file: str
+    title: dict[str, str]
+
+
+CHARTS = (
+    Chart(
+        "chart-commitments-by-axis.png",
+        {
+            "ar": "الالتزامات حسب المحور",
+            "fr": "Engagements par axe",
+            "en": "Commitments by axis",
+        },
+    ),
+    Chart(
+        "chart-completion.png",
+        {
+            "ar": "الالتزامات حسب مستوى الإنجاز (IRM)",
+            "fr": "Engagements par niveau d'achèvement (IRM)",
+            "en": "Commitments by completion level (IRM)",
+        },
+    ),
+    Chart(
+        "chart-milestones-by-region.png",
+        {
+            "ar": "المراحل التي حل أجلها والمنجزة في أجلها، حسب الجهة",
+            "fr": "Jalons échus et achevés à temps, par région",
+            "en": "Milestones due and done on time, by region",
+        },
+    ),
+    Chart(
+        "chart-participation.png",
+        {
+            "ar": "المشاركون في الورشات حسب فئة الفاعلين ونسبة النساء",
+            "fr": "Participants aux ateliers par groupe d'acteurs, part des femmes",
+            "en": "Workshop participants by stakeholder group, women's share",
+        },
+    ),
+)
+
+
+def render(indicators: pd.DataFrame) -> dict[str, bytes]:
+    """File name -> PNG bytes, one per chart in ``CHARTS``."""
+    values = indicators.assign(number=pd.to_numeric(indicators["value"], errors="coerce"))
+    network = values[values["level"] == "network"]
+    totals = network[network["axis"] == ""].set_index("indicator")["number"]
+    by_axis = network[(network["indicator"] == "commitments") & (network["axis"] != "")]
+    axis_labels = load("commitments").enum_labels("axis")
+    completion_labels = load("commitments").enum_labels("completion")
+    group_labels = load("workshop_participation").enum_labels("stakeholder_group")
+    regions = values[(values["level"] == "region") & (values["axis"] == "")]
+    drawn = {
+        "chart-commitments-by-axis.png": _bars(
+            [axis_labels.get(a, {}).get("fr", a) for a in by_axis["axis"]],
+            {"Engagements / Commitments": list(by_axis["number"])},
+        ),
+        "chart-completion.png": _bars(
+            [labels.get("fr", code) for code, labels in completion_labels.items()]
+            + ["Non renseigné"],
+            {
+                "Engagements / Commitments": [
+                    totals.get(f"completion_{code}", 0.0) for code in completion_labels
+                ]
+                + [totals.get("completion_not_assessed", 0.0)]
+            },
+        ),
+        "chart-milestones-by-region.png": _region_bars(regions),
+        "chart-participation.png": _bars(
+            [labels.get("fr", g) for g, labels in group_labels.items()],
+            {
+                "Participants": [totals.get(f"participants_{g}", 0.0) for g in group_labels],
+            },
+            note=_women(totals.get("women_share")),
+        ),
+    }
+    return {chart.file: drawn[chart.file] for chart in CHARTS}
+
+
+def _women(share: float | None) -> str:
+    if share is None or pd.isna(share):
+        return "Part des femmes / women's share: —"
+    return f"Part des femmes / women's share: {share:.0%}"
+
+
+def _region_bars(regions: pd.DataFrame) -> bytes:
+    table = regions.pivot_table(
+        index="name_fr", columns="indicator", values="number", aggfunc="sum"
+    ).reindex(columns=["milestones_due", "milestones_done_on_time"], fill_value=0.0)
+    return _bars(
+        list(table.index),
+        {
+            "Échus / due": list(table["milestones_due"].fillna(0.0)),
+            "Achevés à temps / done on time": list(table["milestones_done_on_time"].fillna(0.0)),
+        },
+    )
+
+
+def _bars(labels: list[str], series: dict[str, list[float]], note: str = "") -> bytes:
+    """Horizontal bars (long French labels stay readable), one colour per series."""
+    height = max(2.5, 0.45 * len(labels) * max(1, len(series)) + 1.2)
+    # A Figure of its own, not pyplot's global state: safe in Prefect's worker threads.
+    fig = Figure(figsize=(8, height), dpi=96)
+    ax = fig.subplots()
+    if not labels:
+        ax.text(0.5, 0.5, "Pas de données / no data", ha="center", va="center")
+        ax.set_axis_off()
+    else:
+        width = 0.8 / len(series)
+        for i, (name, numbers) in enumerate(series.items()):
+            positions = [y + i * width for y in range(len(labels))]
+            ax.barh(positions, numbers, height=width, label=name, color=COLOURS[i])
+        ax.set_yticks([y + width * (len(series) - 1) / 2 for y in range(len(labels))])
+        ax.set_yticklabels([textwrap.fill(label, 28) for label in labels])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="lower right", fontsize="small")
+        ax.spines[["top", "right"]].set_visible(False)
+    if note:
+        ax.set_title(note, fontsize="small", loc="left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

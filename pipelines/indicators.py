@@ -1,0 +1,440 @@
+"""Indicators of the network's openness programmes, as one long table.
+
+One row per (level, code, indicator, axis): ``level`` is commune, province, region or
+network; ``axis`` is empty for a total, or an axis code for the breakdown of the
+commitment, milestone and proposal indicators (emitted for the axes an entity has
+commitments or proposals in). A long table keeps one schema whatever indicators are
+added later, and filters well in a spreadsheet.
+
+Definitions (what a journalist quotes; also in the indicator labels):
+
+* milestones due: ``due_date <= as_of``; done on time: due, ``status = complete`` and
+  ``completed_on <= due_date``; share = done on time / due.
+* workshops held: ``date <= as_of``.
+* participants: sums of the counts given (an empty count is unknown, not zero); women's
+  share = female / (female + male), over known counts.
+* proposals retained: ``retained = true`` and linked to a commitment.
+* shares are empty where their denominator is 0.
+
+``as_of`` is passed explicitly, so the same data always gives the same indicators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from .schemas import TableSchema, load
+
+LEVELS = ("network", "region", "province", "commune")
+LEVEL_LABELS = {
+    "commune": {"ar": "جماعة", "fr": "Commune", "en": "Commune"},
+    "province": {"ar": "إقليم أو عمالة", "fr": "Province ou préfecture", "en": "Province"},
+    "region": {"ar": "جهة", "fr": "Région", "en": "Region"},
+    "network": {"ar": "الشبكة", "fr": "Réseau", "en": "Network"},
+}
+NETWORK_CODE = "remacto"
+OGP_VALUES = (
+    "ogp_access_to_information",
+    "ogp_civic_participation",
+    "ogp_public_accountability",
+    "ogp_technology_innovation",
+)
+
+
+def _schema_labels(table: str, field: str) -> dict[str, dict[str, str]]:
+    return load(table).enum_labels(field)
+
+
+def _definitions() -> dict[str, dict[str, str]]:
+    """Indicator code -> labels (ar/fr/en), in the order rows are written."""
+    out: dict[str, dict[str, str]] = {
+        "communes": {
+            "ar": "عدد الجماعات التي نشرت برنامجها",
+            "fr": "Communes ayant publié leur programme",
+            "en": "Communes that published their programme",
+        },
+        "commitments": {"ar": "الالتزامات", "fr": "Engagements", "en": "Commitments"},
+    }
+    commitments = load("commitments")
+    for name in OGP_VALUES:
+        field = commitments.field(name)
+        out[f"commitments_{name}"] = {
+            "ar": f"الالتزامات: {field.get('x-title-ar', name)}",
+            "fr": f"Engagements — {field.get('x-title-fr', name)}",
+            "en": f"Commitments — {field.get('title', name)}",
+        }
+    for level, labels in _schema_labels("commitments", "completion").items():
+        out[f"completion_{level}"] = {
+            "ar": f"الالتزامات حسب مستوى الإنجاز: {labels.get('ar', level)}",
+            "fr": f"Engagements par niveau d'achèvement (IRM) : {labels.get('fr', level)}",
+            "en": f"Commitments by completion level (IRM): {level.replace('_', ' ')}",
+        }
+    out["completion_not_assessed"] = {
+        "ar": "الالتزامات دون تقييم لمستوى الإنجاز",
+        "fr": "Engagements sans niveau d'achèvement renseigné",
+        "en": "Commitments without a completion level",
+    }
+    out |= {
+        "milestones": {"ar": "المراحل", "fr": "Jalons", "en": "Milestones"},
+        "milestones_due": {
+            "ar": "المراحل التي حل أجلها",
+            "fr": "Jalons arrivés à échéance",
+            "en": "Milestones due (due date on or before the as-of date)",
+        },
+        "milestones_done_on_time": {
+            "ar": "المراحل المنجزة في أجلها",
+            "fr": "Jalons échus achevés à temps",
+            "en": "Due milestones completed on or before their due date",
+        },
+        "milestones_on_time_share": {
+            "ar": "نسبة المراحل المنجزة في أجلها",
+            "fr": "Part des jalons échus achevés à temps",
+            "en": "Share of due milestones completed on time",
+        },
+        "proposals": {
+            "ar": "مقترحات الورشات",
+            "fr": "Propositions des ateliers",
+            "en": "Workshop proposals",
+        },
+        "proposals_retained": {
+            "ar": "المقترحات التي أصبحت التزامات",
+            "fr": "Propositions retenues en engagements",
+            "en": "Proposals retained into commitments",
+        },
+        "proposals_retained_share": {
+            "ar": "نسبة المقترحات التي أصبحت التزامات",
+            "fr": "Part des propositions retenues en engagements",
+            "en": "Share of proposals retained into commitments",
+        },
+        "workshops_held": {
+            "ar": "الورشات المنعقدة",
+            "fr": "Ateliers tenus",
+            "en": "Workshops held (dated on or before the as-of date)",
+        },
+        "participants": {
+            "ar": "المشاركون (الأعداد المعروفة)",
+            "fr": "Participants (effectifs connus)",
+            "en": "Participants (known counts)",
+        },
+        "participants_female": {
+            "ar": "المشاركات",
+            "fr": "Participantes (femmes)",
+            "en": "Participants: women",
+        },
+        "participants_male": {
+            "ar": "المشاركون الرجال",
+            "fr": "Participants (hommes)",
+            "en": "Participants: men",
+        },
+        "women_share": {
+            "ar": "نسبة النساء بين المشاركين",
+            "fr": "Part des femmes parmi les participants",
+            "en": "Women's share of participants (female / (female + male))",
+        },
+    }
+    for group, labels in _schema_labels("workshop_participation", "stakeholder_group").items():
+        out[f"participants_{group}"] = {
+            "ar": f"المشاركون: {labels.get('ar', group)}",
+            "fr": f"Participants : {labels.get('fr', group)}",
+            "en": f"Participants: {group.replace('_', ' ')}",
+        }
+    return out
+
+
+INDICATORS: dict[str, dict[str, str]] = _definitions()
+BY_AXIS = (
+    "commitments",
+    *(f"commitments_{v}" for v in OGP_VALUES),
+    *(k for k in INDICATORS if k.startswith("completion_")),
+    "milestones",
+    "milestones_due",
+    "milestones_done_on_time",
+    "milestones_on_time_share",
+    "proposals",
+    "proposals_retained",
+    "proposals_retained_share",
+)
+SHARES = {
+    "milestones_on_time_share": ("milestones_done_on_time", "milestones_due"),
+    "proposals_retained_share": ("proposals_retained", "proposals"),
+    "women_share": ("participants_female", "participants_female+participants_male"),
+}
+COLUMNS = ["level", "code", "name_fr", "name_ar", "indicator", "axis", "value"]
+
+
+def schema() -> TableSchema:
+    """The indicators table's Table Schema (published with it, like every table's)."""
+    axes = _schema_labels("commitments", "axis")
+    descriptor: dict[str, Any] = {
+        "name": "indicators",
+        "title": "Indicators",
+        "x-title-fr": "Indicateurs",
+        "x-title-ar": "المؤشرات",
+        "description": (
+            "Indicators of the openness programmes per commune, province, region and for "
+            "the network, in total (axis empty) and by axis. Definitions: see each "
+            "indicator's label and the dataset's README."
+        ),
+        "fields": [
+            _field(
+                "level",
+                "Level",
+                "Niveau",
+                "المستوى",
+                "Where the indicator is counted.",
+                enum=LEVEL_LABELS,
+            ),
+            _field(
+                "code",
+                "Code",
+                "Code",
+                "الرمز",
+                "Commune, province or region code; 'remacto' for the network.",
+                required=True,
+            ),
+            _field("name_fr", "Name (French)", "Nom", "الاسم بالفرنسية", "Name in French."),
+            _field("name_ar", "Name (Arabic)", "Nom en arabe", "الاسم", "Name in Arabic."),
+            _field(
+                "indicator",
+                "Indicator",
+                "Indicateur",
+                "المؤشر",
+                "What is counted.",
+                enum=INDICATORS,
+            ),
+            _field(
+                "axis",
+                "Axis",
+                "Axe",
+                "المحور",
+                "Empty for a total; else the commitments' axis.",
+                enum=axes,
+                required=False,
+            ),
+            {
+                "name": "value",
+                "type": "number",
+                "title": "Value",
+                "x-title-fr": "Valeur",
+                "x-title-ar": "القيمة",
+                "description": "A count, or a share between 0 and 1; empty when undefined.",
+                "constraints": {"minimum": 0},
+            },
+        ],
+        "primaryKey": ["level", "code", "indicator", "axis"],
+        "missingValues": [""],
+    }
+    return TableSchema("indicators", descriptor)
+
+
+def _field(
+    name: str,
+    en: str,
+    fr: str,
+    ar: str,
+    description: str,
+    enum: dict[str, dict[str, str]] | None = None,
+    required: bool = True,
+) -> dict[str, Any]:
+    field: dict[str, Any] = {
+        "name": name,
+        "type": "string",
+        "title": en,
+        "x-title-fr": fr,
+        "x-title-ar": ar,
+        "description": description,
+        "constraints": {"required": True} if required else {},
+    }
+    if enum is not None:
+        field["constraints"]["enum"] = list(enum)
+        field["x-enum-labels"] = {k: {"ar": v["ar"], "fr": v["fr"]} for k, v in enum.items()}
+    return field
+
+
+# --- computing ----------------------------------------------------------------------------
+
+GEO = ["commune_code", "province_code", "region_code"]
+KEY = {"commune": "commune_code", "province": "province_code", "region": "region_code"}
+
+
+def compute(tables: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
+    """Indicators of the network tables (as ``aggregate.combine`` makes them), as text."""
+    day = as_of.isoformat()
+    communes = _communes(tables)
+    entities = _entities(communes)
+    axis_facts = pd.concat(
+        [
+            _commitment_facts(tables["commitments"]),
+            _milestone_facts(tables["milestones"], tables["commitments"], day),
+            _proposal_facts(tables["proposals"]),
+        ],
+        ignore_index=True,
+    )
+    other_facts = pd.concat(
+        [
+            _workshop_facts(tables["workshops"], day),
+            _participation_facts(tables["workshop_participation"]),
+            _facts(communes, {"communes": 1}),
+        ],
+        ignore_index=True,
+    )
+    all_facts = pd.concat([axis_facts, other_facts], ignore_index=True)
+    rows = []
+    for level in LEVELS:
+        key = KEY.get(level)
+        names = entities[level]
+        totals = _sum(all_facts, key, False)
+        rows.append(_long(level, names, totals, list(INDICATORS), by_axis=False))
+        by_axis = _sum(axis_facts, key, True)
+        rows.append(_long(level, names, by_axis, list(BY_AXIS), by_axis=True))
+    out = pd.concat(rows, ignore_index=True)
+    out = out[~((out["level"] == "commune") & (out["indicator"] == "communes"))]
+    order = {name: i for i, name in enumerate(INDICATORS)}
+    axes = {a: i for i, a in enumerate(["", *_schema_labels("commitments", "axis")])}
+    out = out.assign(
+        _l=out["level"].map({lv: i for i, lv in enumerate(LEVELS)}),
+        _i=out["indicator"].map(order),
+        _a=out["axis"].map(axes),
+    ).sort_values(["_l", "code", "_a", "_i"], kind="stable")
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _communes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every commune with rows in any table, with its province's and region's names."""
+    columns = [
+        f"{level}_{part}"
+        for level in ("commune", "province", "region")
+        for part in ("code", "name_fr", "name_ar")
+    ]
+    frames = [t[columns] for t in tables.values() if len(t)]
+    if not frames:
+        return pd.DataFrame(columns=columns, dtype=str)
+    return pd.concat(frames, ignore_index=True).drop_duplicates("commune_code")
+
+
+def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Code -> names of every commune, province and region with a programme."""
+    out: dict[str, pd.DataFrame] = {}
+    for level in ("commune", "province", "region"):
+        code = KEY[level]
+        frame = communes[[code, f"{level}_name_fr", f"{level}_name_ar"]].drop_duplicates(code)
+        frame.columns = pd.Index(["code", "name_fr", "name_ar"])
+        out[level] = frame.sort_values("code").reset_index(drop=True)
+    from .publishing import NETWORK
+
+    title = NETWORK["title"]
+    assert isinstance(title, dict)
+    out["network"] = pd.DataFrame(
+        [{"code": NETWORK_CODE, "name_fr": title["fr"], "name_ar": title["ar"]}]
+    )
+    return out
+
+
+def _facts(frame: pd.DataFrame, values: dict[str, Any], axis: pd.Series | str = "") -> pd.DataFrame:
+    facts = frame[GEO].copy()
+    facts["axis"] = axis
+    for name, value in values.items():
+        facts[name] = pd.Series(value, index=frame.index).astype(float)
+    return facts
+
+
+def _commitment_facts(c: pd.DataFrame) -> pd.DataFrame:
+    values: dict[str, Any] = {"commitments": 1}
+    for name in OGP_VALUES:
+        values[f"commitments_{name}"] = c[name] == "true"
+    for level in _schema_labels("commitments", "completion"):
+        values[f"completion_{level}"] = c["completion"] == level
+    values["completion_not_assessed"] = c["completion"] == ""
+    return _facts(c, values, c["axis"])
+
+
+def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame:
+    axis = m[["commune_code", "commitment_id"]].merge(
+        c[["commune_code", "commitment_id", "axis"]], how="left", validate="many_to_one"
+    )["axis"]
+    axis.index = m.index
+    due = m["due_date"] <= day
+    done = (
+        due
+        & (m["status"] == "complete")
+        & (m["completed_on"] != "")
+        & (m["completed_on"] <= m["due_date"])
+    )
+    values = {"milestones": 1, "milestones_due": due, "milestones_done_on_time": done}
+    return _facts(m, values, axis.fillna(""))
+
+
+def _proposal_facts(p: pd.DataFrame) -> pd.DataFrame:
+    retained = (p["retained"] == "true") & (p["commitment_id"] != "")
+    return _facts(p, {"proposals": 1, "proposals_retained": retained}, p["axis"])
+
+
+def _workshop_facts(w: pd.DataFrame, day: str) -> pd.DataFrame:
+    return _facts(w, {"workshops_held": w["date"] <= day})
+
+
+def _participation_facts(p: pd.DataFrame) -> pd.DataFrame:
+    count = pd.to_numeric(p["participants"], errors="coerce").fillna(0)
+    values: dict[str, Any] = {
+        "participants": count,
+        "participants_female": count.where(p["gender"] == "female", 0),
+        "participants_male": count.where(p["gender"] == "male", 0),
+    }
+    for group in _schema_labels("workshop_participation", "stakeholder_group"):
+        values[f"participants_{group}"] = count.where(p["stakeholder_group"] == group, 0)
+    return _facts(p, values)
+
+
+def _sum(facts: pd.DataFrame, key: str | None, by_axis: bool) -> pd.DataFrame:
+    """Sums per entity (and axis), indexed by code (and axis)."""
+    values = facts.drop(columns=[*GEO, "axis"])
+    keys = [facts[key] if key else pd.Series(NETWORK_CODE, index=facts.index, name="code")]
+    if by_axis:
+        keys.append(facts["axis"])
+    summed = values.groupby(keys).sum(min_count=0)
+    summed.index = summed.index.set_names(["code", "axis"] if by_axis else ["code"])
+    return summed
+
+
+def _long(
+    level: str,
+    names: pd.DataFrame,
+    sums: pd.DataFrame,
+    indicators: list[str],
+    by_axis: bool,
+) -> pd.DataFrame:
+    sums = sums.reindex(columns=[i for i in indicators if i not in SHARES], fill_value=0.0)
+    if by_axis:
+        frame = sums.reset_index()
+        frame = frame[frame["axis"] != ""]
+    else:
+        frame = (
+            sums.reindex(pd.Index(names["code"], name="code"), fill_value=0.0)
+            .fillna(0.0)
+            .reset_index()
+        )
+        frame["axis"] = ""
+    frame = frame.fillna(0.0)
+    for share, (numerator, denominator) in SHARES.items():
+        if share not in indicators:
+            continue
+        below = frame[denominator.split("+")].sum(axis=1)
+        frame[share] = (frame[numerator] / below).where(below > 0)
+    long = frame.melt(id_vars=["code", "axis"], var_name="indicator", value_name="number")
+    long = long[long["indicator"].isin(indicators)]
+    long = long.merge(names, on="code", how="left")
+    long["level"] = level
+    long["value"] = long["number"].map(_number)
+    return long[COLUMNS]
+
+
+def _number(value: float) -> str:
+    """Counts as integers, shares with 4 decimals at most; empty when undefined."""
+    if pd.isna(value):
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4f}".rstrip("0").rstrip(".")
