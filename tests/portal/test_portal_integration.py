@@ -77,8 +77,7 @@ def test_up_prints_exactly_two_lines_and_is_idempotent(ckan_portal: Portal) -> N
     assert lines[0] == f"CKAN_URL={ckan_portal.url}"
     assert lines[1] == f"CKAN_API_TOKEN={ckan_portal.token}"  # the same token again
     assert ckan_portal.url.startswith("http://127.0.0.1:")
-    assert "token" not in repr(ckan_portal).lower().replace("token=", "")
-    assert ckan_portal.token not in repr(ckan_portal)
+    assert ckan_portal.token not in repr(ckan_portal)  # never in a test report
     assert ckan_portal["url"] == ckan_portal.url
     status = subprocess.run(["bash", str(PORTAL_SH), "status"], capture_output=True, text=True)
     assert status.returncode == 0, status.stderr
