@@ -132,10 +132,14 @@ def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]
 
 
 def _default_workers() -> int:
+    """Cores that are idle now: on a busy machine, workers only fight for the same cores
+    (and add the key pass and pickling), so validation then runs in one process."""
     configured = os.environ.get("INFITAH_WORKERS")
     if configured:
         return max(1, int(configured))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, min(cores, round(cores - busy + 1)))
 
 
 def _whole(jobs: list[Job], only_keys_for: set[str] | None = None) -> dict[str, list[Error]]:
