@@ -8,7 +8,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup demo test lint typecheck portal portal-down reference bench clean
+.PHONY: setup demo test lint typecheck portal portal-down orchestrate orchestrate-down reference bench clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,12 @@ portal:
 
 portal-down:
 	@bash portal/portal.sh down
+
+orchestrate: setup
+	@bash orchestration/orchestrate.sh up
+
+orchestrate-down:
+	@bash orchestration/orchestrate.sh down
 
 clean:
 	rm -rf $(VENV) .prefect catalog .pytest_cache .mypy_cache .ruff_cache

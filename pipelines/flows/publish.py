@@ -12,6 +12,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
+from ..credentials import portal_token
 from ..findings import Lang
 from ..portals import open_portal
 from ..publishing import Outcome, commune_release, publish_release
@@ -31,7 +32,14 @@ def publish_task(
     package: PackageData, report: Report, destination: str, token: str | None, dry_run: bool
 ) -> Outcome:
     release, owner = commune_release(package, report)
-    return publish_release(open_portal(destination, token), release, owner, dry_run=dry_run)
+    # Resolved here, inside the run, so the token is never a stored parameter or input.
+    portal = open_portal(destination, token or portal_token(destination))
+    return publish_release(portal, release, owner, dry_run=dry_run)
+
+
+class InvalidCommune(Exception):
+    """Raised after the artifacts are written, so that a run over invalid data ends Failed
+    where operators look (the run list), with the report's summary as its message."""
 
 
 def summary_markdown(outcome: Outcome) -> str:
@@ -54,6 +62,7 @@ def publish_flow(
     token: str | None = None,
     dry_run: bool = False,
     lang: Lang = "en",
+    fail_on_invalid: bool = False,
 ) -> dict[str, Any]:
     package, report = check_task(path)
     name = Path(path).name
@@ -67,4 +76,6 @@ def publish_flow(
         markdown=summary_markdown(outcome),
         description=f"{outcome.dataset}: {outcome.status} {outcome.version or ''}",
     )
+    if fail_on_invalid and outcome.status == "invalid":
+        raise InvalidCommune(f"{name}: {report.summary(lang)}")
     return outcome.to_dict(lang)

@@ -1,0 +1,38 @@
+"""The portal's API token, found at run time on the machine that runs the flow.
+
+Deployments and flow parameters are stored by the Prefect server and shown in its UI, so
+the token never travels as a parameter: a worker reads it from its own environment, or
+from a Prefect Secret block that the server keeps encrypted.
+"""
+
+from __future__ import annotations
+
+import os
+
+TOKEN_ENV = "CKAN_API_TOKEN"
+TOKEN_BLOCK = "ckan-api-token"
+
+
+def portal_token(destination: str) -> str | None:
+    """The token for ``destination``: the environment first (a worker's own credentials
+    win), then the ``ckan-api-token`` Secret block; None for a folder or when neither
+    exists (CKAN then answers as to an anonymous user)."""
+    if not destination.startswith(("http://", "https://")):
+        return None
+    if token := os.environ.get(TOKEN_ENV):
+        return token
+    return secret_block(TOKEN_BLOCK)
+
+
+def secret_block(name: str) -> str | None:
+    """A Secret block's value, or None if no block has that name."""
+    from prefect.blocks.system import Secret
+
+    try:
+        # _sync: a plain value even when called from inside an async flow.
+        secret = Secret.load(name, _sync=True)  # type: ignore[call-arg]
+    except ValueError:  # Prefect's way of saying "no block document named ..."
+        return None
+    assert isinstance(secret, Secret)
+    value = secret.get()
+    return str(value) if value else None
