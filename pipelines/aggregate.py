@@ -35,7 +35,7 @@ from .portals import Owner, open_portal
 from .portals.read import PublishedDataset, Reader, open_reader
 from .publishing import LICENCE, NETWORK, Outcome, publish_release
 from .reading import TableData
-from .release import Release, table_release
+from .release import Release, data_statuses, table_release
 from .report import Report
 from .schemas import TABLES, TableSchema, load
 from .validation import validate_tables
@@ -249,7 +249,10 @@ def network_release(
             "المعطيات مع الإقليم والجهة لكل جماعة، ومؤشرات حسب الجماعة والإقليم والجهة "
             f"وعلى مستوى الشبكة بتاريخ {day}.",
         },
-        metadata=_metadata(harvested, tables, day),
+        metadata={
+            **_metadata(harvested, tables, day),
+            "x-data-status": data_statuses(data.values()),
+        },
         tables=released,
         report=report.to_dict("en"),
         attachments=charts.render(tables["indicators"]),

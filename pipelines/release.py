@@ -12,6 +12,8 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,4 +179,15 @@ def build(
     report: dict[str, Any],
 ) -> Release:
     tables = {name: table_release(t, load(name)) for name, t in package.tables.items()}
+    statuses = data_statuses(package.tables.values())
+    metadata = {**metadata, "x-data-status": statuses} if statuses else metadata
     return Release(dataset, title, description, metadata, tables, report)
+
+
+def data_statuses(tables: Iterable[TableData]) -> dict[str, int]:
+    """Rows per data_status: readers must see at once how much is not fact."""
+    counts: Counter[str] = Counter()
+    for table in tables:
+        if "data_status" in table.fields:
+            counts.update(table.column("data_status"))
+    return dict(sorted(counts.items()))

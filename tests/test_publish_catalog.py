@@ -65,6 +65,10 @@ def test_first_publish_writes_a_version_and_latest(tmp_path: Path) -> None:
     name_ar = communes.loc[communes["code"] == "09.163.07.01", "name_ar"].item()
     assert 'dir="rtl"' in html
     assert name_ar in html
+    # 12 of Aït Amira's 19 rows are illustrative placeholders: the page says so first.
+    assert descriptor["x-data-status"] == {"illustrative": 12, "reported": 7}
+    assert "⚠ 12 ligne(s) sur 19 sont illustratives ou synthétiques" in html
+    assert "⚠ 12 سطرا من أصل 19" in html
 
 
 def test_republishing_unchanged_data_writes_nothing(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ body{font-family:system-ui,'Noto Sans Arabic','Segoe UI',sans-serif;margin:2rem;
 [dir=rtl]{text-align:right;font-size:1.1em}
 table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee}
 .meta{color:#555}
+.warn{background:#fff3cd;border-left:4px solid #b58100;padding:.4rem .6rem}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption .ar{display:block}
 """
@@ -86,9 +87,24 @@ def _dataset(ds: dict[str, Any]) -> str:
         f'<p class="meta">version <strong>{escape(ds.get("version", ""))}</strong> — '
         f"{escape(ds.get('published_at', '')[:10])} — "
         f'<a href="{name}/CHANGELOG.md">changements / التغييرات</a></p>'
-        f"{table}{readme}{figures}"
+        f"{_not_facts(ds)}{table}{readme}{figures}"
         f"<p>Autres fichiers (dernière version) / ملفات أخرى:</p><ul>{others}</ul>"
         f"<p>Versions: {versions}</p></section>"
+    )
+
+
+def _not_facts(ds: dict[str, Any]) -> str:
+    """A warning above the data when part of it is placeholder or test data."""
+    counts = ds.get("metadata", {}).get("x-data-status", {})
+    invented = sum(n for status, n in counts.items() if status != "reported")
+    if not invented:
+        return ""
+    total = sum(counts.values())
+    return (
+        f'<p class="warn" lang="fr">⚠ {invented} ligne(s) sur {total} sont illustratives ou '
+        "synthétiques : ce ne sont pas des faits (colonne data_status).</p>"
+        f'<p class="warn" dir="rtl" lang="ar">⚠ {invented} سطرا من أصل {total} توضيحية أو '
+        "اصطناعية: ليست وقائع (العمود data_status).</p>"
     )
 
 
