@@ -21,6 +21,7 @@ transient failures (connection errors, timeouts, 5xx) are retried with backoff.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import re
@@ -61,6 +62,8 @@ DATASTORE_TYPES = {
     "time": "time",
 }
 _STATUS = re.compile(r"', (\d{3}), ")
+# Looks at the portal after a failed write: what the write produced, or None.
+Settled = Callable[[], Any]
 
 
 class CkanPortal:
@@ -131,8 +134,17 @@ class CkanPortal:
         }
         # One call switches every resource and the version, and only if nobody changed
         # the dataset since we read it (CKAN reads it FOR UPDATE and compares `match`).
+        hashes = extras["infitah_hashes"]
+
+        def switched() -> dict[str, Any] | None:
+            now = self._find(release.dataset)
+            state = _extras(now or {})
+            done = (state.get("infitah_version"), state.get("infitah_hashes"))
+            return {"package": now} if done == (plan.version, hashes) else None
+
         revised = self._call(
             "package_revise",
+            settled=switched,
             match={"name": release.dataset, "metadata_modified": main["metadata_modified"]},
             filter=["-resources", "-extras"],
             update={
@@ -173,8 +185,17 @@ class CkanPortal:
                 {"version": plan.version, "content": ours, "at": time.time()}
             ),
         }
+
+        def claimed_by_us() -> dict[str, Any] | None:
+            now = self._find(archive["name"])
+            if now is None or now.get("version") != plan.version:
+                return None
+            content = json.loads(_extras(now).get("infitah_claim", "{}")).get("content")
+            return {"package": now} if content == ours else None
+
         revised = self._call(
             "package_revise",
+            settled=claimed_by_us,
             match={"name": archive["name"], "metadata_modified": archive["metadata_modified"]},
             filter=["-extras"],
             update={
@@ -200,6 +221,7 @@ class CkanPortal:
         except PortalNotFound:
             created: dict[str, Any] = self._call(
                 "organization_create",
+                settled=lambda: self._find(owner.name, "organization_show"),
                 name=owner.name,
                 title=f"{owner.title.get('fr', owner.name)} — {owner.title.get('ar', '')}".strip(
                     " —"
@@ -230,6 +252,7 @@ class CkanPortal:
             )
         created: dict[str, Any] = self._call(
             "package_create",
+            settled=lambda: self._find(name),
             name=name,
             title=title,
             notes=notes,
@@ -257,7 +280,7 @@ class CkanPortal:
             if existing is not None and existing.get("infitah_sha256") == digest:
                 urls[name] = existing["url"]  # uploaded by an interrupted run
                 continue
-            fields = {
+            fields: dict[str, Any] = {
                 "name": label,
                 "format": _format(name),
                 "infitah_version": version,
@@ -269,7 +292,12 @@ class CkanPortal:
                 resource = self._upload("resource_patch", data, name, id=existing["id"], **fields)
             else:
                 resource = self._upload(
-                    "resource_create", data, name, package_id=archive["id"], **fields
+                    "resource_create",
+                    data,
+                    name,
+                    settled=functools.partial(self._archived, archive["name"], label, digest),
+                    package_id=archive["id"],
+                    **fields,
                 )
             urls[name] = resource["url"]
         return urls
@@ -324,14 +352,11 @@ class CkanPortal:
         if loaded:
             # One revision records every table loaded (a resource_patch each would re-index
             # the dataset each time); a re-run reloads whatever is not recorded.
-            self._call(
-                "package_revise",
-                match={"id": package["id"]},
-                **{
-                    f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
-                    for rid, digest in loaded.items()
-                },
-            )
+            updates: dict[str, Any] = {
+                f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
+                for rid, digest in loaded.items()
+            }
+            self._call("package_revise", match={"id": package["id"]}, **updates)
 
     def _datastore(self, resource_id: str, table: TableRelease, replace: bool) -> None:
         if replace:
@@ -343,20 +368,24 @@ class CkanPortal:
         ]
         records = _records(table)
         pk = table.schema.get("primaryKey")
+        # Without a primary key a repeated insert would duplicate rows: one call then.
+        first = records[:DATASTORE_BATCH] if pk else records
         self._call(
             "datastore_create",
+            settled=lambda: self._datastore_holds(resource_id, len(first)),
             resource_id=resource_id,
             force=True,
             fields=fields,
-            records=records[:DATASTORE_BATCH],
+            records=first,
             **({"primary_key": pk} if pk else {}),
         )
-        for start in range(DATASTORE_BATCH, len(records), DATASTORE_BATCH):
+        for start in range(len(first), len(records), DATASTORE_BATCH):
+            # An upsert on the primary key can be repeated after a lost answer.
             self._call(
                 "datastore_upsert",
                 resource_id=resource_id,
                 force=True,
-                method="insert",
+                method="upsert",
                 records=records[start : start + DATASTORE_BATCH],
             )
 
@@ -375,6 +404,27 @@ class CkanPortal:
         self._shown[name] = package
         return package
 
+    def _find(self, name: str, action: str = "package_show") -> dict[str, Any] | None:
+        """The object as the portal holds it now (never cached), or None."""
+        try:
+            found: dict[str, Any] = self._call(action, id=name)
+        except PortalNotFound:
+            return None
+        if action == "package_show":
+            self._shown[name] = found
+        return found
+
+    def _archived(self, archive: str, label: str, digest: str) -> dict[str, Any] | None:
+        resource = _by_name(self._find(archive), label)
+        return resource if resource and resource.get("infitah_sha256") == digest else None
+
+    def _datastore_holds(self, resource_id: str, rows: int) -> bool | None:
+        try:
+            found = self._call("datastore_search", resource_id=resource_id, limit=0)
+        except PortalNotFound:
+            return None
+        return True if found.get("total") == rows else None
+
     def _show(self, name: str) -> dict[str, Any] | None:
         if name in self._shown:
             return self._shown[name]
@@ -385,7 +435,14 @@ class CkanPortal:
         self._shown[name] = package
         return package
 
-    def _upload(self, action: str, data: bytes, filename: str, **fields: Any) -> dict[str, Any]:
+    def _upload(
+        self,
+        action: str,
+        data: bytes,
+        filename: str,
+        settled: Settled | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         def attempt() -> Any:
             return self.api.call_action(
                 action,
@@ -394,15 +451,27 @@ class CkanPortal:
                 requests_kwargs={"timeout": TIMEOUT},
             )
 
-        result: dict[str, Any] = self._retrying(action, attempt)
+        result: dict[str, Any] = self._retrying(action, attempt, settled)
         return result
 
-    def _call(self, action: str, **data: Any) -> Any:
+    def _call(self, action: str, settled: Settled | None = None, **data: Any) -> Any:
         return self._retrying(
-            action, lambda: self.api.call_action(action, data, requests_kwargs={"timeout": TIMEOUT})
+            action,
+            lambda: self.api.call_action(action, data, requests_kwargs={"timeout": TIMEOUT}),
+            settled,
         )
 
-    def _retrying(self, action: str, attempt: Callable[[], Any]) -> Any:
+    def _retrying(
+        self, action: str, attempt: Callable[[], Any], settled: Settled | None = None
+    ) -> Any:
+        """Call, retrying transient failures with backoff.
+
+        A write that failed in transit may still have been applied (the portal did the
+        work, the answer was lost): retrying a create would then duplicate it, and
+        retrying a compare-and-swap would conflict with ourselves. So before each retry
+        of a write that is not idempotent, ``settled`` looks at the portal and returns
+        what the write produced if it took effect (None if it did not).
+        """
         delay = BACKOFF
         for number in range(1, RETRIES + 1):
             try:
@@ -413,6 +482,10 @@ class CkanPortal:
                     raise error from None
                 self.sleep(delay)
                 delay *= 2
+                if settled is not None:
+                    done = settled()
+                    if done is not None:
+                        return done
         raise AssertionError("unreachable")
 
     def _download(self, url: str) -> bytes:
@@ -449,7 +522,8 @@ def _mapped(exc: Exception, action: str, url: str) -> PortalError:
         error = PortalValidationError(f"{where}: the portal rejected the data: {exc.error_dict}")
     elif isinstance(exc, ckanapi.SearchIndexError):
         error = PortalUnavailable(f"{where}: the portal's search index failed")
-    elif isinstance(exc, ckanapi.CKANAPIError):
+    elif isinstance(exc, ckanapi.CKANAPIError | ckanapi.ServerIncompatibleError):
+        # ServerIncompatibleError: an answer not shaped like CKAN's (a gateway's error page)
         match = _STATUS.search(str(exc))
         status = int(match.group(1)) if match else 0
         kind = PortalUnavailable if status >= 500 or status in (0, 408, 429) else PortalError
