@@ -68,6 +68,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "La date « {value} » n'est pas au format AAAA-MM-JJ (par ex. 2025-06-30).",
         "en": "The date {value!r} is not written YYYY-MM-DD (e.g. 2025-06-30).",
     },
+    "too-large-to-publish": {
+        "ar": "الجدول «{table}» ({path}) أكبر من أن يُنشر دفعة واحدة (أكثر من {limit} ميغابايت). "
+        "تحققوا منه بالأمر infitah validate ثم قسموه إلى ملفات أصغر.",
+        "fr": "Le tableau « {table} » ({path}) est trop volumineux pour être publié d'un bloc "
+        "(plus de {limit} Mo). Validez-le avec infitah validate, puis découpez-le en "
+        "fichiers plus petits.",
+        "en": "The table {table} ({path}) is too large to publish in one go (over {limit} MB). "
+        "Validate it with infitah validate, then split it into smaller files.",
+    },
+    "too-large-to-check": {
+        "ar": "الجدول «{table}» أكبر من {limit} ميغابايت، وبعض قواعد التحقق تحتاجه كاملا في "
+        "الذاكرة. قسموه إلى ملفات أصغر.",
+        "fr": "Le tableau « {table} » dépasse {limit} Mo et certaines règles de validation "
+        "en ont besoin en entier. Découpez-le en fichiers plus petits.",
+        "en": "The table {table} is over {limit} MB and some validation rules need it whole. "
+        "Split it into smaller files.",
+    },
     "unreadable": {
         "ar": "تعذرت قراءة «{path}».",
         "fr": "Impossible de lire « {path} ».",

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import operator
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ class PackageData:
     tables: dict[str, TableData]
     findings: list[Finding]
     descriptor: dict[str, Any]
+    # Tables left unread because they are to be streamed (see stream_table).
+    streamed: dict[str, Path] = field(default_factory=dict)
 
     @property
     def commune_code(self) -> str | None:
@@ -152,6 +155,10 @@ def _mixed_line(data: bytes, bad: int) -> int | None:
 
 class _Unreadable(Exception):
     """Internal: a file that is not a table; turned into an unreadable-file finding."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
 # --- normalisation --------------------------------------------------------------------
@@ -235,15 +242,19 @@ def read_table(path: Path, schema: TableSchema, sheet: str | None = None) -> Tab
     except _Unreadable as exc:
         table.readable = False
         table.rows, table.row_numbers = [], []
-        table.findings.append(
-            Finding(
-                "unreadable-file",
-                table=schema.name,
-                file=file,
-                params={"file": file, "reason": _reason(str(exc))},
-            )
-        )
+        table.findings.append(unreadable(table, exc))
     return table
+
+
+def unreadable(table: TableData, exc: _Unreadable) -> Finding:
+    """The finding for a file that cannot be read as a table, at the line if known."""
+    return Finding(
+        "unreadable-file",
+        table=table.name,
+        file=table.file,
+        row=exc.line,
+        params={"file": table.file, "reason": _reason(str(exc))},
+    )
 
 
 def _with_table(f: Finding, table: TableData) -> Finding:
@@ -264,6 +275,11 @@ def _reason(code: str) -> dict[str, str]:
                      "it has no sheet with this name"),
         "huge-cell": ("إحدى خلاياه طويلة جدا", "une cellule est démesurément longue",
                       "one of its cells is far too long"),
+        "unclosed-quote": ("يبدو مبتورا: علامة تنصيص فُتحت ولم تُغلق قبل نهاية الملف",
+                           "il semble tronqué : un guillemet ouvert n'est jamais refermé",
+                           "it looks truncated: a quote is opened and never closed"),
+        "long-line": ("أحد أسطره طويل بشكل غير معقول", "une ligne est démesurément longue",
+                      "one of its lines is unreasonably long"),
     }  # fmt: skip
     ar, fr, en = reasons.get(code, (code, code, code))
     return {"ar": ar, "fr": fr, "en": en}
@@ -277,17 +293,52 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the physical line each starts on (quoted cells may span lines)."""
     if not text.strip():
         raise _Unreadable("empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    line = 1
+    return _records(io.StringIO(text, newline=""))
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (quoted cells may span lines).
+
+    A file cut in the middle of a quoted cell (an interrupted copy, a truncated
+    download) parses without complaint: the open quote swallows the rest of the file
+    into one cell. The last record is parsed again strictly to tell that apart.
+    """
+    source = iter(lines)
+    first = next(source, "")
+    delimiter = _sniff_delimiter(first)
+    taken: list[str] = []  # the physical lines of the record being parsed
+
+    def tap() -> Iterator[str]:
+        for text in itertools.chain([first], source):
+            taken.append(text)
+            yield text
+
+    reader = csv.reader(tap(), delimiter=delimiter)
+    line = start = 1
+    last: list[str] = []
     try:
         for record in reader:
+            last = taken[:]
+            del taken[:]
+            start = line
             yield line, record
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise _Unreadable("huge-cell" if "field larger" in str(exc) else str(exc)) from exc
+        reason = "huge-cell" if "field larger" in str(exc) else str(exc)
+        raise _Unreadable(reason, line) from exc
+    if last and _unclosed_quote("".join(last), delimiter):
+        raise _Unreadable("unclosed-quote", start)
+
+
+def _unclosed_quote(record: str, delimiter: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(record, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -352,22 +403,49 @@ def _xlsx_cell(value: Any) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each schema field is in the file's records, decided from the header."""
+
+    positions: list[int | None]
+    width: int
+
+    @property
+    def present(self) -> list[int]:
+        return [p for p in self.positions if p is not None]
+
+
 def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, list[str]]]) -> None:
     iterator = iter(records)
-    header: list[str] | None = None
+    layout = _header(table, schema, iterator)
+    table.rows, table.row_numbers = _rows(table, schema, layout, iterator)
+
+
+def _header(
+    table: TableData, schema: TableSchema, iterator: Iterator[tuple[int, list[str]]]
+) -> _Layout:
+    """Consume records up to the header (the first non-blank one) and map it."""
     for _line, record in iterator:
         if any(cell.strip() for cell in record):
-            header = record
-            break
-    if header is None:
-        raise _Unreadable("empty")
-    positions = _map_header(table, schema, header)
-    width = len(header)
-    present = [p for p in positions if p is not None]
+            return _Layout(_map_header(table, schema, record), len(record))
+    raise _Unreadable("empty")
+
+
+def _rows(
+    table: TableData,
+    schema: TableSchema,
+    layout: _Layout,
+    records: Iterable[tuple[int, list[str]]],
+) -> tuple[list[list[str]], list[int]]:
+    """Data records as normalised rows in schema order, with their lines; what was
+    changed or left over is reported on ``table``."""
+    width = layout.width
+    positions = layout.positions
+    present = layout.present
     pick = operator.itemgetter(*present) if present else None
     picked: list[Any] = []
     lines: list[int] = []
-    for line, record in iterator:
+    for line, record in records:
         if len(record) != width:
             if len(record) > width:
                 _extra_cells(table, line, record, width)
@@ -379,6 +457,7 @@ def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, li
     if len(present) == 1:
         picked = [(value,) for value in picked]
     raw_columns = list(zip(*picked, strict=True)) if picked else [() for _ in present]
+    del picked
     digit_fields = set(schema.digit_fields)
     columns: list[list[str]] = []
     source = iter(raw_columns)
@@ -405,7 +484,7 @@ def _fill(table: TableData, schema: TableSchema, records: Iterable[tuple[int, li
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
         lines = [lines[i] for i in keep]
-    table.rows, table.row_numbers = rows, lines
+    return rows, lines
 
 
 def _extra_cells(table: TableData, line: int, record: list[str], width: int) -> None:
@@ -462,8 +541,16 @@ def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> lis
 # --- folders ----------------------------------------------------------------------------
 
 
-def read_package(path: Path, tables: Iterable[str] = TABLES) -> PackageData:
-    """Read a commune folder, or a workbook with one sheet per table (the template)."""
+def read_package(
+    path: Path,
+    tables: Iterable[str] = TABLES,
+    stream: Callable[[Path], bool] | None = None,
+) -> PackageData:
+    """Read a commune folder, or a workbook with one sheet per table (the template).
+
+    CSV files for which ``stream`` says yes are located but not read: they are too
+    large to hold, and the caller reads them with stream_table.
+    """
     if not path.exists():
         raise InputError(f"{path}: no such file or folder", path=str(path), key="no-such-path")
     if path.is_file():
@@ -479,13 +566,23 @@ def read_package(path: Path, tables: Iterable[str] = TABLES) -> PackageData:
     findings: list[Finding] = []
     sources = _locate_sources(path, descriptor, list(tables), findings)
     data: dict[str, TableData] = {}
+    streamed: dict[str, Path] = {}
     for name in tables:
         if name in sources:
             file, sheet = sources[name]
+            if sheet is None and stream is not None and _is_csv(file) and stream(file):
+                streamed[name] = file
+                continue
             data[name] = read_table(file, load(name), sheet)
         elif name in REQUIRED_TABLES:
             findings.append(Finding("missing-table", table=name, params={"table": name}))
-    return PackageData(path=path, tables=data, findings=findings, descriptor=descriptor)
+    return PackageData(
+        path=path, tables=data, findings=findings, descriptor=descriptor, streamed=streamed
+    )
+
+
+def _is_csv(file: Path) -> bool:
+    return file.suffix.lower() not in XLSX_SUFFIXES and file.is_file()
 
 
 def _read_workbook(path: Path, tables: list[str]) -> PackageData:
@@ -585,3 +682,138 @@ def _workbook_tables(
             sources[key] = (file, sheet)
             matched = True
     return matched
+
+
+# --- streaming ----------------------------------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+_BLOCK = 1 << 20
+# One physical line longer than this holds no row a commune writes (every cell of a
+# row at the cell limit would still fit): refuse it rather than buffer it.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class TableStream:
+    """A table read chunk by chunk, for files too large to hold.
+
+    ``head`` carries what is known before the rows (header mapping, encoding, file
+    findings); ``chunks`` yields the rows a chunk at a time, each chunk a TableData with
+    its own findings. A file that turns out unreadable half-way stops the chunks and
+    leaves an unreadable-file finding on ``head``.
+    """
+
+    head: TableData
+    chunks: Iterator[TableData]
+
+
+def scan_encoding(path: Path, file: str) -> tuple[str, list[Finding]]:
+    """decode()'s verdict (UTF-8, Windows-1256 or mixed at a line) in one pass over the
+    bytes, a block at a time, without holding the file."""
+    kind: str | None = None  # the encoding of the first non-ASCII line
+    line = 1
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+        if b"\x00" in head:
+            raise _Unreadable("binary")
+        fh.seek(len(BOM) if head.startswith(BOM) else 0)
+        carry = b""
+        while True:
+            block = fh.read(_BLOCK)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if not cut and len(data) > MAX_LINE_BYTES:
+                raise _Unreadable("long-line", line)
+            part, carry = data[:cut], data[cut:]
+            if not part.isascii():
+                kind, mixed = _block_encoding(part, kind, line)
+                if mixed is not None:
+                    finding = Finding("mixed-encoding", file=file, row=mixed, params={"row": mixed})
+                    return "mixed", [finding]
+            line += part.count(b"\n")
+            if not block:
+                break
+    if kind == "windows-1256":
+        return kind, [Finding("legacy-encoding", file=file)]
+    return "utf-8", []
+
+
+def _block_encoding(part: bytes, kind: str | None, line: int) -> tuple[str | None, int | None]:
+    """(encoding so far, line where it changes) after the whole lines in ``part``."""
+    if kind in (None, "utf-8"):
+        try:
+            part.decode("utf-8")
+            return "utf-8", None
+        except UnicodeDecodeError:
+            pass
+    for offset, raw in enumerate(part.split(b"\n")):
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+            this = "utf-8"
+        except UnicodeDecodeError:
+            this = "windows-1256"
+        if kind is None:
+            kind = this
+        elif this != kind:
+            return kind, line + offset
+    return kind, None
+
+
+def stream_table(path: Path, schema: TableSchema, chunk_rows: int) -> TableStream:
+    """Read a CSV table in chunks of ``chunk_rows`` records, normalised as read_table does."""
+    head = TableData(name=schema.name, file=path.name, fields=schema.field_names)
+    nothing: Iterator[TableData] = iter(())
+    try:
+        encoding, found = scan_encoding(path, head.file)
+    except _Unreadable as exc:
+        head.readable = False
+        head.findings.append(unreadable(head, exc))
+        return TableStream(head, nothing)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror}", path=str(path), key="unreadable"
+        ) from exc
+    head.encoding = encoding
+    head.findings.extend(_with_table(f, head) for f in found)
+    if encoding == "mixed":
+        head.readable = False
+        return TableStream(head, nothing)
+    fh = path.open(encoding="utf-8-sig" if encoding == "utf-8" else "cp1256", newline="")
+    records = _records(line.replace(SEP, "") if SEP in line else line for line in fh)
+    try:
+        layout = _header(head, schema, records)
+    except _Unreadable as exc:
+        fh.close()
+        head.readable = False
+        head.findings.append(unreadable(head, exc))
+        return TableStream(head, nothing)
+    return TableStream(head, _chunks(head, schema, layout, records, chunk_rows, fh))
+
+
+def _chunks(
+    head: TableData,
+    schema: TableSchema,
+    layout: _Layout,
+    records: Iterator[tuple[int, list[str]]],
+    chunk_rows: int,
+    fh: io.TextIOBase,
+) -> Iterator[TableData]:
+    try:
+        while batch := list(itertools.islice(records, chunk_rows)):
+            chunk = TableData(
+                head.name, head.file, head.fields, columns=head.columns, encoding=head.encoding
+            )
+            chunk.rows, chunk.row_numbers = _rows(chunk, schema, layout, batch)
+            del batch
+            if chunk.rows or chunk.findings:
+                yield chunk
+    except _Unreadable as exc:
+        head.readable = False
+        head.findings.append(unreadable(head, exc))
+    except UnicodeDecodeError as exc:  # the scan said the bytes decode: stay honest
+        head.readable = False
+        head.findings.append(unreadable(head, _Unreadable(str(exc))))
+    finally:
+        fh.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks, engine
-from .errors import InputError
+from .errors import InputError, UsageError
 from .findings import Finding
 from .reading import PackageData, TableData, read_package, read_table
 from .report import Report
@@ -34,33 +34,64 @@ def reference_codes(path: Path = REFERENCE_CSV) -> frozenset[str]:
 
 
 def validate_package(path: Path) -> Report:
-    """Validate a commune folder (or workbook): every table, across tables."""
-    return check_package(path)[1]
+    """Validate a commune folder (or workbook): every table, across tables.
+
+    Tables too large to hold are validated chunk by chunk (``streaming.py``).
+    """
+    from . import streaming
+
+    started = time.perf_counter()
+    package = read_package(path, stream=streaming.should_stream)
+    if package.streamed:
+        return streaming.validate_package(package, started)
+    return _check(package, started)
 
 
 def check_package(path: Path) -> tuple[PackageData, Report]:
-    """The package as read and its report: publishing needs both, from one reading."""
+    """The package as read and its report: publishing needs both, from one reading.
+
+    Publishing needs every row in memory (the release's canonical bytes), so a table
+    too large to hold is a usage error here rather than memory exhausted later.
+    """
+    from . import streaming
+
     started = time.perf_counter()
-    package = read_package(path)
+    package = read_package(path, stream=streaming.should_stream)
+    for name, file in package.streamed.items():
+        raise UsageError(
+            f"{file}: the table {name} is too large to publish",
+            path=str(file),
+            key="too-large-to-publish",
+            table=name,
+            limit=str(streaming.STREAM_MIN_BYTES // (1024 * 1024)),
+        )
+    return package, _check(package, started)
+
+
+def _check(package: PackageData, started: float) -> Report:
     findings = list(package.findings)
     for table in package.tables.values():
         findings.extend(table.findings)
     sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
     ctx = checks.Context(sound, package.commune_code, reference_codes())
-    findings.extend(_validate_rows(sound, ctx))
-    return package, _report(findings, package.tables, started, package=_package_name(package))
+    findings.extend(sound_findings(sound, ctx))
+    return _report(findings, package.tables, started, package=_package_name(package))
 
 
 def validate_table(path: Path, table_name: str) -> Report:
     """Validate one table file on its own: cross-table rules need the whole folder."""
+    from . import streaming
+
     started = time.perf_counter()
     schema = load(table_name)
     if not path.is_file():
         raise InputError(f"{path}: no such file", path=str(path), key="no-such-path")
+    if streaming.should_stream(path):
+        return streaming.validate_table(path, table_name)
     table = read_table(path, schema)
     findings = list(table.findings)
     sound = {table_name: table} if table.structurally_valid else {}
-    findings.extend(_validate_rows(sound, checks.Context(sound, None, reference_codes())))
+    findings.extend(sound_findings(sound, checks.Context(sound, None, reference_codes())))
     return _report(findings, {table_name: table}, started, package=path.name)
 
 
@@ -77,7 +108,7 @@ def validate_tables(tables: dict[str, TableData], schemas: dict[str, TableSchema
         for name, t in tables.items()
     ]
     findings = [
-        _translate(error, tables[name], schemas[name])
+        translate(error, tables[name], schemas[name])
         for name, errors in engine.validate(jobs).items()
         for error in errors
     ]
@@ -88,19 +119,30 @@ def _package_name(package: PackageData) -> str:
     return str(package.descriptor.get("name") or package.path.name)
 
 
+def table_stats(table: TableData) -> dict[str, Any]:
+    return {"file": table.file, "rows": len(table.rows), "encoding": table.encoding}
+
+
 def _report(
     findings: list[Finding], tables: dict[str, TableData], started: float, package: str
 ) -> Report:
+    return report_of(findings, {n: table_stats(t) for n, t in tables.items()}, started, package)
+
+
+def report_of(
+    findings: list[Finding], by_table: dict[str, dict[str, Any]], started: float, package: str
+) -> Report:
+    """The report, findings in table order then line order, with per-table stats."""
     stats: dict[str, Any] = {
         "package": package,
-        "tables": len(tables),
-        "rows": sum(len(t.rows) for t in tables.values()),
-        "by_table": {
-            n: {"file": t.file, "rows": len(t.rows), "encoding": t.encoding}
-            for n, t in tables.items()
-        },
+        "tables": len(by_table),
+        "rows": sum(t["rows"] for t in by_table.values()),
+        "by_table": by_table,
         "seconds": round(time.perf_counter() - started, 3),
     }
+    left_out = sum(t.get("findings_left_out", 0) for t in by_table.values())
+    if any("findings_left_out" in t for t in by_table.values()):
+        stats["findings_left_out"] = left_out
     order = {name: i for i, name in enumerate(TABLES)}
     findings.sort(key=lambda f: (order.get(f.table or "", -1), f.row or 0))
     return Report(findings=findings, stats=stats)
@@ -109,7 +151,7 @@ def _report(
 # --- frictionless ----------------------------------------------------------------------
 
 
-def _validate_rows(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:
+def sound_findings(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:
     """Frictionless and our checks on the same rows, our checks while frictionless runs."""
     present = frozenset(tables)
     jobs = [
@@ -125,7 +167,7 @@ def _validate_rows(tables: dict[str, TableData], ctx: checks.Context) -> list[Fi
     ours = checks.run_all(ctx)
     out: list[Finding] = []
     for name, errors in pending.finish().items():
-        out.extend(_translate(e, tables[name], load(name)) for e in errors)
+        out.extend(translate(e, tables[name], load(name)) for e in errors)
     return out + ours
 
 
@@ -133,7 +175,7 @@ _CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _POSITION = re.compile(r"position (\d+)")
 
 
-def _translate(error: engine.Error, table: TableData, schema: TableSchema) -> Finding:
+def translate(error: engine.Error, table: TableData, schema: TableSchema) -> Finding:
     """A frictionless error as a Finding located in the steward's file."""
     code = error.type
     row_number = error.row_number

@@ -10,7 +10,7 @@ from ..schemas import COMMUNE_FIELD
 from . import Context, at, check, rows_of
 
 
-@check("unknown-commune", "commune-mismatch")
+@check("unknown-commune", "commune-mismatch", whole=("action_plans",))
 def commune_reference(ctx: Context) -> Iterator[Finding]:
     expected = ctx.commune_code or _first_plan_code(ctx)
     suggestion = (

@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..reading import TableData
 from . import Context, at, check, rows_of
 
 DONE = frozenset({"complete", "cancelled"})
+SHOWN = 10
 
 
-@check("complete-with-open-milestones")
+class OpenMilestones:
+    """Open milestones of the commitments marked complete, gathered milestone chunk by
+    chunk: only those commitments are tracked, so a huge milestones table costs little."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.commitments = ctx.table("commitments")
+        self.complete = (
+            {c for _, (c, done) in rows_of(self.commitments, "commitment_id", "completion")
+             if done == "complete"}
+            if self.commitments is not None else set()
+        )  # fmt: skip
+        self.shown: dict[str, list[str]] = defaultdict(list)
+        self.count: Counter[str] = Counter()
+
+    def add(self, milestones: TableData) -> None:
+        if not self.complete:
+            return
+        for _, (milestone, commitment, status) in rows_of(
+            milestones, "milestone_id", "commitment_id", "status"
+        ):
+            if status not in DONE and commitment in self.complete:
+                self.count[commitment] += 1
+                if len(self.shown[commitment]) < SHOWN:
+                    self.shown[commitment].append(milestone)
+
+    def findings(self) -> Iterator[Finding]:
+        if self.commitments is None:
+            return
+        for i, (commitment, completion) in rows_of(self.commitments, "commitment_id", "completion"):
+            if completion == "complete" and self.count[commitment]:
+                yield at(
+                    self.commitments, i, "completion", "complete-with-open-milestones",
+                    value=commitment, count=self.count[commitment],
+                    milestones=", ".join(self.shown[commitment]),
+                )  # fmt: skip
+
+
+@check("complete-with-open-milestones", whole=("milestones",), folds={"milestones": OpenMilestones})
 def complete_with_open_milestones(ctx: Context) -> Iterator[Finding]:
-    commitments, milestones = ctx.table("commitments"), ctx.table("milestones")
-    if commitments is None or milestones is None:
+    milestones = ctx.table("milestones")
+    if ctx.table("commitments") is None or milestones is None:
         return
-    open_: dict[str, list[str]] = defaultdict(list)
-    for _, (milestone, commitment, status) in rows_of(
-        milestones, "milestone_id", "commitment_id", "status"
-    ):
-        if status not in DONE:
-            open_[commitment].append(milestone)
-    for i, (commitment, completion) in rows_of(commitments, "commitment_id", "completion"):
-        pending = open_.get(commitment)
-        if completion == "complete" and pending:
-            yield at(
-                commitments, i, "completion", "complete-with-open-milestones",
-                value=commitment, count=len(pending), milestones=", ".join(pending[:10]),
-            )  # fmt: skip
+    fold = OpenMilestones(ctx)
+    fold.add(milestones)
+    yield from fold.findings()

@@ -8,7 +8,7 @@ from ..findings import Finding
 from . import Context, at, check, parse_date, rows_of
 
 
-@check("milestone-outside-cycle")
+@check("milestone-outside-cycle", whole=("action_plans", "commitments"))
 def milestone_outside_cycle(ctx: Context) -> Iterator[Finding]:
     plans, commitments, milestones = (
         ctx.table("action_plans"),
