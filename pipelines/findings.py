@@ -187,6 +187,21 @@ CATALOGUE: dict[str, Template] = {
             "Delete the column, or correct its header if it is a typo.",
         ),
     ),
+    "misspelt-label": _t(
+        "error",
+        ("عنوان عمود به خطأ إملائي", "Intitulé mal orthographié", "Misspelt column"),
+        (
+            "يبدو أن العمود «{value}» هو «{field_title}» بخطأ إملائي؛ لن تُقرأ معطياته.",
+            "La colonne « {value} » semble être « {field_title} » mal orthographiée ; "
+            "ses données ne sont pas lues.",
+            'The column "{value}" looks like "{field_title}" misspelt; its data is not read.',
+        ),
+        (
+            "صححوا عنوان العمود إلى «{field}» أو «{field_title}».",
+            "Renommez la colonne en « {field} » ou « {field_title} ».",
+            'Rename the column "{field}" or "{field_title}".',
+        ),
+    ),
     "duplicate-label": _t(
         "error",
         ("عمود مكرر", "Colonne en double", "Duplicate column"),

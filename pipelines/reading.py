@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import itertools
 import json
@@ -37,6 +38,9 @@ MAX_XLSX_RATIO = 200
 # A single cell larger than this is not prose a commune writes.
 MAX_CELL_CHARS = 100_000
 csv.field_size_limit(MAX_CELL_CHARS * 4)
+# How alike (difflib's ratio) an unknown header and a missing column's name or title
+# must be to call it a typo: "titel_fr" / "title_fr" is 0.875, "title_en" / "title_fr" 0.75.
+NEAR_MISS = 0.8
 
 _INVISIBLE: dict[int, str | None] = {
     ord(c): None
@@ -66,7 +70,9 @@ class TableData:
     def structurally_valid(self) -> bool:
         """False when a required column is missing: row checks would only add noise."""
         return self.readable and not any(
-            f.code in {"missing-label", "duplicate-label"} for f in self.findings
+            f.code in {"missing-label", "duplicate-label"}
+            or (f.code == "misspelt-label" and f.params.get("required"))
+            for f in self.findings
         )
 
     def column(self, name: str) -> list[str]:
@@ -504,35 +510,52 @@ def _extra_cells(table: TableData, line: int, record: list[str], width: int) -> 
 
 
 def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> list[int | None]:
-    """Match columns by name or ar/fr title, in any order; report what does not match."""
+    """Match columns by name or ar/fr title, in any order; report what does not match.
+
+    A header one typo away from a column the file lacks (``titel_fr``) is that column
+    misspelt, not an extra one: an error, or its data would be silently dropped.
+    """
     aliases = schema.header_aliases()
     found: dict[str, int] = {}
+    unknown: list[tuple[int, str, str]] = []
     for index, label in enumerate(header):
         key = normalise_header(label.translate(_INVISIBLE))
         if not key:
             continue
         name = aliases.get(key)
         if name is None:
-            table.findings.append(
-                Finding(
-                    "extra-label",
-                    table.name,
-                    None,
-                    None,
-                    table.file,
-                    column_letter(index),
-                    {"value": label.strip()[:80]},
-                )
-            )
+            unknown.append((index, key, label))
         elif name in found:
             table.findings.append(
                 Finding("duplicate-label", table.name, None, name, table.file, column_letter(index))
             )
         else:
             found[name] = index
+    misspelt: dict[str, int] = {}
+    for index, key, label in unknown:
+        missing = {a: n for a, n in aliases.items() if n not in found and n not in misspelt}
+        close = difflib.get_close_matches(key, list(missing), n=1, cutoff=NEAR_MISS)
+        code = "misspelt-label" if close else "extra-label"
+        field_name = missing[close[0]] if close else None
+        if field_name:
+            misspelt[field_name] = index
+        table.findings.append(
+            Finding(
+                code,
+                table.name,
+                None,
+                field_name,
+                table.file,
+                column_letter(index),
+                {
+                    "value": label.strip()[:80],
+                    "required": bool(field_name) and schema.required(field_name),
+                },
+            )  # fmt: skip
+        )
     table.columns = {name: column_letter(i) for name, i in found.items()}
     for name in schema.field_names:
-        if name not in found:
+        if name not in found and name not in misspelt:
             code = "missing-label" if schema.required(name) else "missing-optional-label"
             table.findings.append(Finding(code, table.name, None, name, table.file))
     return [found.get(name) for name in schema.field_names]
@@ -637,7 +660,12 @@ def _locate_sources(
         target = (folder / rel).resolve()
         if "://" in rel or Path(rel).is_absolute() or not target.is_relative_to(root):
             findings.append(
-                Finding("unsafe-path", table=name, file=DESCRIPTOR, params={"path": rel})
+                Finding("unsafe-path", table=name, file=DESCRIPTOR, params={"path": rel[:200]})
+            )
+            continue
+        if not target.is_file():
+            findings.append(
+                Finding("missing-table", table=name, file=rel[:200], params={"table": name})
             )
             continue
         sources[name] = (target, resource.get("sheet"))
