@@ -549,9 +549,9 @@ def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> lis
                 column_letter(index),
                 {
                     "value": label.strip()[:80],
-                    "required": bool(field_name) and schema.required(field_name),
+                    "required": field_name is not None and schema.required(field_name),
                 },
-            )  # fmt: skip
+            )
         )
     table.columns = {name: column_letter(i) for name, i in found.items()}
     for name in schema.field_names:
