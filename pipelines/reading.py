@@ -19,7 +19,7 @@ import operator
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -789,8 +789,13 @@ def _block_encoding(part: bytes, kind: str | None, line: int) -> tuple[str | Non
     return kind, None
 
 
-def stream_table(path: Path, schema: TableSchema, chunk_rows: int) -> TableStream:
-    """Read a CSV table in chunks of ``chunk_rows`` records, normalised as read_table does."""
+def stream_table(
+    path: Path, schema: TableSchema, chunk_rows: int, only: Collection[str] | None = None
+) -> TableStream:
+    """Read a CSV table in chunks of ``chunk_rows`` records, normalised as read_table does.
+
+    With ``only``, the other fields are left empty (a second read that needs the keys).
+    """
     head = TableData(name=schema.name, file=path.name, fields=schema.field_names)
     nothing: Iterator[TableData] = iter(())
     try:
@@ -817,6 +822,10 @@ def stream_table(path: Path, schema: TableSchema, chunk_rows: int) -> TableStrea
         head.readable = False
         head.findings.append(unreadable(head, exc))
         return TableStream(head, nothing)
+    if only is not None:
+        names = schema.field_names
+        keep = [p if n in only else None for n, p in zip(names, layout.positions, strict=True)]
+        layout = _Layout(keep, layout.width)
     return TableStream(head, _chunks(head, schema, layout, records, chunk_rows, fh))
 
 

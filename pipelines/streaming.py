@@ -126,8 +126,7 @@ class KeySet:
 
     def seal(self) -> set[int]:
         """Sort the hashes (in place: no second copy) and return those seen twice."""
-        values = np.frombuffer(self.hashes, dtype=np.int64).copy()
-        self.hashes = array("q")
+        values = np.frombuffer(self.hashes, dtype=np.int64)  # a view of the array's memory
         values.sort()
         self.sorted = values
         repeated = values[1:][values[1:] == values[:-1]]
@@ -364,7 +363,8 @@ def _duplicates(
     """
     last: dict[tuple[str, ...], int] = {}
     found: list[tuple[int, tuple[str, ...], int]] = []
-    stream = stream_table(path, schema, CHUNK_ROWS)
+    keys = [schema.field_names[i] for i in index]
+    stream = stream_table(path, schema, CHUNK_ROWS, only=keys)
     for chunk in stream.chunks:
         for line, row in zip(chunk.row_numbers, chunk.rows, strict=True):
             key = tuple(row[i] for i in index)
