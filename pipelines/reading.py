@@ -321,6 +321,9 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             taken.append(text)
             yield text
 
+    # The limit is process-wide and frictionless raises it when its CSV parser is
+    # imported (as in a flow or a test run): set ours again for every file we read.
+    csv.field_size_limit(MAX_CELL_CHARS * 4)
     reader = csv.reader(tap(), delimiter=delimiter)
     line = start = 1
     last: list[str] = []
