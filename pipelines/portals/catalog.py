@@ -155,13 +155,35 @@ class CatalogPortal:
         return [v for v in (info or {}).get("versions", []) if v != exclude]
 
     def reindex(self) -> None:
-        """Rebuild index.json and index.html from every dataset.json."""
-        datasets = []
-        for path in sorted(self.root.glob(f"*/{DATASET_FILE}")):
-            datasets.append(json.loads(path.read_text(encoding="utf-8")))
-        index = {"datasets": datasets}
-        _atomic_write(self.root / "index.json", pretty_json(index))
+        """Rebuild index.json and index.html from every dataset.json.
+
+        Rebuilt from the datasets' own files (never patched), so concurrent publishers
+        of different datasets cannot lose each other's entry. Every publish pays for the
+        whole index, so it is kept cheap: files unchanged since this process last read
+        them are not parsed again, and index.json is compact (it is for programs; each
+        dataset.json stays indented for people).
+        """
+        datasets = [_dataset_entry(path) for path in sorted(self.root.glob(f"*/{DATASET_FILE}"))]
+        index = json.dumps({"datasets": datasets}, ensure_ascii=False, separators=(",", ":"))
+        _atomic_write(self.root / "index.json", (index + "\n").encode())
         _atomic_write(self.root / "index.html", render_index(datasets).encode())
+
+
+# dataset.json files as parsed, by path, with the file identity they were parsed at
+# (a replaced file has a new inode): a process that publishes many communes re-reads
+# only the ones that changed.
+_ENTRIES: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _dataset_entry(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _ENTRIES.get(path)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    _ENTRIES[path] = (identity, info)
+    return info
 
 
 def release_files(release: Release, plan: Plan, published_at: str) -> dict[str, bytes]:
