@@ -131,13 +131,23 @@ def harvest_all(
     reader, datasets = programmes(source, token)
     if total is not None:
         total(len(datasets))
+    return sorted(fetch_many(reader, datasets, workers, progress), key=lambda h: h.code)
+
+
+def fetch_many(
+    reader: Reader,
+    datasets: list[PublishedDataset],
+    workers: int = WORKERS,
+    progress: Callable[[int], None] | None = None,
+) -> list[Harvested]:
+    """These communes' programmes, ``workers`` downloads at a time, in the order given."""
     out: list[Harvested] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for harvested in pool.map(lambda d: fetch(reader, d), datasets):
             out.append(harvested)
             if progress is not None:
                 progress(1)
-    return sorted(out, key=lambda h: h.code)
+    return out
 
 
 def harvest(source: str, token: str | None = None, workers: int = WORKERS) -> dict[str, Tables]:
