@@ -76,7 +76,10 @@ def test_the_token_appears_in_no_output_log_artifact_or_file(
     ckan_portal.purge(DATASET, DATASET + ARCHIVE_SUFFIX)
     token = ckan_portal.token
     monkeypatch.setenv("CKAN_API_TOKEN", token)
-    caplog.set_level(logging.DEBUG)  # urllib3, requests, ckanapi, prefect: all of it
+    # Everything, whatever PREFECT_LOGGING_LEVEL says (`make test` sets WARNING): urllib3,
+    # requests, ckanapi, and Prefect's loggers, whose records also go to its API.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="prefect")
     texts: list[str] = []
 
     state = publish_flow(str(ait_amira), destination=ckan_portal.url, return_state=True)
