@@ -57,7 +57,8 @@ def check_package(path: Path) -> tuple[PackageData, Report]:
 
     started = time.perf_counter()
     package = read_package(path, stream=streaming.should_stream)
-    for name, file in package.streamed.items():
+    if package.streamed:
+        name, file = next(iter(package.streamed.items()))
         raise UsageError(
             f"{file}: the table {name} is too large to publish",
             path=str(file),

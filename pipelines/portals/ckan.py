@@ -426,14 +426,10 @@ class CkanPortal:
         return True if found.get("total") == rows else None
 
     def _show(self, name: str) -> dict[str, Any] | None:
+        """The dataset as this run last saw it (read once), or None."""
         if name in self._shown:
             return self._shown[name]
-        try:
-            package: dict[str, Any] = self._call("package_show", id=name)
-        except PortalNotFound:
-            return None
-        self._shown[name] = package
-        return package
+        return self._find(name)
 
     def _upload(
         self,
