@@ -34,7 +34,7 @@ import numpy as np
 from . import checks, engine
 from .errors import UsageError
 from .findings import Finding
-from .reading import PackageData, TableData, stream_table
+from .reading import CSV_SUFFIXES, PackageData, TableData, stream_table
 from .report import Report
 from .schemas import TABLES, TableSchema, load
 
@@ -50,9 +50,7 @@ COUNTED = frozenset({"arabic-digits-normalised", "invisible-characters-removed",
 def should_stream(path: Path) -> bool:
     """Whether a table file is too large for the in-memory path."""
     try:
-        return path.suffix.lower() in {".csv", ".txt", ".tsv"} and (
-            path.stat().st_size >= STREAM_MIN_BYTES
-        )
+        return path.suffix.lower() in CSV_SUFFIXES and (path.stat().st_size >= STREAM_MIN_BYTES)
     except OSError:
         return False
 

@@ -126,6 +126,7 @@ class Killer:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
         self.at: int | None = None
+        self.seen = 0  # requests the portal answered since the last arm()
         self.killed = threading.Event()
 
     def arm(self, process: subprocess.Popen[str], at: int | None) -> None:
