@@ -29,10 +29,11 @@ sys.path.insert(0, str(REPO))
 
 import ckanapi  # noqa: E402
 
-from pipelines.portals.ckan import DATASTORE_TYPES, _records  # noqa: E402
-from pipelines.publishing import commune_release, dataset_name, publish  # noqa: E402
+from pipelines.members import dataset_name  # noqa: E402
+from pipelines.portals.ckan import DATASTORE_TYPES  # noqa: E402
+from pipelines.publishing import member_release, publish  # noqa: E402
 from pipelines.synth import synthesise  # noqa: E402
-from pipelines.validation import check_package  # noqa: E402
+from pipelines.validation import validate  # noqa: E402
 
 
 def portal() -> tuple[str, str]:
@@ -59,8 +60,8 @@ def baseline(api: ckanapi.RemoteCKAN, folders: list[Path]) -> float:
     """The necessary calls, from already-built bytes (so only the portal work is timed)."""
     prepared = []
     for folder in folders:
-        package, report = check_package(folder)
-        prepared.append(commune_release(package, report))
+        package, report = validate(folder, whole=True)
+        prepared.append(member_release(package, report))
     start = time.perf_counter()
     for release, owner in prepared:
         try:
@@ -83,7 +84,7 @@ def baseline(api: ckanapi.RemoteCKAN, folders: list[Path]) -> float:
                     {"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
                     for f in table.schema["fields"]
                 ],
-                records=_records(table),
+                records=table.records(),
             )
     return time.perf_counter() - start
 

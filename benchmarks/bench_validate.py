@@ -31,7 +31,7 @@ os.environ.setdefault("INFITAH_WORKERS", str(len(os.sched_getaffinity(0))))
 import frictionless  # noqa: E402
 
 from pipelines.schemas import load  # noqa: E402
-from pipelines.validation import validate_table  # noqa: E402
+from pipelines.validation import validate  # noqa: E402
 
 TABLE = "milestones"
 
@@ -92,7 +92,7 @@ def main() -> int:
             return bool(resource.validate().valid)
 
         def run_infitah() -> bool:
-            return validate_table(path, TABLE).valid
+            return validate(path, TABLE).report.valid
 
         base, base_ok = timed(run_frictionless, args.repeat)
         ours, ours_ok = timed(run_infitah, args.repeat)

@@ -30,35 +30,35 @@ import pandas as pd
 
 from . import charts, indicators
 from .errors import InputError
-from .findings import Lang
-from .portals import Owner, open_portal
-from .portals.read import PublishedDataset, Reader, open_reader
-from .publishing import LICENCE, NETWORK, Outcome, publish_release
+from .gathering import tables_report
+from .i18n import N_, Lang, in_each, tr
+from .members import (
+    NETWORK_DATASET,
+    NETWORK_NAME,
+    NETWORK_ORGANIZATION,
+    NETWORK_TITLE,
+    PROGRAMME_PREFIX,
+    network,
+)
+from .portals import Owner, Portal, PublishedDataset, open_portal
+from .publishing import LICENCE, Outcome, publish_release
 from .reading import TableData
 from .release import Release, data_statuses, table_release
 from .report import Report
 from .schemas import TABLES, TableSchema, load
-from .validation import validate_tables
 
-PROGRAMME_PREFIX = "openness-programme-"
-NETWORK_DATASET = "remacto-network-programmes"
 WORKERS = 8
-# (name, reference column, en, fr, ar): appended to every table, after the schema's fields.
+# (name, reference column, title): appended to every table, after the schema's fields.
 ADDED_FIELDS = (
-    ("commune_name_fr", "name_fr", "Commune name (French)", "Nom de la commune",
-     "اسم الجماعة بالفرنسية"),
-    ("commune_name_ar", "name_ar", "Commune name (Arabic)", "Nom de la commune en arabe",
-     "اسم الجماعة"),
-    ("province_code", "province_code", "Province code", "Code de la province",
-     "رمز الإقليم أو العمالة"),
-    ("province_name_fr", "province_name_fr", "Province (French)", "Province ou préfecture",
-     "الإقليم أو العمالة بالفرنسية"),
-    ("province_name_ar", "province_name_ar", "Province (Arabic)",
-     "Province ou préfecture en arabe", "الإقليم أو العمالة"),
-    ("region_code", "region_code", "Region code", "Code de la région", "رمز الجهة"),
-    ("region_name_fr", "region_name_fr", "Region (French)", "Région", "الجهة بالفرنسية"),
-    ("region_name_ar", "region_name_ar", "Region (Arabic)", "Région en arabe", "الجهة"),
-)  # fmt: skip
+    ("commune_name_fr", "name_fr", N_("Commune name (French)")),
+    ("commune_name_ar", "name_ar", N_("Commune name (Arabic)")),
+    ("province_code", "province_code", N_("Province code")),
+    ("province_name_fr", "province_name_fr", N_("Province (French)")),
+    ("province_name_ar", "province_name_ar", N_("Province (Arabic)")),
+    ("region_code", "region_code", N_("Region code")),
+    ("region_name_fr", "region_name_fr", N_("Region (French)")),
+    ("region_name_ar", "region_name_ar", N_("Region (Arabic)")),
+)
 # Keys whose fields may be empty cannot include the commune code (frictionless would look
 # up (code, "")); they were checked within each commune before it was published.
 OPTIONAL_REFERENCES = frozenset(
@@ -96,13 +96,13 @@ class NetworkOutcome:
 # --- harvest ------------------------------------------------------------------------------
 
 
-def programmes(source: str, token: str | None = None) -> tuple[Reader, list[PublishedDataset]]:
+def programmes(source: str, token: str | None = None) -> tuple[Portal, list[PublishedDataset]]:
     """Where to read from, and every commune programme currently published there."""
-    reader = open_reader(source, token)
+    reader = open_portal(source, token)
     return reader, reader.datasets(PROGRAMME_PREFIX)
 
 
-def fetch(reader: Reader, dataset: PublishedDataset) -> Harvested:
+def fetch(reader: Portal, dataset: PublishedDataset) -> Harvested:
     """One commune's tables, every cell as the exact text published."""
     tables: Tables = {}
     for name in TABLES:
@@ -135,7 +135,7 @@ def harvest_all(
 
 
 def fetch_many(
-    reader: Reader,
+    reader: Portal,
     datasets: list[PublishedDataset],
     workers: int = WORKERS,
     progress: Callable[[int], None] | None = None,
@@ -165,15 +165,15 @@ def network_schema(name: str) -> TableSchema:
         f"{descriptor.get('description', '')} Network view: every commune's rows, with the "
         "commune's names, province and region from the communes reference."
     ).strip()
-    for added, _, en, fr, ar in ADDED_FIELDS:
+    for added, _, title in ADDED_FIELDS:
         descriptor["fields"].append(
             {
                 "name": added,
                 "type": "string",
-                "title": en,
-                "x-title-fr": fr,
-                "x-title-ar": ar,
-                "description": f"{en}, from the communes reference (added by the network).",
+                "title": title,
+                "x-title-fr": tr("fr", title),
+                "x-title-ar": tr("ar", title),
+                "description": f"{title}, from the communes reference (added by the network).",
             }
         )
     pk = descriptor.get("primaryKey", [])
@@ -201,7 +201,7 @@ def network_schema(name: str) -> TableSchema:
 def combine(harvested: dict[str, Tables], communes: pd.DataFrame | None = None) -> Tables:
     """One DataFrame per table: every commune's rows (in commune code order), schema field
     order, then the added fields from the reference."""
-    from .reference import load_communes
+    from .members import load_communes
 
     reference = (communes if communes is not None else load_communes()).set_index("code")
     out: Tables = {}
@@ -226,6 +226,14 @@ def combine(harvested: dict[str, Tables], communes: pd.DataFrame | None = None) 
 # --- release ------------------------------------------------------------------------------
 
 
+TITLE = N_("Openness programmes of the REMACTO network's communes")
+DESCRIPTION = N_(
+    "Every openness programme published by the network's communes ({count}), in one "
+    "table per kind of data, with each commune's province and region, and indicators per "
+    "commune, province, region and for the network as of {day}."
+)
+
+
 def network_release(
     harvested: list[Harvested], as_of: dt.date | None = None
 ) -> tuple[Release, Report, Tables]:
@@ -237,28 +245,13 @@ def network_release(
     schemas = {name: network_schema(name) for name in TABLES}
     schemas["indicators"] = indicators.schema()
     data = {name: _table_data(name, frame) for name, frame in tables.items()}
-    report = validate_tables(data, schemas)
+    report = tables_report(data, schemas, package="network")
     released = {name: table_release(data[name], schemas[name]) for name in tables}
     count = len(harvested)
     release = Release(
         dataset=NETWORK_DATASET,
-        title={
-            "ar": "برامج انفتاح جماعات الشبكة المغربية للجماعات الترابية المنفتحة",
-            "fr": "Programmes d'ouverture des communes du réseau REMACTO",
-            "en": "Openness programmes of the REMACTO network's communes",
-        },
-        description={
-            "en": f"Every openness programme published by the network's communes ({count}), "
-            "in one table per kind of data, with each commune's province and region, and "
-            f"indicators per commune, province, region and for the network as of {day}.",
-            "fr": f"Tous les programmes d'ouverture publiés par les communes du réseau "
-            f"({count}), un tableau par type de données, avec la province et la région de "
-            "chaque commune, et des indicateurs par commune, province, région et pour le "
-            f"réseau au {day}.",
-            "ar": f"جميع برامج الانفتاح التي نشرتها جماعات الشبكة ({count})، جدول لكل نوع من "
-            "المعطيات مع الإقليم والجهة لكل جماعة، ومؤشرات حسب الجماعة والإقليم والجهة "
-            f"وعلى مستوى الشبكة بتاريخ {day}.",
-        },
+        title=in_each(TITLE),
+        description=in_each(DESCRIPTION, ("en", "fr", "ar"), count=count, day=day),
         metadata={
             **_metadata(harvested, tables, day),
             "x-data-status": data_statuses(data.values()),
@@ -300,8 +293,7 @@ def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[
     plans = tables["action_plans"]
     starts = sorted(v for v in plans["cycle_start"] if v)
     ends = sorted(v for v in plans["cycle_end"] if v)
-    title = NETWORK["title"]
-    assert isinstance(title, dict)
+    title = in_each(NETWORK_TITLE)
     return {
         "licenses": [LICENCE],
         "sources": [
@@ -311,29 +303,34 @@ def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[
             }
         ],
         "x-sources": [{"name": h.dataset.name, "version": h.dataset.version} for h in harvested],
-        "x-publisher": {"name": title["fr"], "name_ar": title["ar"], "network": NETWORK},
+        "x-publisher": {"name": title["fr"], "name_ar": title["ar"], "network": network()},
         "x-temporal": {"start": starts[0], "end": ends[-1]} if starts and ends else {},
         "x-as-of": day.isoformat(),
         "x-added-fields": [a[0] for a in ADDED_FIELDS],
         "x-charts": [{"path": c.file, "title": c.title} for c in charts.CHARTS],
         "x-readme": [
-            f"Indicators as of / Indicateurs au / المؤشرات بتاريخ {day.isoformat()}",
-            "Rows marked data_status = illustrative or synthetic are not facts "
-            "/ lignes illustratives ou synthétiques : pas des faits",
+            " / ".join(in_each(README_AS_OF, ("en", "fr", "ar"), day=day.isoformat()).values()),
+            " / ".join(in_each(README_NOT_FACTS, ("en", "fr")).values()),
         ],
     }
 
 
-NETWORK_OWNER = Owner(
-    name="remacto",
-    title={"ar": "الشبكة المغربية للجماعات الترابية المنفتحة", "fr": "REMACTO"},
-    description={
-        "fr": "Réseau marocain des collectivités territoriales ouvertes : les données de "
-        "ses communes, réunies.",
-        "ar": "الشبكة المغربية للجماعات الترابية المنفتحة: معطيات جماعاتها مجمعة.",
-    },
-    extras={"network": "REMACTO"},
+README_AS_OF = N_("Indicators as of {day}")
+README_NOT_FACTS = N_("Rows marked data_status = illustrative or synthetic are not facts")
+
+
+NETWORK_OWNER_DESCRIPTION = N_(
+    "Moroccan network of open territorial communities: the data of its communes, combined."
 )
+
+
+def network_owner() -> Owner:
+    return Owner(
+        name=NETWORK_ORGANIZATION,
+        title={"ar": tr("ar", NETWORK_TITLE), "fr": NETWORK_NAME},
+        description=in_each(NETWORK_OWNER_DESCRIPTION, ("fr", "ar")),
+        extras={"network": NETWORK_NAME},
+    )
 
 
 # --- the whole job -----------------------------------------------------------------------
@@ -378,8 +375,9 @@ def publish_network(
     if not report.valid:
         outcome = Outcome("invalid", release.dataset, report=report)
     else:
-        portal = open_portal(destination, token)
-        outcome = publish_release(portal, release, NETWORK_OWNER, dry_run=dry_run, now=now)
+        outcome = publish_release(
+            release, network_owner(), destination, token, dry_run=dry_run, now=now
+        )
     return NetworkOutcome(outcome, communes, rows, as_of)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .i18n import N_, in_each
 from .schemas import load
 
 matplotlib.use("Agg")
@@ -33,35 +34,19 @@ class Chart:
 CHARTS = (
     Chart(
         "chart-commitments-by-axis.png",
-        {
-            "ar": "الالتزامات حسب المحور",
-            "fr": "Engagements par axe",
-            "en": "Commitments by axis",
-        },
+        in_each(N_("Commitments by axis")),
     ),
     Chart(
         "chart-completion.png",
-        {
-            "ar": "الالتزامات حسب مستوى الإنجاز (IRM)",
-            "fr": "Engagements par niveau d'achèvement (IRM)",
-            "en": "Commitments by completion level (IRM)",
-        },
+        in_each(N_("Commitments by completion level (IRM)")),
     ),
     Chart(
         "chart-milestones-by-region.png",
-        {
-            "ar": "المراحل التي حل أجلها والمنجزة في أجلها، حسب الجهة",
-            "fr": "Jalons échus et achevés à temps, par région",
-            "en": "Milestones due and done on time, by region",
-        },
+        in_each(N_("Milestones due and done on time, by region")),
     ),
     Chart(
         "chart-participation.png",
-        {
-            "ar": "المشاركون في الورشات حسب فئة الفاعلين ونسبة النساء",
-            "fr": "Participants aux ateliers par groupe d'acteurs, part des femmes",
-            "en": "Workshop participants by stakeholder group, women's share",
-        },
+        in_each(N_("Workshop participants by stakeholder group, women's share")),
     ),
 )
 

@@ -17,24 +17,25 @@ from typing import Any
 import click
 
 from .errors import InfitahError, UsageError
-from .findings import Lang
+from .i18n import LANGS, N_, Lang, fill, tr, trn
 
 EXIT_INVALID = 1
 EXIT_INTERNAL = 70
 
 
 def default_lang() -> str:
-    """INFITAH_LANG, else the locale's language when it is ar or fr, else en."""
+    """INFITAH_LANG, else the locale's language when a catalogue has it, else en."""
     explicit = os.environ.get("INFITAH_LANG", "")
-    if explicit in ("ar", "fr", "en"):
+    if explicit in LANGS:
         return explicit
     locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return locale[:2] if locale[:2] in ("ar", "fr") else "en"
+    language = locale.split(".")[0].split("_")[0]
+    return language if language in LANGS else "en"
 
 
 LANG_OPTION = click.option(
     "--lang",
-    type=click.Choice(["ar", "fr", "en"]),
+    type=click.Choice(LANGS),
     default=default_lang,
     show_default="INFITAH_LANG or the locale",
     help="Language of the report and messages.",
@@ -65,7 +66,7 @@ def _lang_of(ctx: click.Context) -> str:
     args = sys.argv
     if "--lang" in args:
         i = args.index("--lang")
-        if i + 1 < len(args) and args[i + 1] in ("ar", "fr", "en"):
+        if i + 1 < len(args) and args[i + 1] in LANGS:
             return args[i + 1]
     del sub
     return default_lang()
@@ -84,9 +85,9 @@ def cli() -> None:
 @LANG_OPTION
 def validate(path: Path, table: str | None, as_json: bool, lang: Lang) -> None:
     """Validate a commune folder (or one table file with --table)."""
-    from .validation import validate_package, validate_table
+    from .validation import validate
 
-    report = validate_table(path, table) if table else validate_package(path)
+    report = validate(path, table).report
     if as_json:
         click.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
     else:
@@ -110,51 +111,41 @@ def publish(path: Path, destination: str, dry_run: bool, as_json: bool, lang: La
     """Validate a commune folder and publish it as a new version if it changed."""
     from .publishing import publish as run
 
-    token = os.environ.get("CKAN_API_TOKEN") or None
-    outcome = run(path, destination, token=token, dry_run=dry_run)
+    outcome = run(path, destination, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(outcome.to_dict(lang), ensure_ascii=False, indent=2))
     elif outcome.report is not None and outcome.status == "invalid":
         click.echo(outcome.report.render_text(lang), nl=False)
-        click.echo(PUBLISH_WORDS["invalid"][lang])
+        click.echo(tr(lang, PUBLISH_WORDS["invalid"]))
     else:
-        click.echo(
-            PUBLISH_WORDS[outcome.status][lang].format(
-                dataset=outcome.dataset,
-                version=outcome.version,
-                previous=outcome.previous_version or "—",
-                url=outcome.url,
-            )
-        )
+        click.echo(said(outcome.to_dict(lang), lang))
         for table, change in outcome.changes.items():
             click.echo(f"  {table}: {json.dumps(change, ensure_ascii=False)}")
     sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
 
 
-PUBLISH_WORDS: dict[str, dict[str, str]] = {
-    "published": {
-        "ar": "✔ نُشرت النسخة {version} من {dataset} (السابقة: {previous}): {url}",
-        "fr": "✔ Version {version} de {dataset} publiée (précédente : {previous}) : {url}",
-        "en": "✔ Published {dataset} version {version} (previous: {previous}): {url}",
-    },
-    "unchanged": {
-        "ar": "= لا تغيير: {dataset} ما زال في النسخة {version}؛ لم يُكتب شيء.",
-        "fr": "= Aucun changement : {dataset} reste en version {version} ; rien n'a été écrit.",
-        "en": "= Unchanged: {dataset} stays at version {version}; nothing was written.",
-    },
-    "planned": {
-        "ar": "؟ تجربة: سيُنشر {dataset} في النسخة {version} (السابقة: {previous}). لم يُكتب شيء.",
-        "fr": "? Essai : {dataset} serait publié en version {version} (précédente : {previous}). "
-        "Rien n'a été écrit.",
-        "en": "? Dry run: {dataset} would be published as version {version} "
-        "(previous: {previous}). Nothing was written.",
-    },
-    "invalid": {
-        "ar": "✘ لم يُنشر أي شيء: صححوا الأخطاء أولا.",
-        "fr": "✘ Rien n'a été publié : corrigez d'abord les erreurs.",
-        "en": "✘ Nothing was published: fix the errors first.",
-    },
+PUBLISH_WORDS: dict[str, str] = {
+    "published": N_("✔ Published {dataset} version {version} (previous: {previous}): {url}"),
+    "unchanged": N_("= Unchanged: {dataset} stays at version {version}; nothing was written."),
+    "planned": N_(
+        "? Dry run: {dataset} would be published as version {version} "
+        "(previous: {previous}). Nothing was written."
+    ),
+    "invalid": N_("✘ Nothing was published: fix the errors first."),
 }
+
+
+def said(outcome: dict[str, Any], lang: Lang) -> str:
+    """One line saying what a publish did (the CLI's and the demo's words)."""
+    return fill(
+        tr(lang, PUBLISH_WORDS[outcome["status"]]),
+        {
+            "dataset": outcome["dataset"],
+            "version": outcome["version"],
+            "previous": outcome["previous_version"] or "—",
+            "url": outcome["url"],
+        },
+    )
 
 
 @cli.command()
@@ -185,9 +176,10 @@ def aggregate(
 ) -> None:
     """Combine every published commune programme into the network dataset, with indicators."""
     from .aggregate import aggregate as run
+    from .credentials import portal_token
 
-    token = os.environ.get("CKAN_API_TOKEN") or None
-    bar = _Progress(AGGREGATE_WORDS["harvest"][lang])
+    token = portal_token(source)
+    bar = _Progress(tr(lang, HARVEST))
     try:
         result = run(
             source,
@@ -205,32 +197,21 @@ def aggregate(
         click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
     elif outcome.report is not None and outcome.status == "invalid":
         click.echo(outcome.report.render_text(lang), nl=False)
-        click.echo(PUBLISH_WORDS["invalid"][lang])
+        click.echo(tr(lang, PUBLISH_WORDS["invalid"]))
     else:
-        click.echo(AGGREGATE_WORDS["summary"][lang].format(n=result.communes, day=result.as_of))
-        click.echo(
-            PUBLISH_WORDS[outcome.status][lang].format(
-                dataset=outcome.dataset,
-                version=outcome.version,
-                previous=outcome.previous_version or "—",
-                url=outcome.url,
-            )
+        n = result.communes
+        combined = trn(
+            lang,
+            "{n} commune combined; indicators as of {day}.",
+            "{n} communes combined; indicators as of {day}.",
+            n,
         )
+        click.echo(fill(combined, {"n": n, "day": result.as_of}))
+        click.echo(said(outcome.to_dict(lang), lang))
     sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
 
 
-AGGREGATE_WORDS: dict[str, dict[str, str]] = {
-    "harvest": {
-        "ar": "جلب برامج الجماعات",
-        "fr": "Lecture des programmes",
-        "en": "Reading programmes",
-    },
-    "summary": {
-        "ar": "{n} جماعة مجمعة؛ المؤشرات بتاريخ {day}.",
-        "fr": "{n} commune(s) réunie(s) ; indicateurs au {day}.",
-        "en": "{n} commune(s) combined; indicators as of {day}.",
-    },
-}
+HARVEST = N_("Reading programmes")
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -266,7 +247,12 @@ class _Progress:
 
 @cli.command()
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["ar", "fr"]), default="ar", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice([lang for lang in LANGS if lang != "en"]),
+    default="ar",
+    show_default=True,
+)
 def template(out: Path, lang: Lang) -> None:
     """Write an Excel workbook for stewards: one sheet per table, dropdowns, help."""
     from .template import write_template
@@ -310,34 +296,17 @@ def reference(source: Path | None, out: Path | None) -> None:
 def demo(datasets: Path, destination: str, lang: Lang) -> None:
     """The main job on the sample communes: validate, then publish what changed."""
     from .flows.publish import publish_flow
-    from .validation import commune_folders
+    from .validation import member_folders
 
     failed = 0
-    for folder in commune_folders(datasets):
+    for folder in member_folders(datasets):
         result = publish_flow(str(folder), destination=destination, lang=lang)
-        words = PUBLISH_WORDS[result["status"]][lang]
-        click.echo(
-            f"{folder.name}: "
-            + words.format(
-                dataset=result["dataset"],
-                version=result["version"],
-                previous=result["previous_version"] or "—",
-                url=result["url"],
-            )
-        )
+        click.echo(f"{folder.name}: {said(result, lang)}")
         failed += result["status"] == "invalid"
     from .flows.aggregate import aggregate_flow
 
     network = aggregate_flow(destination, destination=destination, lang=lang)
-    click.echo(
-        f"{network['dataset']}: "
-        + PUBLISH_WORDS[network["status"]][lang].format(
-            dataset=network["dataset"],
-            version=network["version"],
-            previous=network["previous_version"] or "—",
-            url=network["url"],
-        )
-    )
+    click.echo(f"{network['dataset']}: {said(network, lang)}")
     failed += network["status"] == "invalid"
     index = Path(destination) / "index.html"
     if index.is_file():

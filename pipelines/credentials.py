@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import os
 
+from .portals import is_url
+
 TOKEN_ENV = "CKAN_API_TOKEN"
 TOKEN_BLOCK = "ckan-api-token"
 
 
 def portal_token(destination: str) -> str | None:
     """The token for ``destination``: the environment first (a worker's own credentials
-    win), then the ``ckan-api-token`` Secret block; None for a folder or when neither
-    exists (CKAN then answers as to an anonymous user)."""
-    if not destination.startswith(("http://", "https://")):
+    win), then the ``ckan-api-token`` Secret block where a Prefect API is configured;
+    None for a folder or when neither exists (CKAN then answers as to an anonymous user).
+
+    Every entry (CLI, flows, the network's aggregation) asks this one function, so no
+    flow ever needs a token as a parameter.
+    """
+    if not is_url(destination):
         return None
     if token := os.environ.get(TOKEN_ENV):
         return token
+    if not _prefect_api_configured():
+        return None  # a plain CLI run: no server to ask, and none to start for it
     return secret_block(TOKEN_BLOCK)
+
+
+def _prefect_api_configured() -> bool:
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
 
 
 def secret_block(name: str) -> str | None:

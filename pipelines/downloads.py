@@ -16,12 +16,12 @@ import csv
 import io
 from typing import Any
 
+from .i18n import N_, slashed, tr, trn, trp
 from .release import Release, TableRelease
 
 BOM = "\ufeff"
 # OWASP's list: what spreadsheet programs take as the start of a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-LIST_SEPARATOR = {"fr": "; ", "ar": "؛ "}
 
 
 def formula_safe(text: str) -> str:
@@ -36,13 +36,12 @@ def excel_name(table: TableRelease) -> str:
 def excel_csv(table: TableRelease) -> bytes:
     """The table as Excel opens it correctly by double-click (see the module docstring)."""
     fields = {f["name"]: f for f in table.schema["fields"]}
-    reader = csv.reader(io.StringIO(table.csv.decode("utf-8"), newline=""))
-    header = next(reader)
+    header, rows = table.parsed
     columns = [_Column(name, fields.get(name, {})) for name in header]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for column in columns for name in column.header()])
-    for row in reader:
+    for row in rows:
         writer.writerow(
             [cell for column, value in zip(columns, row, strict=True) for cell in column(value)]
         )
@@ -75,7 +74,9 @@ class _Column:
         if not value:
             return ""
         codes = value.split(";") if self.is_list else [value]
-        return LIST_SEPARATOR[lang].join(self.labels.get(c, {}).get(lang, c) for c in codes)
+        return trp(lang, "list of labels", "; ").join(
+            self.labels.get(c, {}).get(lang, c) for c in codes
+        )
 
 
 def downloads(release: Release, version: str, published_at: str) -> dict[str, bytes]:
@@ -88,17 +89,14 @@ def downloads(release: Release, version: str, published_at: str) -> dict[str, by
 # --- README -------------------------------------------------------------------------------
 
 FILE_WORDS = {
-    "csv": (
-        "canonical data: UTF-8 without BOM, codes as published, for programs",
-        "données canoniques : UTF-8 sans BOM, codes, pour les programmes",
-        "المعطيات الأصلية: UTF-8 بدون BOM، بالرموز، للبرامج",
-    ),
-    "excel": (
-        "for Excel: UTF-8 with BOM, each code followed by its French and Arabic labels",
-        "pour Excel : UTF-8 avec BOM, chaque code suivi de ses libellés français et arabe",
-        "لبرنامج Excel: UTF-8 مع BOM، كل رمز متبوع بتسميته بالفرنسية والعربية",
-    ),
+    "csv": N_("canonical data: UTF-8 without BOM, codes as published, for programs"),
+    "excel": N_("for Excel: UTF-8 with BOM, each code followed by its French and Arabic labels"),
+    "datapackage": N_("Frictionless descriptor (schemas, hashes)"),
 }
+
+
+def _words(kind: str) -> str:
+    return " | ".join(tr(lang, FILE_WORDS[kind]) for lang in ("en", "fr", "ar"))
 
 
 def readme(release: Release, version: str, published_at: str) -> bytes:
@@ -111,16 +109,18 @@ def readme(release: Release, version: str, published_at: str) -> bytes:
         "",
         f"*{title.get('en', '')}*",
         "",
-        f"- Dataset / Jeu de données / مجموعة المعطيات: `{release.dataset}`",
-        f"- Version / النسخة: **{version}** ({published_at[:10]})",
+        f"- {slashed(N_('Dataset'))}: `{release.dataset}`",
+        f"- {slashed(N_('Version'), ('en', 'ar'))}: **{version}** ({published_at[:10]})",
     ]
     for licence in release.metadata.get("licenses", []):
         name = licence.get("title") or licence.get("name") or licence.get("id", "")
-        lines.append(f"- Licence / الترخيص: {name} — {licence.get('path', '')}")
+        lines.append(
+            f"- {slashed(N_('Licence'), ('en', 'ar'))}: {name} — {licence.get('path', '')}"
+        )
     publisher = release.metadata.get("x-publisher", {})
     if publisher:
         lines.append(
-            f"- Publisher / Éditeur / الناشر: {publisher.get('name', '')} "
+            f"- {slashed(N_('Publisher'))}: {publisher.get('name', '')} "
             f"({publisher.get('name_ar', '')})"
         )
     for source in release.metadata.get("sources", []):
@@ -133,18 +133,15 @@ def readme(release: Release, version: str, published_at: str) -> bytes:
         lines += ["", f'<p dir="rtl" lang="ar">{release.description["ar"]}</p>']
     lines += [
         "",
-        "## Files / Fichiers / الملفات",
+        f"## {slashed(N_('Files'))}",
         "",
         "| file | en | fr | ar |",
         "|---|---|---|---|",
     ]
     for table in release.tables.values():
-        lines.append(f"| `{table.filename}` | {' | '.join(FILE_WORDS['csv'])} |")
-        lines.append(f"| `{excel_name(table)}` | {' | '.join(FILE_WORDS['excel'])} |")
-    lines.append(
-        "| `datapackage.json` | Frictionless descriptor (schemas, hashes) "
-        "| descripteur Frictionless | واصف Frictionless |"
-    )
+        lines.append(f"| `{table.filename}` | {_words('csv')} |")
+        lines.append(f"| `{excel_name(table)}` | {_words('excel')} |")
+    lines.append(f"| `datapackage.json` | {_words('datapackage')} |")
     for table in release.tables.values():
         lines += ["", *_table_section(table)]
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -156,7 +153,7 @@ def _table_section(table: TableRelease) -> list[str]:
         f"## {table.name}: {schema.get('title', table.name)} / "
         f"{schema.get('x-title-fr', '')} / {schema.get('x-title-ar', '')}",
         "",
-        f"{schema.get('description', '')} ({table.rows} rows / lignes / سطر)",
+        f"{schema.get('description', '')} ({_rows(table.rows)})",
         "",
         "| column | en | fr | ar | type | description |",
         "|---|---|---|---|---|---|",
@@ -178,6 +175,12 @@ def _table_section(table: TableRelease) -> list[str]:
             )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return lines
+
+
+def _rows(n: int) -> str:
+    return " / ".join(
+        trn(lang, "{n} row", "{n} rows", n).format(n=n) for lang in ("en", "fr", "ar")
+    )
 
 
 def _cell(text: str) -> str:

@@ -92,7 +92,7 @@ class Pending:
             per_worker = int(len(job.rows) * (1 + MAIN_EXTRA) / cores)
             start = len(job.rows) - per_worker * (cores - 1)
             self.mine.append((job, 0, start))
-            cells_only = _without_keys(job.schema)
+            cells_only = without_keys(job.schema)
             for begin in range(start, len(job.rows), per_worker):
                 rows = job.rows[begin : begin + per_worker]
                 task = (cells_only, job.fields, rows, begin)
@@ -108,7 +108,7 @@ class Pending:
             keyed = [_keys_only(j) for j in self.large]
             result = _whole(keyed + [j for j in self.jobs if j.name not in large], large)
             for job, begin, end in self.mine:
-                cells_only = _without_keys(job.schema)
+                cells_only = without_keys(job.schema)
                 result[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
             for name, worker in self.running:
                 result[name].extend(_finish_worker(worker))
@@ -178,7 +178,7 @@ def _cells(
     return [Error.of(e, offset) for e in report.tasks[0].errors]
 
 
-def _without_keys(schema: dict[str, Any]) -> dict[str, Any]:
+def without_keys(schema: dict[str, Any]) -> dict[str, Any]:
     cells = copy.deepcopy(schema)
     cells.pop("primaryKey", None)
     cells.pop("foreignKeys", None)

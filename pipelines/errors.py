@@ -8,15 +8,19 @@ classes themselves and cannot drift.
 
 from __future__ import annotations
 
+from .i18n import N_, fill, tr
+
 
 class InfitahError(Exception):
     """Base of every error Infitah raises on purpose; carries its exit code.
 
-    ``key`` names a wording in ``MESSAGES`` so the CLI can speak the user's language;
-    ``message`` is the English text, used in logs and when no wording exists.
+    ``key`` names a message in ``MESSAGES`` (an English message id of the gettext
+    catalogues) so that the user reads it in their language; ``message`` is the English
+    text for logs. Each class has a default key, so no error is ever shown without words.
     """
 
     exit_code = 2
+    default_key: str | None = None  # then ``message`` is shown: developers' tools only
 
     def __init__(
         self, message: str, *, path: str | None = None, key: str | None = None, **params: str
@@ -24,72 +28,58 @@ class InfitahError(Exception):
         super().__init__(message)
         self.message = message
         self.path = path
-        self.key = key
+        self.key = key or self.default_key
         self.params = {"path": path or "", **params}
 
     def render(self, lang: str) -> str:
-        wording = MESSAGES.get(self.key or "", {}).get(lang)
-        return wording.format(**self.params) if wording else self.message
+        wording = MESSAGES.get(self.key or "")
+        if wording is None:
+            return self.message
+        return fill(tr(lang, wording), self.params)
 
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "no-such-path": {
-        "ar": "المسار «{path}» غير موجود.",
-        "fr": "Le chemin « {path} » n'existe pas.",
-        "en": "{path}: no such file or folder.",
-    },
-    "csv-needs-table": {
-        "ar": "الملف «{path}» جدول واحد: حددوا اسمه بالخيار --table (من بين: {tables}).",
-        "fr": "« {path} » est un seul tableau : indiquez lequel avec --table (parmi : {tables}).",
-        "en": "{path} is a single table: name it with --table (one of: {tables}).",
-    },
-    "not-a-workbook": {
-        "ar": "الملف «{path}» ليس ملف Excel (XLSX) مقروءا.",
-        "fr": "« {path} » n'est pas un classeur Excel (XLSX) lisible.",
-        "en": "{path} is not a readable Excel (XLSX) workbook.",
-    },
-    "bad-descriptor": {
-        "ar": "ملف الوصف «{path}» ليس JSON صالحا.",
-        "fr": "Le descripteur « {path} » n'est pas un JSON valide.",
-        "en": "The descriptor {path} is not valid JSON.",
-    },
-    "unknown-table": {
-        "ar": "الجدول «{table}» غير معروف؛ الجداول المعروفة: {tables}.",
-        "fr": "Tableau « {table} » inconnu ; tableaux connus : {tables}.",
-        "en": "Unknown table {table!r}; known tables: {tables}.",
-    },
-    "no-programmes": {
-        "ar": "لا يوجد في «{path}» أي برنامج جماعة منشور (openness-programme-*).",
-        "fr": "Aucun programme de commune publié (openness-programme-*) dans « {path} ».",
-        "en": "{path}: no published commune programme (openness-programme-*).",
-    },
-    "bad-as-of": {
-        "ar": "التاريخ «{value}» ليس بصيغة سنة-شهر-يوم (مثلا 2025-06-30).",
-        "fr": "La date « {value} » n'est pas au format AAAA-MM-JJ (par ex. 2025-06-30).",
-        "en": "The date {value!r} is not written YYYY-MM-DD (e.g. 2025-06-30).",
-    },
-    "too-large-to-publish": {
-        "ar": "الجدول «{table}» ({path}) أكبر من أن يُنشر دفعة واحدة (أكثر من {limit} ميغابايت). "
-        "تحققوا منه بالأمر infitah validate ثم قسموه إلى ملفات أصغر.",
-        "fr": "Le tableau « {table} » ({path}) est trop volumineux pour être publié d'un bloc "
-        "(plus de {limit} Mo). Validez-le avec infitah validate, puis découpez-le en "
-        "fichiers plus petits.",
-        "en": "The table {table} ({path}) is too large to publish in one go (over {limit} MB). "
-        "Validate it with infitah validate, then split it into smaller files.",
-    },
-    "too-large-to-check": {
-        "ar": "الجدول «{table}» أكبر من {limit} ميغابايت، وبعض قواعد التحقق تحتاجه كاملا في "
-        "الذاكرة. قسموه إلى ملفات أصغر.",
-        "fr": "Le tableau « {table} » dépasse {limit} Mo et certaines règles de validation "
-        "en ont besoin en entier. Découpez-le en fichiers plus petits.",
-        "en": "The table {table} is over {limit} MB and some validation rules need it whole. "
-        "Split it into smaller files.",
-    },
-    "unreadable": {
-        "ar": "تعذرت قراءة «{path}».",
-        "fr": "Impossible de lire « {path} ».",
-        "en": "Cannot read {path}.",
-    },
+# Placeholders: {path} the file or folder, {url} the portal, {action} the call that failed.
+MESSAGES: dict[str, str] = {
+    "no-such-path": N_("{path}: no such file or folder."),
+    "csv-needs-table": N_("{path} is a single table: name it with --table (one of: {tables})."),
+    "not-a-workbook": N_("{path} is not a readable Excel (XLSX) workbook."),
+    "bad-descriptor": N_("The descriptor {path} is not valid JSON."),
+    "unknown-table": N_('Unknown table "{table}"; known tables: {tables}.'),
+    "no-programmes": N_("{path}: no published commune programme (openness-programme-*)."),
+    "bad-as-of": N_('The date "{value}" is not written YYYY-MM-DD (e.g. 2025-06-30).'),
+    "too-large-to-publish": N_(
+        "The table {table} ({path}) is too large to publish in one go (over {limit} MB). "
+        "Validate it with infitah validate, then split it into smaller files."
+    ),
+    "too-large-to-check": N_(
+        "The table {table} is over {limit} MB and some validation rules need it whole. "
+        "Split it into smaller files."
+    ),
+    "unreadable": N_("Cannot read {path}."),
+    "no-member-code": N_(
+        "{path}: no commune code: set x-commune-code in datapackage.json, or fill "
+        "commune_code in the action_plans table."
+    ),
+    "unknown-member": N_("{path}: the commune code {code} is not in the reference."),
+    "portal-auth": N_(
+        "The portal {url} refused your API token, or the token's account may not do this "
+        "({action}). Check the token on your user page of the portal."
+    ),
+    "portal-not-found": N_("The portal {url} has no such object ({action})."),
+    "portal-conflict": N_(
+        "{dataset} was changed by another publication at the same time; nothing was "
+        "switched. Run the publication again."
+    ),
+    "portal-busy": N_(
+        "{dataset} is being published by another run; nothing was written. Try again later."
+    ),
+    "portal-rejected": N_("The portal {url} rejected the data ({action}): {detail}"),
+    "portal-unavailable": N_(
+        "The portal {url} cannot be reached or failed ({action}: {detail}); nothing was "
+        "half-published. Try again later."
+    ),
+    "portal-refused": N_("The portal {url} refused the request ({action}: HTTP {status})."),
+    "catalog-unwritable": N_("Cannot write the catalog at {path}: {detail}"),
 }
 
 
@@ -115,23 +105,34 @@ class PortalError(InfitahError):
     """The portal failed after retries, or refused the request."""
 
     exit_code = 3
+    default_key = "portal-refused"
 
 
 class PortalUnavailable(PortalError):
     """A failure that may pass (connection, timeout, 5xx): retried before it is raised."""
 
+    default_key = "portal-unavailable"
+
 
 class PortalAuthError(PortalError):
     """The portal rejected our credentials: retrying cannot help."""
+
+    default_key = "portal-auth"
 
 
 class PortalValidationError(PortalError):
     """The portal rejected what we sent as invalid: retrying cannot help."""
 
+    default_key = "portal-rejected"
+
 
 class PortalNotFound(PortalError):
     """The object asked for does not exist on the portal."""
 
+    default_key = "portal-not-found"
+
 
 class PortalConflict(PortalError):
     """Someone else changed the dataset while we were publishing."""
+
+    default_key = "portal-conflict"

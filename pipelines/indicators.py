@@ -26,16 +26,18 @@ from typing import Any
 
 import pandas as pd
 
+from .i18n import N_, in_each, tr
+from .members import NETWORK_CODE, NETWORK_TITLE
 from .schemas import TableSchema, load
 
 LEVELS = ("network", "region", "province", "commune")
 LEVEL_LABELS = {
-    "commune": {"ar": "جماعة", "fr": "Commune", "en": "Commune"},
-    "province": {"ar": "إقليم أو عمالة", "fr": "Province ou préfecture", "en": "Province"},
-    "region": {"ar": "جهة", "fr": "Région", "en": "Region"},
-    "network": {"ar": "الشبكة", "fr": "Réseau", "en": "Network"},
+    "commune": in_each(N_("Commune")),
+    "province": in_each(N_("Province")),
+    "region": in_each(N_("Region")),
+    "network": in_each(N_("Network")),
 }
-NETWORK_CODE = "remacto"
+TITLE_KEYS = {"ar": "x-title-ar", "fr": "x-title-fr", "en": "title"}
 OGP_VALUES = (
     "ogp_access_to_information",
     "ogp_civic_participation",
@@ -51,96 +53,39 @@ def _schema_labels(table: str, field: str) -> dict[str, dict[str, str]]:
 def _definitions() -> dict[str, dict[str, str]]:
     """Indicator code -> labels (ar/fr/en), in the order rows are written."""
     out: dict[str, dict[str, str]] = {
-        "communes": {
-            "ar": "عدد الجماعات التي نشرت برنامجها",
-            "fr": "Communes ayant publié leur programme",
-            "en": "Communes that published their programme",
-        },
-        "commitments": {"ar": "الالتزامات", "fr": "Engagements", "en": "Commitments"},
+        "communes": in_each(N_("Communes that published their programme")),
+        "commitments": in_each(N_("Commitments")),
     }
     commitments = load("commitments")
     for name in OGP_VALUES:
         field = commitments.field(name)
-        out[f"commitments_{name}"] = {
-            "ar": f"الالتزامات: {field.get('x-title-ar', name)}",
-            "fr": f"Engagements — {field.get('x-title-fr', name)}",
-            "en": f"Commitments — {field.get('title', name)}",
-        }
+        title = {lang: field.get(key, name) for lang, key in TITLE_KEYS.items()}
+        out[f"commitments_{name}"] = in_each(N_("Commitments — {title}"), title=title)
     for level, labels in _schema_labels("commitments", "completion").items():
-        out[f"completion_{level}"] = {
-            "ar": f"الالتزامات حسب مستوى الإنجاز: {labels.get('ar', level)}",
-            "fr": f"Engagements par niveau d'achèvement (IRM) : {labels.get('fr', level)}",
-            "en": f"Commitments by completion level (IRM): {level.replace('_', ' ')}",
-        }
-    out["completion_not_assessed"] = {
-        "ar": "الالتزامات دون تقييم لمستوى الإنجاز",
-        "fr": "Engagements sans niveau d'achèvement renseigné",
-        "en": "Commitments without a completion level",
-    }
+        label = {"en": level.replace("_", " "), **labels}
+        out[f"completion_{level}"] = in_each(
+            N_("Commitments by completion level (IRM): {level}"), level=label
+        )
+    out["completion_not_assessed"] = in_each(N_("Commitments without a completion level"))
     out |= {
-        "milestones": {"ar": "المراحل", "fr": "Jalons", "en": "Milestones"},
-        "milestones_due": {
-            "ar": "المراحل التي حل أجلها",
-            "fr": "Jalons arrivés à échéance",
-            "en": "Milestones due (due date on or before the as-of date)",
-        },
-        "milestones_done_on_time": {
-            "ar": "المراحل المنجزة في أجلها",
-            "fr": "Jalons échus achevés à temps",
-            "en": "Due milestones completed on or before their due date",
-        },
-        "milestones_on_time_share": {
-            "ar": "نسبة المراحل المنجزة في أجلها",
-            "fr": "Part des jalons échus achevés à temps",
-            "en": "Share of due milestones completed on time",
-        },
-        "proposals": {
-            "ar": "مقترحات الورشات",
-            "fr": "Propositions des ateliers",
-            "en": "Workshop proposals",
-        },
-        "proposals_retained": {
-            "ar": "المقترحات التي أصبحت التزامات",
-            "fr": "Propositions retenues en engagements",
-            "en": "Proposals retained into commitments",
-        },
-        "proposals_retained_share": {
-            "ar": "نسبة المقترحات التي أصبحت التزامات",
-            "fr": "Part des propositions retenues en engagements",
-            "en": "Share of proposals retained into commitments",
-        },
-        "workshops_held": {
-            "ar": "الورشات المنعقدة",
-            "fr": "Ateliers tenus",
-            "en": "Workshops held (dated on or before the as-of date)",
-        },
-        "participants": {
-            "ar": "المشاركون (الأعداد المعروفة)",
-            "fr": "Participants (effectifs connus)",
-            "en": "Participants (known counts)",
-        },
-        "participants_female": {
-            "ar": "المشاركات",
-            "fr": "Participantes (femmes)",
-            "en": "Participants: women",
-        },
-        "participants_male": {
-            "ar": "المشاركون الرجال",
-            "fr": "Participants (hommes)",
-            "en": "Participants: men",
-        },
-        "women_share": {
-            "ar": "نسبة النساء بين المشاركين",
-            "fr": "Part des femmes parmi les participants",
-            "en": "Women's share of participants (female / (female + male))",
-        },
+        "milestones": in_each(N_("Milestones")),
+        "milestones_due": in_each(N_("Milestones due (due date on or before the as-of date)")),
+        "milestones_done_on_time": in_each(
+            N_("Due milestones completed on or before their due date")
+        ),
+        "milestones_on_time_share": in_each(N_("Share of due milestones completed on time")),
+        "proposals": in_each(N_("Workshop proposals")),
+        "proposals_retained": in_each(N_("Proposals retained into commitments")),
+        "proposals_retained_share": in_each(N_("Share of proposals retained into commitments")),
+        "workshops_held": in_each(N_("Workshops held (dated on or before the as-of date)")),
+        "participants": in_each(N_("Participants (known counts)")),
+        "participants_female": in_each(N_("Participants: women")),
+        "participants_male": in_each(N_("Participants: men")),
+        "women_share": in_each(N_("Women's share of participants (female / (female + male))")),
     }
     for group, labels in _schema_labels("workshop_participation", "stakeholder_group").items():
-        out[f"participants_{group}"] = {
-            "ar": f"المشاركون: {labels.get('ar', group)}",
-            "fr": f"Participants : {labels.get('fr', group)}",
-            "en": f"Participants: {group.replace('_', ' ')}",
-        }
+        label = {"en": group.replace("_", " "), **labels}
+        out[f"participants_{group}"] = in_each(N_("Participants: {group}"), group=label)
     return out
 
 
@@ -171,8 +116,8 @@ def schema() -> TableSchema:
     descriptor: dict[str, Any] = {
         "name": "indicators",
         "title": "Indicators",
-        "x-title-fr": "Indicateurs",
-        "x-title-ar": "المؤشرات",
+        "x-title-fr": tr("fr", N_("Indicators")),
+        "x-title-ar": tr("ar", N_("Indicators")),
         "description": (
             "Indicators of the openness programmes per commune, province, region and for "
             "the network, in total (axis empty) and by axis. Definitions: see each "
@@ -181,35 +126,27 @@ def schema() -> TableSchema:
         "fields": [
             _field(
                 "level",
-                "Level",
-                "Niveau",
-                "المستوى",
+                N_("Level"),
                 "Where the indicator is counted.",
                 enum=LEVEL_LABELS,
             ),
             _field(
                 "code",
-                "Code",
-                "Code",
-                "الرمز",
+                N_("Code"),
                 "Commune, province or region code; 'remacto' for the network.",
                 required=True,
             ),
-            _field("name_fr", "Name (French)", "Nom", "الاسم بالفرنسية", "Name in French."),
-            _field("name_ar", "Name (Arabic)", "Nom en arabe", "الاسم", "Name in Arabic."),
+            _field("name_fr", N_("Name (French)"), "Name in French."),
+            _field("name_ar", N_("Name (Arabic)"), "Name in Arabic."),
             _field(
                 "indicator",
-                "Indicator",
-                "Indicateur",
-                "المؤشر",
+                N_("Indicator"),
                 "What is counted.",
                 enum=INDICATORS,
             ),
             _field(
                 "axis",
-                "Axis",
-                "Axe",
-                "المحور",
+                N_("Axis"),
                 "Empty for a total; else the commitments' axis.",
                 enum=axes,
                 required=False,
@@ -218,8 +155,8 @@ def schema() -> TableSchema:
                 "name": "value",
                 "type": "number",
                 "title": "Value",
-                "x-title-fr": "Valeur",
-                "x-title-ar": "القيمة",
+                "x-title-fr": tr("fr", N_("Value")),
+                "x-title-ar": tr("ar", N_("Value")),
                 "description": "A count, or a share between 0 and 1; empty when undefined.",
                 "constraints": {"minimum": 0},
             },
@@ -232,9 +169,7 @@ def schema() -> TableSchema:
 
 def _field(
     name: str,
-    en: str,
-    fr: str,
-    ar: str,
+    title: str,
     description: str,
     enum: dict[str, dict[str, str]] | None = None,
     required: bool = True,
@@ -242,9 +177,9 @@ def _field(
     field: dict[str, Any] = {
         "name": name,
         "type": "string",
-        "title": en,
-        "x-title-fr": fr,
-        "x-title-ar": ar,
+        "title": title,
+        "x-title-fr": tr("fr", title),
+        "x-title-ar": tr("ar", title),
         "description": description,
         "constraints": {"required": True} if required else {},
     }
@@ -323,10 +258,7 @@ def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
         frame = communes[[code, f"{level}_name_fr", f"{level}_name_ar"]].drop_duplicates(code)
         frame.columns = pd.Index(["code", "name_fr", "name_ar"])
         out[level] = frame.sort_values("code").reset_index(drop=True)
-    from .publishing import NETWORK
-
-    title = NETWORK["title"]
-    assert isinstance(title, dict)
+    title = in_each(NETWORK_TITLE)
     out["network"] = pd.DataFrame(
         [{"code": NETWORK_CODE, "name_fr": title["fr"], "name_ar": title["ar"]}]
     )

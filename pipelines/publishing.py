@@ -1,8 +1,11 @@
 """Publishing: validation as a hard gate, then only what changed, as a new version.
 
-The sequence is the same for every portal: validate; build the release (canonical
-bytes and hashes); read the portal's current version from its metadata; decide
-unchanged / next version; write. Unchanged data makes no write call at all.
+The one publish sequence, for every portal and every entry (CLI, demo, flows, the
+network's aggregation): validate (``gate``); build the release (canonical bytes and
+hashes); read the portal's current version from its metadata; decide unchanged / next
+version; write. Unchanged data makes no write call at all. Entries call ``publish`` or
+its steps (``gate``, ``publish_validated``, ``publish_release``) and add only their own
+presentation: the flows wrap the same steps in Prefect tasks and artifacts.
 """
 
 from __future__ import annotations
@@ -12,27 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import versioning
+from . import members, versioning
+from .credentials import portal_token
 from .errors import InputError
-from .findings import Lang
+from .i18n import N_, Lang, in_each
 from .portals import Owner, Portal, open_portal
 from .reading import PackageData
 from .release import Release, build
 from .report import Report
-from .validation import check_package
+from .validation import Validated, validate
 
 Status = Literal["published", "unchanged", "planned", "invalid"]
 DEFAULT_DESTINATION = "catalog"
 LICENCE = {"id": "odc-by", "title": "Open Data Commons Attribution License 1.0",
            "path": "https://opendatacommons.org/licenses/by/1-0/"}  # fmt: skip
-NETWORK = {
-    "name": "REMACTO",
-    "title": {
-        "ar": "الشبكة المغربية للجماعات الترابية المنفتحة",
-        "fr": "Réseau marocain des collectivités territoriales ouvertes",
-        "en": "Moroccan network of open territorial communities",
-    },
-}
 
 
 @dataclass
@@ -68,22 +64,46 @@ def publish(
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    package, report = check_package(path)
-    if not report.valid:
-        return Outcome("invalid", _dataset_name_or_none(package), report=report)
-    release, owner = commune_release(package, report)
-    portal = open_portal(destination, token)
-    return publish_release(portal, release, owner, dry_run=dry_run, now=now)
+    """Validate a member folder and publish it as a new version if it changed."""
+    return publish_validated(gate(path), destination, token, dry_run=dry_run, now=now)
 
 
-def publish_release(
-    portal: Portal,
-    release: Release,
-    owner: Owner,
+def gate(path: Path) -> Validated:
+    """Read and validate a member folder whole (publishing needs every row)."""
+    return validate(path, whole=True)
+
+
+def publish_validated(
+    validated: Validated,
+    destination: str = DEFAULT_DESTINATION,
+    token: str | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Publish an already validated release (a commune's or the network's)."""
+    """Publish what ``gate`` read, or say it is invalid (naming its dataset when the
+    member is known): nothing is written for invalid data."""
+    package, report = validated
+    if not report.valid:
+        return Outcome("invalid", _dataset_name_or_none(package), report=report)
+    release, owner = member_release(package, report)
+    return publish_release(release, owner, destination, token, dry_run=dry_run, now=now)
+
+
+def publish_release(
+    release: Release,
+    owner: Owner,
+    destination: str | Portal,
+    token: str | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> Outcome:
+    """Publish an already validated release (a member's or the network's). The token,
+    when not given, is looked up where this runs (``credentials.portal_token``)."""
+    portal = (
+        open_portal(destination, token or portal_token(destination))
+        if isinstance(destination, str)
+        else destination
+    )
     if dry_run:
         return _publish_locked(portal, release, owner, dry_run, now)
     with portal.lock(release.dataset):
@@ -130,7 +150,7 @@ def _where(portal: Portal, release: Release) -> str:
     return portal.location(release.dataset)
 
 
-# --- what a commune's release says about itself -------------------------------------------
+# --- what a member's release says about itself -------------------------------------------
 
 
 def commune_code(package: PackageData) -> str | None:
@@ -138,41 +158,38 @@ def commune_code(package: PackageData) -> str | None:
         return package.commune_code
     plans = package.tables.get("action_plans")
     if plans is not None and plans.rows:
-        return plans.column("commune_code")[0] or None
+        return plans.column(members.COMMUNE_FIELD)[0] or None
     return None
-
-
-def dataset_name(code: str) -> str:
-    """Stable across versions and renamings: derived from the commune code only."""
-    return f"openness-programme-{code.replace('.', '-')}"
-
-
-def organization_name(code: str) -> str:
-    return f"commune-{code.replace('.', '-')}"
 
 
 def _dataset_name_or_none(package: PackageData) -> str | None:
     code = commune_code(package)
-    return dataset_name(code) if code else None
+    return members.dataset_name(code) if code else None
 
 
-def commune_release(package: PackageData, report: Report) -> tuple[Release, Owner]:
-    from .reference import load_communes
+COMMUNE_KEYS = ("code", "name_fr", "name_ar", "province_code", "province_name_fr",
+                "province_name_ar", "region_code", "region_name_fr", "region_name_ar")  # fmt: skip
+TITLE = N_("Openness programme of the commune of {name}")
+OWNER_TITLE = N_("Commune of {name}")
+OWNER_DESCRIPTION = N_("{name}, province {province}, region {region} (code {code})")
 
+
+def member_release(package: PackageData, report: Report) -> tuple[Release, Owner]:
     code = commune_code(package)
     if code is None:
-        raise InputError(f"{package.path}: no commune code", path=str(package.path))
-    communes = load_communes()
-    match = communes[communes["code"] == code]
-    if match.empty:  # validation reports unknown-commune, so this is a programming error
-        raise InputError(f"{package.path}: unknown commune {code}", path=str(package.path))
-    commune = match.iloc[0].to_dict()
+        raise InputError(
+            f"{package.path}: no commune code", path=str(package.path), key="no-member-code"
+        )
+    commune = members.commune(code)
+    if commune is None:  # validation reports unknown-commune, so this is a programming error
+        raise InputError(
+            f"{package.path}: unknown commune {code}",
+            path=str(package.path),
+            key="unknown-member",
+            code=code,
+        )
     descriptor = package.descriptor
-    title = {
-        "ar": f"برنامج انفتاح جماعة {commune['name_ar']}",
-        "fr": f"Programme d'ouverture de la commune de {commune['name_fr']}",
-        "en": f"Openness programme of the commune of {commune['name_fr']}",
-    }
+    name = {"ar": commune["name_ar"], "fr": commune["name_fr"]}
     description = {
         "en": str(descriptor.get("description", "")),
         "fr": str(descriptor.get("x-description-fr", "")),
@@ -186,23 +203,13 @@ def commune_release(package: PackageData, report: Report) -> tuple[Release, Owne
     )
     metadata = {
         "x-commune-code": code,
-        "x-commune": {
-            "code": code,
-            "name_fr": commune["name_fr"],
-            "name_ar": commune["name_ar"],
-            "province_code": commune["province_code"],
-            "province_name_fr": commune["province_name_fr"],
-            "province_name_ar": commune["province_name_ar"],
-            "region_code": commune["region_code"],
-            "region_name_fr": commune["region_name_fr"],
-            "region_name_ar": commune["region_name_ar"],
-        },
+        "x-commune": {key: commune[key] for key in COMMUNE_KEYS},
         "licenses": descriptor.get("licenses") or [LICENCE],
         "sources": descriptor.get("sources", []),
         "x-publisher": {
             "name": commune["name_fr"],
             "name_ar": commune["name_ar"],
-            "network": NETWORK,
+            "network": members.network(),
         },
         "x-temporal": {"start": cycles[0][0], "end": cycles[-1][1]} if cycles else {},
         "x-illustrative": descriptor.get("x-illustrative", {}),
@@ -210,21 +217,24 @@ def commune_release(package: PackageData, report: Report) -> tuple[Release, Owne
     }
     release = build(
         package,
-        dataset=dataset_name(code),
-        title=title,
+        dataset=members.dataset_name(code),
+        title=in_each(TITLE, name=name),
         description=description,
         metadata=metadata,
         report=report.to_dict("en"),
     )
+    owner_title = in_each(OWNER_TITLE, ("ar", "fr"), name=name)
     owner = Owner(
-        name=organization_name(code),
-        title={"ar": f"جماعة {commune['name_ar']}", "fr": f"Commune de {commune['name_fr']}"},
-        description={
-            "fr": f"{commune['name_fr']}, province {commune['province_name_fr']}, "
-            f"région {commune['region_name_fr']} (code {code})",
-            "ar": f"جماعة {commune['name_ar']}، إقليم {commune['province_name_ar']}، "
-            f"جهة {commune['region_name_ar']} (الرمز {code})",
-        },
+        name=members.organization_name(code),
+        title=owner_title,
+        description=in_each(
+            OWNER_DESCRIPTION,
+            ("fr", "ar"),
+            name=name,
+            province={"ar": commune["province_name_ar"], "fr": commune["province_name_fr"]},
+            region={"ar": commune["region_name_ar"], "fr": commune["region_name_fr"]},
+            code=code,
+        ),
         extras={"commune_code": code},
     )
     return release, owner

@@ -259,36 +259,12 @@ def unreadable(table: TableData, exc: _Unreadable) -> Finding:
         table=table.name,
         file=table.file,
         row=exc.line,
-        params={"file": table.file, "reason": _reason(str(exc))},
+        params={"file": table.file, "reason": str(exc)},
     )
 
 
 def _with_table(f: Finding, table: TableData) -> Finding:
     return Finding(f.code, table.name, f.row, f.field, f.file, f.column, f.params)
-
-
-def _reason(code: str) -> dict[str, str]:
-    reasons = {
-        "binary": ("ليس ملفا نصيا ولا جدول Excel", "ce n'est ni un texte ni un classeur Excel",
-                   "it is neither text nor an Excel workbook"),
-        "empty": ("الملف فارغ", "le fichier est vide", "the file is empty"),
-        "zip-bomb": ("حجمه بعد فك الضغط كبير بشكل غير معقول",
-                     "sa taille une fois décompressé est démesurée",
-                     "it would expand to an unreasonable size"),
-        "not-xlsx": ("ليس ملف XLSX صالحا", "ce n'est pas un fichier XLSX valide",
-                     "it is not a valid XLSX file"),
-        "no-sheet": ("لا توجد فيه ورقة بهذا الاسم", "aucune feuille ne porte ce nom",
-                     "it has no sheet with this name"),
-        "huge-cell": ("إحدى خلاياه طويلة جدا", "une cellule est démesurément longue",
-                      "one of its cells is far too long"),
-        "unclosed-quote": ("يبدو مبتورا: علامة تنصيص فُتحت ولم تُغلق قبل نهاية الملف",
-                           "il semble tronqué : un guillemet ouvert n'est jamais refermé",
-                           "it looks truncated: a quote is opened and never closed"),
-        "long-line": ("أحد أسطره طويل بشكل غير معقول", "une ligne est démesurément longue",
-                      "one of its lines is unreasonably long"),
-    }  # fmt: skip
-    ar, fr, en = reasons.get(code, (code, code, code))
-    return {"ar": ar, "fr": fr, "en": en}
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -32,11 +32,11 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .resources import DATA_DIR, REFERENCE_DIR, SCHEMAS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE: Path = REPO_ROOT.parent / "shared" / "data" / "morocco-admin-divisions"
-REFERENCE_DIR: Path = REPO_ROOT / "datasets" / "reference"
-SCHEMA = REPO_ROOT / "schemas" / "communes.json"
+SCHEMA = SCHEMAS_DIR / "communes.json"
 FILES = ("region.csv", "province.csv", "circle.csv", "commune.csv")
 
 COLUMNS = [
@@ -49,61 +49,35 @@ ARRONDISSEMENT_COLUMNS = [
     "province_code", "region_code",
 ]  # fmt: skip
 
-# Official region names since the 2015 regionalisation (decree 2.15.40). The raw list
-# mixes old and new names ("Grand Casablanca-Settat"), word orders ("القنيطرة-الرباط سلا")
-# and mistranslations (the Oriental as شرقي, "eastern"; Marrakech-Safi as مراكش الصافي).
-REGION_NAMES = {
-    "01": ("Tanger-Tétouan-Al Hoceïma", "طنجة تطوان الحسيمة"),
-    "02": ("L'Oriental", "الشرق"),
-    "03": ("Fès-Meknès", "فاس مكناس"),
-    "04": ("Rabat-Salé-Kénitra", "الرباط سلا القنيطرة"),
-    "05": ("Béni Mellal-Khénifra", "بني ملال خنيفرة"),
-    "06": ("Casablanca-Settat", "الدار البيضاء سطات"),
-    "07": ("Marrakech-Safi", "مراكش آسفي"),
-    "08": ("Drâa-Tafilalet", "درعة تافيلالت"),
-    "09": ("Souss-Massa", "سوس ماسة"),
-    "10": ("Guelmim-Oued Noun", "كلميم واد نون"),
-    "11": ("Laâyoune-Sakia El Hamra", "العيون الساقية الحمراء"),
-    "12": ("Dakhla-Oued Ed-Dahab", "الداخلة وادي الذهب"),
+# Official region names since the 2015 regionalisation (decree 2.15.40), plainly wrong
+# Arabic names with their corrections (applied only while the source still holds the
+# wrong value, so a corrected source is never overwritten), and the six cities with
+# arrondissements by their prefecture: data, in ``data/reference-cleaning.json``. The
+# raw list mixes old and new region names, word orders and mistranslations.
+CLEANING = json.loads((DATA_DIR / "reference-cleaning.json").read_text(encoding="utf-8"))
+REGION_NAMES: dict[str, tuple[str, str]] = {
+    k: (v[0], v[1]) for k, v in CLEANING["region_names"].items()
 }
-
-# Arabic names that are wrong, not merely spelled differently: (value after cleaning,
-# correct value), by code. A fix applies only while the source still holds the wrong
-# value, so a corrected source is never overwritten.
 ARABIC_FIXES: dict[str, tuple[str, str]] = {
-    "02.411": ("جدة-أنجاد", "وجدة أنجاد"),  # Oujda lost its first letter (reads "Jeddah")
-    "07.431": ("الصافي", "آسفي"),  # Safi is آسفي; الصافي means "the pure"
-    "07.431.01.03": ("الصافي", "آسفي"),  # the municipality of Safi, same mistake
-    "09.273": ("أيت ملول-إنزكان", "إنزكان أيت ملول"),  # the prefecture's order is Inezgane first
-    "04.501.05.03": ("السائدة الخير", "مرس الخير"),  # "Mers" machine-translated as "prevailing"
-    "09.541.01.03": ("شركة قردان", "الكردان"),  # "El Guerdane" rendered as "Guerdane company"
-    "04.421.01.03": ("شركة اليوسفية", "اليوسفية"),  # "company" again
-    "06.141.01.03": ("شركة معارف", "المعاريف"),  # El Maarif
-    "06.141.01.13": ("السائدة السلطان", "مرس السلطان"),  # Mers Sultan
-    "07.351.01.05": ("كراء", "جليز"),  # Gueliz rendered as "rent"
-    "04.441.01.06": ("حسين", "احصين"),  # Hssaine, not the first name Hussein
+    k: (v[0], v[1]) for k, v in CLEANING["arabic_fixes"].items()
 }
-
-# The six cities with arrondissements, by their prefecture. The list names only the
-# prefecture; for five the city has the same name, Tanger's is "Tanger-Assilah".
-CITIES = {
-    "01.511": ("Tanger", "طنجة"),
-    "03.231": ("Fès", "فاس"),
-    "04.421": ("Rabat", "الرباط"),
-    "04.441": ("Salé", "سلا"),
-    "06.141": ("Casablanca", "الدار البيضاء"),
-    "07.351": ("Marrakech", "مراكش"),
-}
+CITIES: dict[str, tuple[str, str]] = {k: (v[0], v[1]) for k, v in CLEANING["cities"].items()}
 CITY_NUMBER = "00"
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
 _ARABIC_DECORATION = re.compile("[\u0640\u064b-\u0652]")  # tatweel, harakat
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
 _PREFIX_FR = re.compile(r"^(?:Province|Pr[ée]fecture|Cercle|Centre)\s*:\s*", re.I)
-_PREFIX_AR = re.compile(r"^(?:ال)?(?:محافظة|عمالة|إقليم|دائرة|مركز)(?:\s*الذي)?\s*:\s*")
+_PREFIX_AR = re.compile(
+    "^(?:{article})?(?:{kinds})(?:\\s*{relative})?\\s*:\\s*".format(
+        article=CLEANING["arabic_prefix"]["article"],
+        kinds="|".join(CLEANING["arabic_prefix"]["kinds"]),
+        relative=CLEANING["arabic_prefix"]["relative"],
+    )
+)
 _SUFFIX = re.compile(r"\s*\((?:Mun|Arrond)\.\)$")
 _HYPHEN = re.compile(r"\s*-\s*")
-_EDGE_PUNCTUATION = re.compile(r"^[\s,،]+|[\s,،]+$")
+_EDGE_PUNCTUATION = re.compile("^[\\s,\u060c]+|[\\s,\u060c]+$")  # comma, Arabic comma
 
 
 def strip_invisible(text: str) -> str:
@@ -322,16 +296,6 @@ def write_reference(source: Path = DEFAULT_SOURCE, out_dir: Path = REFERENCE_DIR
     return [*paths, path]
 
 
-def load_communes(path: Path | None = None) -> pd.DataFrame:
-    """The committed communes reference, every column as text (codes keep their zeros)."""
-    path = path or REFERENCE_DIR / "communes.csv"
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no such file; run `make reference`", path=str(path), key="no-such-path"
-        )
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
 CAVEAT = (
     "The source has no licence file and no stated provenance: treat this list as a seed "
     "to be checked against the official HCP / Ministry of Interior lists."
@@ -377,7 +341,7 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
     return {
         "name": "morocco-communes-reference",
         "title": "Communes of Morocco (reference list)",
-        "x-title-ar": "لائحة الجماعات الترابية بالمغرب (مرجع)",
+        "x-title-ar": CLEANING["title_ar"],
         "x-title-fr": "Communes du Maroc (liste de référence)",
         "description": (
             f"{communes} communes (rural communes, municipalities and the six cities divided "
@@ -385,12 +349,8 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
             "province or prefecture and region, cleaned by code from a raw public list. "
             f"CAVEAT: {CAVEAT} The six cities' codes are derived, not official."
         ),
-        "x-description-ar": (
-            f"{communes} جماعة (جماعات قروية وجماعات حضرية والمدن الست ذات المقاطعات) "
-            f"و{arrondissements} مقاطعة، مع الدائرة والإقليم أو العمالة والجهة، نُظّفت برمجيا "
-            "من لائحة عمومية خام. تنبيه: المصدر بلا رخصة ولا مصدر معلن؛ تُعامل هذه اللائحة "
-            "كنقطة انطلاق يجب التحقق منها مقابل اللوائح الرسمية للمندوبية السامية للتخطيط "
-            "ووزارة الداخلية. رموز المدن الست مشتقة وليست رسمية."
+        "x-description-ar": CLEANING["description_ar"].format(
+            communes=communes, arrondissements=arrondissements
         ),
         "x-description-fr": (
             f"{communes} communes (communes rurales, municipalités et les six villes à "
@@ -424,11 +384,8 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
             "characters and BOM removed; no-break spaces, newlines and runs of spaces "
             "collapsed to one space; trimmed; spaces around hyphens removed; tatweel and "
             "vowel marks removed; stray edge commas removed; NFC",
-            "names: prefixes 'Province: ', 'Préfecture: ', 'Cercle : ', 'Centre: ', "
-            "'المحافظة: ', 'محافظة: ', 'دائرة: ', 'مركز الذي: ' and suffixes '(Mun.)', "
-            "'(Arrond.)' removed (province_kind and kind hold that information)",
-            "regions: official post-2015 names in French and Arabic (e.g. the Oriental was "
-            "شرقي, now الشرق; Marrakech-Safi was مراكش الصافي)",
+            CLEANING["cleaning_prefixes"],
+            CLEANING["cleaning_regions"],
             "Arabic names corrected where plainly wrong, only while the source holds the "
             "wrong value: "
             + "; ".join(f"{c}: {w} -> {r}" for c, (w, r) in sorted(ARABIC_FIXES.items())),

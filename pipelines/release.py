@@ -15,6 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .reading import PackageData, TableData
@@ -42,6 +43,27 @@ class TableRelease:
     @property
     def filename(self) -> str:
         return f"{self.name}.csv"
+
+    @cached_property
+    def parsed(self) -> tuple[list[str], list[list[str]]]:
+        """The canonical CSV read back once (header, rows), for every file derived from it."""
+        reader = csv.reader(io.StringIO(self.csv.decode("utf-8"), newline=""))
+        header = next(reader, [])
+        return header, list(reader)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as typed records (empty non-text cells as None, booleans as bool),
+        as a portal's datastore takes them."""
+        header, rows = self.parsed
+        types = {f["name"]: f.get("type", "string") for f in self.schema["fields"]}
+        kinds = [types.get(name, "string") for name in header]
+        return [
+            {
+                name: _typed(kind, value)
+                for name, kind, value in zip(header, kinds, row, strict=True)
+            }
+            for row in rows
+        ]
 
 
 @dataclass(frozen=True)
@@ -117,6 +139,14 @@ class Release:
                 for name, t in self.tables.items()
             },
         }
+
+
+def _typed(kind: str, value: str) -> Any:
+    if kind != "string" and value == "":
+        return None
+    if kind == "boolean":
+        return value == "true"
+    return value
 
 
 def sha256(data: bytes) -> str:

@@ -11,40 +11,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding, Lang
-from .schemas import load
+from .findings import Finding
+from .i18n import N_, Lang, Np_, tr, trn, trp
 
-WORDS: dict[str, dict[str, str]] = {
-    "valid": {
-        "ar": "✔ المعطيات صالحة.",
-        "fr": "✔ Les données sont valides.",
-        "en": "✔ The data is valid.",
-    },
-    "invalid": {
-        "ar": "✘ المعطيات غير صالحة: يجب تصحيح الأخطاء قبل النشر.",
-        "fr": "✘ Les données ne sont pas valides : corrigez les erreurs avant publication.",
-        "en": "✘ The data is not valid: fix the errors before publishing.",
-    },
-    "counts": {
-        "ar": "{tables} جدول، {rows} سطر، {errors} خطأ، {warnings} تنبيه.",
-        "fr": "{tables} tableau(x), {rows} ligne(s), {errors} erreur(s), "
-        "{warnings} avertissement(s).",
-        "en": "{tables} table(s), {rows} row(s), {errors} error(s), {warnings} warning(s).",
-    },
-    "errors": {"ar": "الأخطاء", "fr": "Erreurs", "en": "Errors"},
-    "warnings": {"ar": "التنبيهات", "fr": "Avertissements", "en": "Warnings"},
-    "file": {"ar": "الملف {0}", "fr": "fichier {0}", "en": "file {0}"},
-    "table": {"ar": "الجدول {0}", "fr": "tableau {0}", "en": "table {0}"},
-    "row": {"ar": "السطر {0}", "fr": "ligne {0}", "en": "line {0}"},
-    "column": {"ar": "العمود {0}", "fr": "colonne {0}", "en": "column {0}"},
-    "todo": {"ar": "ما العمل", "fr": "Que faire", "en": "What to do"},
-    "more": {
-        "ar": "… و{0} حالة أخرى من هذا النوع.",
-        "fr": "… et {0} autre(s) du même type.",
-        "en": "… and {0} more of this kind.",
-    },
-}
-SEP = {"ar": "، ", "fr": ", ", "en": ", "}
+VALID = N_("✔ The data is valid.")
+INVALID = N_("✘ The data is not valid: fix the errors before publishing.")
+ERRORS = N_("Errors")
+WARNINGS = N_("Warnings")
+TODO = N_("What to do")
+WHERE = N_("where")
+MESSAGE = N_("message")
+MORE = Np_("… and {n} more of this kind.", "… and {n} more of this kind.")
 # Enough to fix the file; a file with 100,000 bad rows gets counts, not a novel.
 SHOWN_PER_KIND = 50
 
@@ -77,69 +54,77 @@ class Report:
         stats["warnings"] = len(self.warnings)
         return {
             "valid": self.valid,
-            "errors": [f.to_dict(lang, _titles(f, lang)) for f in self.errors],
-            "warnings": [f.to_dict(lang, _titles(f, lang)) for f in self.warnings],
+            "errors": [f.to_dict(lang) for f in self.errors],
+            "warnings": [f.to_dict(lang) for f in self.warnings],
             "stats": stats,
         }
 
     def summary(self, lang: Lang = "en") -> str:
-        head = WORDS["valid" if self.valid else "invalid"][lang]
-        counts = WORDS["counts"][lang].format(
-            tables=self.stats.get("tables", 0),
-            rows=self.stats.get("rows", 0),
-            errors=len(self.errors),
-            warnings=len(self.warnings),
-        )
-        return f"{head}\n{counts}"
+        head = tr(lang, VALID if self.valid else INVALID)
+        tables, rows = self.stats.get("tables", 0), self.stats.get("rows", 0)
+        return f"{head}\n{counts(lang, tables, rows, len(self.errors), len(self.warnings))}"
 
     def render_text(self, lang: Lang = "en") -> str:
         lines = [self.summary(lang)]
-        for heading, group in (("errors", self.errors), ("warnings", self.warnings)):
+        for heading, group in ((ERRORS, self.errors), (WARNINGS, self.warnings)):
             if not group:
                 continue
-            lines += ["", f"== {WORDS[heading][lang]} =="]
+            lines += ["", f"== {tr(lang, heading)} =="]
             for code, items in _by_code(group).items():
                 first = items[0]
-                lines += ["", f"[{code}] {first.template.title[lang]} ({len(items)})"]
+                lines += ["", f"[{code}] {first.title(lang)} ({len(items)})"]
                 for f in items[:SHOWN_PER_KIND]:
-                    lines.append(f"  • {where(f, lang)}: {f.message(lang, _titles(f, lang))}")
+                    lines.append(f"  • {where(f, lang)}: {f.message(lang)}")
                 if len(items) > SHOWN_PER_KIND:
-                    lines.append("  " + WORDS["more"][lang].format(len(items) - SHOWN_PER_KIND))
-                lines.append(f"  → {WORDS['todo'][lang]}: {first.hint(lang, _titles(first, lang))}")
+                    more = len(items) - SHOWN_PER_KIND
+                    lines.append("  " + trn(lang, *MORE, more).format(n=more))
+                lines.append(f"  → {tr(lang, TODO)}: {first.hint(lang)}")
         return "\n".join(lines) + "\n"
 
     def render_markdown(self, lang: Lang = "en") -> str:
         lines = [f"# {self.stats.get('package', '')}".rstrip(), "", *self.summary(lang).split("\n")]
-        for heading, group in (("errors", self.errors), ("warnings", self.warnings)):
+        for heading, group in ((ERRORS, self.errors), (WARNINGS, self.warnings)):
             if not group:
                 continue
-            lines += ["", f"## {WORDS[heading][lang]}"]
+            lines += ["", f"## {tr(lang, heading)}"]
             for code, items in _by_code(group).items():
                 first = items[0]
-                lines += ["", f"### `{code}` {first.template.title[lang]} ({len(items)})", ""]
-                lines += ["| where | message |", "|---|---|"]
+                lines += ["", f"### `{code}` {first.title(lang)} ({len(items)})", ""]
+                lines += [f"| {tr(lang, WHERE)} | {tr(lang, MESSAGE)} |", "|---|---|"]
                 for f in items[:SHOWN_PER_KIND]:
-                    message = f.message(lang, _titles(f, lang)).replace("|", "\\|")
+                    message = f.message(lang).replace("|", "\\|")
                     lines.append(f"| {where(f, lang)} | {message} |")
-                lines += [
-                    "",
-                    f"**{WORDS['todo'][lang]}:** {first.hint(lang, _titles(first, lang))}",
-                ]
+                lines += ["", f"**{tr(lang, TODO)}:** {first.hint(lang)}"]
         return "\n".join(lines) + "\n"
+
+
+def counts(lang: Lang, tables: int, rows: int, errors: int, warnings: int) -> str:
+    """'7 tables, 19 rows, 1 error, 0 warnings', each count in its plural form."""
+    parts = [
+        trn(lang, "{n} table", "{n} tables", tables).format(n=tables),
+        trn(lang, "{n} row", "{n} rows", rows).format(n=rows),
+        trn(lang, "{n} error", "{n} errors", errors).format(n=errors),
+        trn(lang, "{n} warning", "{n} warnings", warnings).format(n=warnings),
+    ]
+    return _sep(lang).join(parts) + "."
 
 
 def where(f: Finding, lang: Lang) -> str:
     """'file commitments.csv, line 12, column C' in the steward's language."""
     parts = []
     if f.file:
-        parts.append(WORDS["file"][lang].format(f.file))
+        parts.append(tr(lang, "file {0}").format(f.file))
     elif f.table:
-        parts.append(WORDS["table"][lang].format(f.table))
+        parts.append(tr(lang, "table {0}").format(f.table))
     if f.row is not None:
-        parts.append(WORDS["row"][lang].format(f.row))
+        parts.append(tr(lang, "line {0}").format(f.row))
     if f.column:
-        parts.append(WORDS["column"][lang].format(f.column))
-    return SEP[lang].join(parts) or "—"
+        parts.append(tr(lang, "column {0}").format(f.column))
+    return _sep(lang).join(parts) or "—"
+
+
+def _sep(lang: Lang) -> str:
+    return trp(lang, "list separator", ", ")
 
 
 def _by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -147,12 +132,3 @@ def _by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
     for f in findings:
         groups[f.code].append(f)
     return groups
-
-
-def _titles(f: Finding, lang: Lang) -> dict[str, str] | None:
-    if not f.table:
-        return None
-    try:
-        return load(f.table).field_titles(lang)
-    except Exception:  # an unknown table still gets its findings rendered
-        return None

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .findings import Lang
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS_DIR = REPO_ROOT / "schemas"
+from .i18n import Lang
+from .resources import SCHEMAS_DIR
 
 # The order in which a steward fills the tables, and in which they are validated and
 # published: every table comes after the tables it refers to.

@@ -34,6 +34,8 @@ import numpy as np
 from . import checks, engine
 from .errors import UsageError
 from .findings import Finding
+from .gathering import package_findings, report_of, table_stats, translate
+from .members import commune_codes
 from .reading import CSV_SUFFIXES, PackageData, TableData, stream_table
 from .report import Report
 from .schemas import TABLES, TableSchema, load
@@ -67,7 +69,7 @@ class CellJudge:
     """
 
     def __init__(self, descriptor: dict[str, Any], fields: list[str]) -> None:
-        schema = frictionless.Schema.from_descriptor(engine._without_keys(descriptor))
+        schema = frictionless.Schema.from_descriptor(engine.without_keys(descriptor))
         self.readers = [
             (fields.index(f.name), f.name, f.create_cell_reader()) for f in schema.fields
         ]
@@ -214,8 +216,6 @@ def stream_one(
     referenced: Iterable[tuple[str, ...]] = (),
 ) -> Streamed:
     """Validate one large table against the small ``others`` and already ``streamed``."""
-    from .validation import translate
-
     schema = load(name)
     stream = stream_table(path, schema, CHUNK_ROWS)
     head = stream.head
@@ -389,32 +389,24 @@ def _duplicates(
 
 def validate_table(path: Path, name: str) -> Report:
     """``infitah validate BIG.csv --table NAME``: the table on its own."""
-    from .validation import reference_codes, report_of
-
     started = time.perf_counter()
-    done = stream_one(path, name, {}, {}, None, reference_codes())
+    done = stream_one(path, name, {}, {}, None, commune_codes())
     return report_of(done.findings, {name: done.stats()}, started, path.name)
 
 
 def validate_package(package: PackageData, started: float) -> Report:
     """A commune folder where some tables are streamed and the others were read."""
-    from .validation import reference_codes, report_of, sound_findings, table_stats
-
     small = package.tables
     present = frozenset(small) | frozenset(package.streamed)
-    findings = list(package.findings)
-    for table in small.values():
-        findings.extend(table.findings)
+    findings = package_findings(package, commune_codes())
     sound = {n: t for n, t in small.items() if t.structurally_valid}
-    ctx = checks.Context(sound, package.commune_code, reference_codes())
-    findings.extend(sound_findings(sound, ctx))
     streamed: dict[str, Streamed] = {}
     for name in TABLES:
         if name in package.streamed:
             referenced = _referenced_keys(name, present)
             done = stream_one(
                 package.streamed[name], name, sound, streamed, package.commune_code,
-                reference_codes(), referenced,
+                commune_codes(), referenced,
             )  # fmt: skip
             streamed[name] = done
             findings.extend(done.findings)
@@ -438,8 +430,6 @@ def _referenced_keys(name: str, present: frozenset[str]) -> list[tuple[str, ...]
 
 def _into_streamed(small: dict[str, TableData], streamed: dict[str, Streamed]) -> list[Finding]:
     """Foreign keys from the small tables into the streamed ones (by key hash)."""
-    from .validation import translate
-
     findings: list[Finding] = []
     for name, table in small.items():
         schema = load(name)

@@ -16,6 +16,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from .resources import DATA_DIR
 from .schemas import TABLES, load
 
 AXES = ["environment", "communication", "digitalisation", "local_economy", "social_services",
@@ -28,18 +29,9 @@ STAGES = ["preparation", "public_consultation", "adopted", "implementation", "ev
 GROUPS = ["council_member", "commune_staff", "civil_society", "equity_gender_body",
           "supporting_ngo", "citizen", "authority"]  # fmt: skip
 COMPLETION = ["not_started", "limited", "substantial", "complete"]
-AXIS_TEXT = {
-    "environment": ("تدبير النفايات والمساحات الخضراء", "gestion des déchets et espaces verts"),
-    "communication": ("التواصل مع الساكنة", "communication avec la population"),
-    "digitalisation": ("رقمنة الخدمات الجماعية", "digitalisation des services communaux"),
-    "local_economy": ("دعم الاقتصاد المحلي", "soutien à l'économie locale"),
-    "social_services": ("الخدمات الاجتماعية للقرب", "services sociaux de proximité"),
-    "urban_planning": ("شفافية رخص التعمير", "transparence des autorisations d'urbanisme"),
-    "budget_finance": ("ميزانية تشاركية", "budget participatif"),
-    "water_sanitation": ("الولوج إلى الماء الصالح للشرب", "accès à l'eau potable"),
-    "culture_youth_sport": ("فضاءات الشباب", "espaces pour les jeunes"),
-    "gender_equality": ("مشاركة النساء", "participation des femmes"),
-}
+WORDS = json.loads((DATA_DIR / "synth-words.json").read_text(encoding="utf-8"))
+AXIS_TEXT: dict[str, tuple[str, str]] = {k: (v[0], v[1]) for k, v in WORDS["axis_text"].items()}
+AR: dict[str, str] = WORDS["ar"]
 PLANTABLE = ("type-error", "primary-key", "personal-data", "formula-injection", "date-order")
 
 
@@ -47,7 +39,7 @@ def synthesise(
     n: int, out: Path, seed: int = 0, plant: int = 0, communes: Any = None
 ) -> list[Path]:
     """Write ``n`` commune folders under ``out``; return their paths."""
-    from .reference import load_communes
+    from .members import load_communes
 
     reference = communes if communes is not None else load_communes()
     rng = random.Random(seed)
@@ -83,10 +75,10 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
     tables: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
     tables["action_plans"].append({
         "plan_id": plan, "commune_code": code,
-        "title_ar": "برنامج الانفتاح للجماعة", "title_fr": "Programme d'ouverture de la commune",
+        "title_ar": AR["plan_title"], "title_fr": "Programme d'ouverture de la commune",
         "cycle_start": start.isoformat(), "cycle_end": end.isoformat(), "stage": stage,
         "supporting_organisation": "Association d'accompagnement (synthétique)",
-        "contact_unit": "مصلحة التواصل", "data_status": "synthetic",
+        "contact_unit": AR["contact_unit"], "data_status": "synthetic",
     })  # fmt: skip
     axes = rng.sample(AXES, rng.randint(2, 4))
     for w in range(1, rng.randint(1, 3) + 1):
@@ -99,7 +91,7 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
             "mode": rng.choice(["in_person", "hybrid"]), "axes": ";".join(axes),
             "principles": ";".join(rng.sample(PRINCIPLES, 3)),
             "working_groups": str(len(axes)), "facilitator": "ONG d'accompagnement",
-            "summary_ar": "ورشة تشاركية (معطيات اصطناعية)",
+            "summary_ar": AR["workshop_summary"],
             "summary_fr": "Atelier participatif (données synthétiques)", "data_status": "synthetic",
         })  # fmt: skip
         for group in rng.sample(GROUPS, rng.randint(3, len(GROUPS))):
@@ -124,7 +116,8 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
             )
             milestones.append({
                 "milestone_id": f"{cid}-m{m}", "commitment_id": cid, "commune_code": code,
-                "title_ar": f"المرحلة {m}: {ar}", "title_fr": f"Étape {m} : {fr}",
+                "title_ar": AR["milestone_title"].format(m=m, text=ar),
+                "title_fr": f"Étape {m} : {fr}",
                 "start_date": m_start.isoformat(), "due_date": due.isoformat(), "status": status,
                 "completed_on": (due - dt.timedelta(days=rng.randint(-20, 10))).isoformat()
                 if status == "complete" else "",
@@ -138,14 +131,15 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
         tables["milestones"] += milestones
         tables["commitments"].append({
             "commitment_id": cid, "plan_id": plan, "commune_code": code, "axis": axis,
-            "title_ar": f"الالتزام: {ar}", "title_fr": f"Engagement : {fr}",
-            "problem_ar": f"ضعف {ar}", "problem_fr": f"Faiblesse : {fr}",
-            "description_ar": f"تحسين {ar}", "description_fr": f"Améliorer : {fr}",
+            "title_ar": AR["commitment_title"].format(text=ar), "title_fr": f"Engagement : {fr}",
+            "problem_ar": AR["problem"].format(text=ar), "problem_fr": f"Faiblesse : {fr}",
+            "description_ar": AR["improvement"].format(text=ar),
+            "description_fr": f"Améliorer : {fr}",
             "ogp_access_to_information": rng.choice(["true", "false"]),
             "ogp_civic_participation": rng.choice(["true", "false"]),
             "ogp_public_accountability": rng.choice(["true", "false"]),
             "ogp_technology_innovation": "true" if axis == "digitalisation" else "false",
-            "lead_unit": "المصالح التقنية",
+            "lead_unit": AR["lead_unit"],
             "start_date": (start + dt.timedelta(days=60)).isoformat(),
             "end_date": end.isoformat(), "budget_mad": str(rng.randint(1, 50) * 10000),
             "completion": completion if implemented else "not_started",
@@ -153,8 +147,8 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
         })  # fmt: skip
         tables["proposals"].append({
             "proposal_id": f"r{key}-{c}", "workshop_id": f"w{key}-1", "commune_code": code,
-            "working_group": str(c), "axis": axis, "problem_ar": f"ضعف {ar}",
-            "problem_fr": f"Faiblesse : {fr}", "solution_ar": f"تحسين {ar}",
+            "working_group": str(c), "axis": axis, "problem_ar": AR["problem"].format(text=ar),
+            "problem_fr": f"Faiblesse : {fr}", "solution_ar": AR["improvement"].format(text=ar),
             "solution_fr": f"Améliorer : {fr}", "retained": "true", "commitment_id": cid,
             "data_status": "synthetic",
         })  # fmt: skip
@@ -163,8 +157,8 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
                 "update_id": f"u{key}-{c}", "commitment_id": cid, "commune_code": code,
                 "reported_on": min(end, start + dt.timedelta(days=400)).isoformat(),
                 "completion": tables["commitments"][-1]["completion"],
-                "summary_ar": "تقدم حسب البرنامج", "summary_fr": "Avancement conforme",
-                "reported_by": "مصلحة التواصل", "data_status": "synthetic",
+                "summary_ar": AR["update_summary"], "summary_fr": "Avancement conforme",
+                "reported_by": AR["reported_by"], "data_status": "synthetic",
             })  # fmt: skip
     return tables
 
@@ -183,7 +177,7 @@ def _write(
     descriptor = {
         "name": folder.name,
         "title": f"SYNTHETIC — {commune['name_fr']}",
-        "x-title-ar": f"معطيات اصطناعية — {commune['name_ar']}",
+        "x-title-ar": AR["package_title"].format(name=commune["name_ar"]),
         "x-title-fr": f"Données synthétiques — {commune['name_fr']}",
         "description": (
             "SYNTHETIC DATA for tests and benchmarks, generated by `infitah synth` "

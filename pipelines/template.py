@@ -23,14 +23,14 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .findings import Lang
+from .i18n import LANGS, N_, Lang, in_each, tr, trp
 from .schemas import COMMUNE_FIELD, REQUIRED_TABLES, TABLES, TableSchema, load
 
 # Rows 2..DATA_ROWS get dropdowns, validation and formats: far more than a commune's
 # programme has rows, few enough to keep the file small.
 DATA_ROWS = 1000
 LISTS_SHEET = "_lists"
-README_SHEET: dict[Lang, str] = {"ar": "اقرأني", "fr": "Lisez-moi", "en": "README"}
+README_SHEET: dict[Lang, str] = in_each(N_("README"))
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm:ss"
 TEXT_FORMAT = "@"
@@ -46,193 +46,78 @@ REQUIRED_FILL = PatternFill("solid", start_color="FFC000", end_color="FFC000")
 OPTIONAL_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 HEADER_FONT = Font(bold=True)
 ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-COMMA: dict[Lang, str] = {"ar": "، ", "fr": ", ", "en": ", "}
+COMMA: dict[Lang, str] = {lang: trp(lang, "list separator", ", ") for lang in LANGS}
 
 WORDS: dict[str, dict[Lang, str]] = {
-    "required": {"ar": "إلزامي", "fr": "Obligatoire", "en": "Required"},
-    "optional": {"ar": "اختياري", "fr": "Facultatif", "en": "Optional"},
-    "date": {
-        "ar": "تاريخ بصيغة YYYY-MM-DD (سنة-شهر-يوم)، مثلا 2024-04-15",
-        "fr": "Date au format AAAA-MM-JJ (YYYY-MM-DD), ex. 2024-04-15",
-        "en": "Date as YYYY-MM-DD, e.g. 2024-04-15",
-    },
-    "time": {
-        "ar": "ساعة بصيغة HH:MM:SS، مثلا 09:00:00",
-        "fr": "Heure au format HH:MM:SS, ex. 09:00:00",
-        "en": "Time as HH:MM:SS, e.g. 09:00:00",
-    },
-    "integer": {"ar": "عدد صحيح", "fr": "Nombre entier", "en": "Whole number"},
-    "number": {
-        "ar": "عدد (الفاصلة العشرية نقطة، دون فاصل للآلاف)",
-        "fr": "Nombre (point décimal, sans séparateur de milliers)",
-        "en": "Number (decimal point, no thousands separator)",
-    },
-    "minimum": {"ar": "لا يقل عن {0}", "fr": "au moins {0}", "en": "at least {0}"},
-    "boolean": {
-        "ar": "نعم/لا: true (نعم) أو false (لا)",
-        "fr": "Oui/non : true (oui) ou false (non)",
-        "en": "Yes/no: true or false",
-    },
-    "text": {"ar": "نص", "fr": "Texte", "en": "Text"},
-    "identifier": {
-        "ar": "معرف: حروف لاتينية وأرقام و - _ . دون فراغات",
-        "fr": "Identifiant : lettres latines, chiffres, - _ . sans espaces",
-        "en": "Identifier: Latin letters, digits, - _ . and no spaces",
-    },
-    "commune": {
-        "ar": "رمز الجماعة كنص، مثلا 09.163.07.01",
-        "fr": "Code de la commune, en texte, ex. 09.163.07.01",
-        "en": "Commune code, as text, e.g. 09.163.07.01",
-    },
-    "uri": {
-        "ar": "عنوان صفحة ويب يبدأ بـ https://",
-        "fr": "Adresse web commençant par https://",
-        "en": "Web address starting with https://",
-    },
-    "enum": {
-        "ar": "اختاروا رمزا من القائمة:",
-        "fr": "Choisissez un code dans la liste :",
-        "en": "Pick a code from the list:",
-    },
-    "list_of": {
-        "ar": "رمز أو عدة رموز يفصل بينها ; دون فراغ:",
-        "fr": "Un ou plusieurs codes séparés par ; sans espace :",
-        "en": "One or more codes separated by ; with no space:",
-    },
-    "see_comment": {
-        "ar": "… التفاصيل في تعليق العنوان",
-        "fr": "… détails dans le commentaire de l'en-tête",
-        "en": "… details in the header's comment",
-    },
-    "error_title": {"ar": "قيمة غير مقبولة", "fr": "Valeur refusée", "en": "Value rejected"},
-    "error_enum": {
-        "ar": "اختاروا قيمة من القائمة المنسدلة.",
-        "fr": "Choisissez une valeur dans la liste déroulante.",
-        "en": "Pick a value from the dropdown list.",
-    },
-    "error_date": {
-        "ar": "أدخلوا تاريخا بصيغة YYYY-MM-DD، مثلا 2024-04-15.",
-        "fr": "Saisissez une date au format AAAA-MM-JJ, ex. 2024-04-15.",
-        "en": "Enter a date as YYYY-MM-DD, e.g. 2024-04-15.",
-    },
-    "error_time": {
-        "ar": "أدخلوا ساعة بصيغة HH:MM:SS، مثلا 09:00:00.",
-        "fr": "Saisissez une heure au format HH:MM:SS, ex. 09:00:00.",
-        "en": "Enter a time as HH:MM:SS, e.g. 09:00:00.",
-    },
-    "error_integer": {
-        "ar": "أدخلوا عددا صحيحا{0}.",
-        "fr": "Saisissez un nombre entier{0}.",
-        "en": "Enter a whole number{0}.",
-    },
-    "error_number": {
-        "ar": "أدخلوا عددا{0}.",
-        "fr": "Saisissez un nombre{0}.",
-        "en": "Enter a number{0}.",
-    },
-    "description": {"ar": "بالإنجليزية:", "fr": "En anglais :", "en": "Description:"},
+    "required": in_each(N_("Required")),
+    "optional": in_each(N_("Optional")),
+    "date": in_each(N_("Date as YYYY-MM-DD, e.g. 2024-04-15")),
+    "time": in_each(N_("Time as HH:MM:SS, e.g. 09:00:00")),
+    "integer": in_each(N_("Whole number")),
+    "number": in_each(N_("Number (decimal point, no thousands separator)")),
+    "minimum": in_each(N_("at least {0}")),
+    "boolean": in_each(N_("Yes/no: true or false")),
+    "text": in_each(N_("Text")),
+    "identifier": in_each(N_("Identifier: Latin letters, digits, - _ . and no spaces")),
+    "commune": in_each(N_("Commune code, as text, e.g. 09.163.07.01")),
+    "uri": in_each(N_("Web address starting with https://")),
+    "enum": in_each(N_("Pick a code from the list:")),
+    "list_of": in_each(N_("One or more codes separated by ; with no space:")),
+    "see_comment": in_each(N_("… details in the header's comment")),
+    "error_title": in_each(N_("Value rejected")),
+    "error_enum": in_each(N_("Pick a value from the dropdown list.")),
+    "error_date": in_each(N_("Enter a date as YYYY-MM-DD, e.g. 2024-04-15.")),
+    "error_time": in_each(N_("Enter a time as HH:MM:SS, e.g. 09:00:00.")),
+    "error_integer": in_each(N_("Enter a whole number{0}.")),
+    "error_number": in_each(N_("Enter a number{0}.")),
+    "description": in_each(N_("Description:")),
 }
 
-README: dict[Lang, dict[str, Any]] = {
-    "ar": {
-        "title": "انفتاح — نموذج إدخال معطيات برنامج انفتاح الجماعة",
-        "rules": [
-            "يتضمن هذا الملف ورقة لكل جدول. املؤوا سطرا لكل عنصر ابتداء من السطر 2؛ "
-            "السطر 1 يحمل عناوين الأعمدة.",
-            "لا تغيروا أسماء الأوراق ولا عناوين الأعمدة، ولا تضيفوا أعمدة أو تحذفوها، "
-            "ولا تعدلوا الورقة المخفية «_lists» (تحمل قيم القوائم المنسدلة).",
-            "مرروا المؤشر فوق عنوان العمود لقراءة تعليق المساعدة: المعنى، والقيم المسموح بها، "
-            "والاسم التقني للعمود.",
-            "التواريخ بصيغة YYYY-MM-DD (سنة-شهر-يوم، مثلا 2024-04-15)، والساعات بصيغة "
-            "HH:MM:SS (مثلا 09:00:00).",
-            "في الأعمدة ذات القائمة المنسدلة اختاروا قيمة من القائمة: هي رموز ثابتة "
-            "(مثلا in_person)، ويظهر معناها عند تحديد الخانة. أعمدة نعم/لا: true (نعم) "
-            "أو false (لا).",
-            "قوائم الرموز (المحاور، المبادئ): رمز أو عدة رموز يفصل بينها ; دون فراغ "
-            "(مثلا environment;communication).",
-            "رمز الجماعة بصيغة 09.163.07.01، كنص: العمود منسق كنص حتى لا تضيع الأصفار في البداية.",
-            "ممنوع إدخال المعطيات الشخصية: لا أرقام هواتف، ولا عناوين بريد إلكتروني، ولا أرقام "
-            "بطاقة التعريف الوطنية (القانون 09-08 المتعلق بحماية الأشخاص الذاتيين تجاه معالجة "
-            "المعطيات ذات الطابع الشخصي). اذكروا المصلحة أو الصفة بدل الشخص.",
-            "لا تبدؤوا أي نص بأحد الرموز = أو + أو - أو @، فقد ينفذه Excel كصيغة.",
-            "طبيعة المعطى: «reported» فقط للمعطيات الحقيقية التي صرحت بها الجماعة.",
-        ],
-        "legend_required": "عنوان بهذا اللون: عمود إلزامي.",
-        "legend_optional": "عنوان بهذا اللون: عمود اختياري.",
-        "tables": "الأوراق (بالترتيب الذي تملأ به):",
-        "table_required": "إلزامي",
-        "table_optional": "يمكن تركه فارغا إن لم تتوفر المعطيات بعد",
-        "validate": "للتحقق من الملف: احفظوه بصيغة xlsx ثم شغلوا الأمر التالي. يبين التقرير "
-        "الورقة والسطر وحرف العمود لكل مشكل.",
-    },
-    "fr": {
-        "title": "Infitah — modèle de saisie des données du programme d'ouverture de la commune",
-        "rules": [
-            "Ce classeur contient une feuille par tableau. Remplissez une ligne par élément à "
-            "partir de la ligne 2 ; la ligne 1 contient les en-têtes.",
-            "Ne renommez ni les feuilles ni les en-têtes, n'ajoutez ni ne supprimez de colonnes "
-            "et ne modifiez pas la feuille masquée « _lists » (elle contient les valeurs des "
-            "listes déroulantes).",
-            "Survolez un en-tête pour lire son commentaire d'aide : signification, valeurs "
-            "permises et nom technique de la colonne.",
-            "Dates au format AAAA-MM-JJ (YYYY-MM-DD, ex. 2024-04-15) ; heures au format "
-            "HH:MM:SS (ex. 09:00:00).",
-            "Dans les colonnes à liste déroulante, choisissez une valeur de la liste : ce sont "
-            "des codes stables (ex. in_person) dont la signification s'affiche quand la "
-            "cellule est sélectionnée. Colonnes oui/non : true (oui) ou false (non).",
-            "Listes de codes (axes, principes) : un ou plusieurs codes séparés par ; sans "
-            "espace (ex. environment;communication).",
-            "Code de la commune sous la forme 09.163.07.01, en texte : la colonne est au format "
-            "texte pour garder les zéros initiaux.",
-            "Aucune donnée personnelle : ni numéro de téléphone, ni adresse e-mail, ni numéro de "
-            "carte nationale d'identité (loi 09-08 relative à la protection des personnes "
-            "physiques à l'égard du traitement des données à caractère personnel). Indiquez le "
-            "service ou la fonction plutôt que la personne.",
-            "Ne commencez jamais un texte par = + - ou @ : Excel pourrait l'exécuter comme une "
-            "formule.",
-            "Nature de la donnée : « reported » uniquement pour les données réelles déclarées "
-            "par la commune.",
-        ],
-        "legend_required": "En-tête de cette couleur : colonne obligatoire.",
-        "legend_optional": "En-tête de cette couleur : colonne facultative.",
-        "tables": "Les feuilles (dans l'ordre où les remplir) :",
-        "table_required": "obligatoire",
-        "table_optional": "peut rester vide si les données ne sont pas encore disponibles",
-        "validate": "Pour vérifier le fichier : enregistrez-le au format .xlsx puis lancez la "
-        "commande ci-dessous. Le rapport indique la feuille, la ligne et la lettre de colonne "
-        "de chaque problème.",
-    },
-    "en": {
-        "title": "Infitah — data template for the commune's openness programme",
-        "rules": [
-            "This workbook has one sheet per table. Fill one row per item from row 2; row 1 "
-            "holds the headers.",
-            "Do not rename sheets or headers, do not add or delete columns, and do not edit "
-            "the hidden sheet “_lists” (it holds the dropdown values).",
+README: dict[str, Any] = {
+    "title": N_("Infitah — data template for the commune's openness programme"),
+    "rules": [
+        N_(
+            "This workbook has one sheet per table. Fill one row per item from row 2; row 1 holds "
+            "the headers."
+        ),
+        N_(
+            "Do not rename sheets or headers, do not add or delete columns, and do not edit the "
+            "hidden sheet “_lists” (it holds the dropdown values)."
+        ),
+        N_(
             "Hover over a header to read its help comment: meaning, allowed values and the "
-            "column's technical name.",
-            "Dates as YYYY-MM-DD (e.g. 2024-04-15); times as HH:MM:SS (e.g. 09:00:00).",
-            "In columns with a dropdown, pick a value from the list: these are stable codes "
-            "(e.g. in_person); their meaning shows when the cell is selected. Yes/no columns: "
-            "true or false.",
-            "Code lists (axes, principles): one or more codes separated by ; with no space "
-            "(e.g. environment;communication).",
+            "column's technical name."
+        ),
+        N_("Dates as YYYY-MM-DD (e.g. 2024-04-15); times as HH:MM:SS (e.g. 09:00:00)."),
+        N_(
+            "In columns with a dropdown, pick a value from the list: these are stable codes (e.g. "
+            "in_person); their meaning shows when the cell is selected. Yes/no columns: true or "
+            "false."
+        ),
+        N_(
+            "Code lists (axes, principles): one or more codes separated by ; with no space (e.g. "
+            "environment;communication)."
+        ),
+        N_(
             "Commune code as 09.163.07.01, as text: the column is formatted as text so leading "
-            "zeros stay.",
+            "zeros stay."
+        ),
+        N_(
             "No personal data: no phone numbers, e-mail addresses or national ID card numbers "
-            "(Law 09-08 on the protection of personal data). Name the unit or role, not the "
-            "person.",
-            "Never start a text with = + - or @: Excel may run it as a formula.",
-            "Data status: “reported” only for real data reported by the commune.",
-        ],
-        "legend_required": "Header in this colour: required column.",
-        "legend_optional": "Header in this colour: optional column.",
-        "tables": "The sheets (in the order to fill them):",
-        "table_required": "required",
-        "table_optional": "may stay empty until the data is available",
-        "validate": "To check the file: save it as .xlsx, then run the command below. The "
-        "report gives the sheet, row and column letter of every problem.",
-    },
+            "(Law 09-08 on the protection of personal data). Name the unit or role, not the person."
+        ),
+        N_("Never start a text with = + - or @: Excel may run it as a formula."),
+        N_("Data status: “reported” only for real data reported by the commune."),
+    ],
+    "legend_required": N_("Header in this colour: required column."),
+    "legend_optional": N_("Header in this colour: optional column."),
+    "tables": N_("The sheets (in the order to fill them):"),
+    "table_required": N_("required"),
+    "table_optional": N_("may stay empty until the data is available"),
+    "validate": N_(
+        "To check the file: save it as .xlsx, then run the command below. The report gives the "
+        "sheet, row and column letter of every problem."
+    ),
 }
 
 
@@ -251,7 +136,7 @@ def write_template(out: Path, lang: Lang = "ar") -> Path:
     lists.sheet_state = "hidden"
     wb.active = 0
     wb.properties.creator = "Infitah"
-    wb.properties.title = README[lang]["title"]
+    wb.properties.title = tr(lang, README["title"])
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
@@ -261,7 +146,8 @@ def write_template(out: Path, lang: Lang = "ar") -> Path:
 
 
 def _write_readme(ws: Worksheet, schemas: list[TableSchema], lang: Lang) -> None:
-    text = README[lang]
+    text = {k: tr(lang, v) if isinstance(v, str) else [tr(lang, r) for r in v]
+            for k, v in README.items()}  # fmt: skip
     ws.title = README_SHEET[lang]
     ws.sheet_view.rightToLeft = lang == "ar"
     ws.column_dimensions["A"].width = 28

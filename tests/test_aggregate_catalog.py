@@ -143,7 +143,7 @@ def test_aggregating_again_changes_nothing(network: dict[str, Any]) -> None:
     )  # fmt: skip
     assert result.code == 0, result.stderr
     assert "Aucun changement" in result.stdout and "1.0.0" in result.stdout
-    assert "20 commune(s)" in result.stdout
+    assert "20 communes réunies" in result.stdout
     assert snapshot(network["catalog"]) == before
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.validation import validate_package, validate_table
+from pipelines import validation
 
 AIT_AMIRA = "09.163.07.01"
 OTHER_COMMUNE = "07.211.01.09"  # Tamanar (Mun.), province of Essaouira: real, not this folder
@@ -45,7 +45,7 @@ def setter(index: int, **values: str) -> Callable[[Rows], None]:
 
 
 def validate(folder: Path) -> dict[str, Any]:
-    return validate_package(folder).to_dict("en")
+    return validation.validate(folder).report.to_dict("en")
 
 
 def found(rep: dict[str, Any], code: str) -> list[dict[str, Any]]:
@@ -367,7 +367,7 @@ def test_missing_translation_is_one_warning_per_column(ait_amira: Path) -> None:
     [warning] = found(rep, "missing-translation")
     assert warning in rep["warnings"]
     assert where(warning) == ("commitments", 3, "title_fr", "F")
-    assert "2 row(s)" in warning["message"]
+    assert "2 rows" in warning["message"]
 
 
 # --- where a multi-line record is ---------------------------------------------------------
@@ -400,7 +400,7 @@ def test_rows_after_blank_lines_keep_their_line_numbers(tmp_path: Path) -> None:
     text = "\n".join([lines[0], "", lines[1], ",,,,,,,,,,", *lines[2:]]) + "\n"
     path.write_text(text, encoding="utf-8")
 
-    rep = validate_table(path, "milestones").to_dict("en")
+    rep = validation.validate(path, "milestones").report.to_dict("en")
 
     [error] = rep["errors"]
     assert (error["code"], error["row"], error["field"]) == ("type-error", 7, "due_date")

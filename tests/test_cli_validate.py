@@ -52,7 +52,7 @@ def test_the_real_commune_is_valid(cli: Any) -> None:
 
     assert result.code == 0, result.stdout + result.stderr
     assert "The data is valid" in result.stdout
-    assert f"{len(TABLES)} table(s)" in result.stdout
+    assert f"{len(TABLES)} tables" in result.stdout
     assert result.stderr == ""
 
 

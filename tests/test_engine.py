@@ -9,7 +9,7 @@ import pytest
 
 from pipelines import engine
 from pipelines.schemas import load
-from pipelines.validation import validate_table
+from pipelines.validation import validate
 
 
 def _milestones(path: Path, rows: int) -> None:
@@ -49,9 +49,9 @@ def test_parallel_and_serial_agree(
     monkeypatch.setattr(engine, "PARALLEL_MIN_ROWS", 100)
 
     monkeypatch.setenv("INFITAH_WORKERS", "1")
-    serial = validate_table(path, "milestones").to_dict("en")
+    serial = validate(path, "milestones").report.to_dict("en")
     monkeypatch.setenv("INFITAH_WORKERS", str(cores))
-    parallel = validate_table(path, "milestones").to_dict("en")
+    parallel = validate(path, "milestones").report.to_dict("en")
 
     def located(report: dict[str, object]) -> list[tuple[object, ...]]:
         errors = report["errors"]

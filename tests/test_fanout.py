@@ -85,7 +85,7 @@ def child(name: str, state: State | None) -> FlowRun:
 def test_each_commune_is_told_apart_and_only_failures_fail_the_parent() -> None:
     invalid = Failed(
         message="Flow run encountered an exception: InvalidCommune: b: ✘ The data is not "
-        "valid: fix the errors before publishing.\n7 table(s), 42 row(s), 1 error(s)"
+        "valid: fix the errors before publishing.\n7 tables, 42 rows, 1 error"
     )
     runs = [
         commune_run("a", child("publish-a", Completed()), "openness-programme-a: published 1.0.0"),

@@ -19,7 +19,7 @@ from prefect.client.schemas.objects import Artifact
 
 from pipelines.flows.validate import artifact_key, validate_flow, validate_task
 from pipelines.report import Report
-from pipelines.validation import validate_package
+from pipelines.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
 AIT_AMIRA = REPO / "datasets" / "ait-amira"
@@ -67,7 +67,7 @@ def test_flow_returns_the_report_and_leaves_a_markdown_artifact(
 
     report, flow_run_id = run(folder, "fr")
 
-    assert without_timing(report) == without_timing(validate_package(folder).to_dict("fr"))
+    assert without_timing(report) == without_timing(validate(folder).report.to_dict("fr"))
     assert report["valid"] is False
     assert [(e["code"], e["row"]) for e in report["errors"]] == [("primary-key", 4)]
 

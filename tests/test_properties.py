@@ -18,7 +18,7 @@ from pipelines.checks.formula_injection import TRIGGERS
 from pipelines.errors import InputError
 from pipelines.reading import read_table
 from pipelines.schemas import load
-from pipelines.validation import validate_table
+from pipelines.validation import validate
 
 SCHEMA = load("milestones")
 # Arabic letters and punctuation, Latin with accents, Western and Eastern digits, bidi
@@ -80,7 +80,7 @@ def test_generated_tables_keep_reading_and_validation_promises(
     write(two, rows, *second)
 
     try:
-        report = validate_table(one, "milestones")
+        report = validate(one, "milestones").report
     except InputError:
         return  # a usage error is an allowed outcome; any other exception fails
     lines = physical_lines(text)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.members import load_communes
 from pipelines.portals import catalog
 from pipelines.publishing import publish
-from pipelines.reference import load_communes
 
 from .conftest import AIT_AMIRA, run_cli
 
@@ -67,7 +67,7 @@ def test_first_publish_writes_a_version_and_latest(tmp_path: Path) -> None:
     assert name_ar in html
     # 12 of Aït Amira's 19 rows are illustrative placeholders: the page says so first.
     assert descriptor["x-data-status"] == {"illustrative": 12, "reported": 7}
-    assert "⚠ 12 ligne(s) sur 19 sont illustratives ou synthétiques" in html
+    assert "⚠ 12 lignes sur 19 sont illustratives ou synthétiques" in html
     assert "⚠ 12 سطرا من أصل 19" in html
 
 

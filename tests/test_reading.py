@@ -21,7 +21,7 @@ import pytest
 
 from pipelines.reading import read_package, read_table
 from pipelines.schemas import TABLES, load
-from pipelines.validation import validate_package, validate_table
+from pipelines.validation import validate
 
 DATA = Path(__file__).resolve().parent / "data"
 AIT_AMIRA_CODE = "09.163.07.01"
@@ -77,7 +77,7 @@ def plans(n: int = 1, **overrides: str) -> list[dict[str, str]]:
 
 def report(path: Path, table: str | None = "action_plans") -> dict[str, Any]:
     """The report as ``infitah validate --json`` prints it (same library call)."""
-    result = validate_table(path, table) if table else validate_package(path)
+    result = validate(path, table).report if table else validate(path).report
     return result.to_dict("en")
 
 
@@ -532,7 +532,7 @@ def test_xlsx_workbook_with_one_sheet_per_table(ait_amira: Path, tmp_path: Path,
     assert rep["valid"] is True
     assert rep["stats"]["tables"] == len(TABLES)
     assert rep["stats"]["by_table"]["milestones"]["file"] == "ait-amira.xlsx#milestones"
-    assert rep["stats"]["rows"] == validate_package(ait_amira).stats["rows"]
+    assert rep["stats"]["rows"] == validate(ait_amira).report.stats["rows"]
 
 
 def test_xlsx_errors_name_the_sheet_row_and_column(ait_amira: Path, tmp_path: Path) -> None:

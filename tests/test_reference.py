@@ -10,21 +10,21 @@ import pandas as pd
 import pytest
 
 from pipelines.errors import InputError
+from pipelines.members import load_communes
 from pipelines.reference import (
     COLUMNS,
     DEFAULT_SOURCE,
-    REFERENCE_DIR,
     build_arrondissements,
     build_communes,
     clean_code,
     clean_name,
-    load_communes,
     raw_counts,
     strip_invisible,
     strip_name_prefix,
     strip_name_suffix,
     write_reference,
 )
+from pipelines.resources import REFERENCE_DIR
 
 from .conftest import DATA, run_cli
 

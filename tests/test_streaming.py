@@ -19,7 +19,7 @@ import pytest
 
 from pipelines import streaming
 from pipelines.schemas import load
-from pipelines.validation import check_package, validate_package, validate_table
+from pipelines.validation import validate
 
 MILESTONES = load("milestones").field_names
 CODE = "09.163.07.01"
@@ -112,10 +112,10 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 7)
 
 
-def in_memory(fn: Any, *args: Any) -> dict[str, Any]:
+def in_memory(*args: Any) -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(streaming, "STREAM_MIN_BYTES", 1 << 62)
-        report: dict[str, Any] = fn(*args).to_dict("en")
+        report: dict[str, Any] = validate(*args).report.to_dict("en")
     return report
 
 
@@ -133,8 +133,8 @@ def test_a_streamed_table_has_the_findings_of_the_in_memory_path(
     }
     path = write(tmp_path / "milestones.csv", milestone_rows(40, plant))
 
-    streamed = validate_table(path, "milestones").to_dict("en")
-    expected = in_memory(validate_table, path, "milestones")
+    streamed = validate(path, "milestones").report.to_dict("en")
+    expected = in_memory(path, "milestones")
 
     assert streamed["stats"]["by_table"]["milestones"]["streamed"] is True
     assert located(streamed) == located(expected)
@@ -145,7 +145,7 @@ def test_a_streamed_table_has_the_findings_of_the_in_memory_path(
         "not-arabic-script", "formula-injection", "personal-data",
     }  # fmt: skip
     [translation] = [f for f in streamed["warnings"] if f["code"] == "missing-translation"]
-    assert (translation["row"], "2 row(s)" in translation["message"]) == (5, True)
+    assert (translation["row"], "2 rows" in translation["message"]) == (5, True)
     repeats = sorted(
         (f["row"], f["message"]) for f in streamed["errors"] if f["code"] == "primary-key"
     )
@@ -181,8 +181,8 @@ def test_a_commune_folder_with_a_streamed_table_is_checked_across_tables(
     assert all(f.stat().st_size < size for f in folder.glob("*.csv") if f.name != "milestones.csv")
     monkeypatch.setattr(streaming, "STREAM_MIN_BYTES", size)  # milestones only
 
-    streamed = validate_package(folder).to_dict("en")
-    expected = in_memory(validate_package, folder)
+    streamed = validate(folder).report.to_dict("en")
+    expected = in_memory(folder)
 
     assert located(streamed) == located(expected)
     by_code = {(f["code"], f["table"], f["row"]) for f in streamed["errors"]}
@@ -202,11 +202,11 @@ def test_publishing_a_table_too_large_to_hold_is_a_usage_error(
     )
 
     with pytest.raises(Exception) as caught:
-        check_package(ait_amira)
+        validate(ait_amira, whole=True)
 
     error: Any = caught.value
     assert (error.exit_code, error.key) == (2, "too-large-to-publish")
     assert "milestones" in error.render("en") and "4 MB" not in error.render("en")
     assert "milestones" in error.render("fr") and "trop volumineux" in error.render("fr")
     assert "أكبر من أن يُنشر" in error.render("ar")
-    assert json.dumps(validate_package(ait_amira).to_dict("en"))  # validating still works
+    assert json.dumps(validate(ait_amira).report.to_dict("en"))  # validating still works

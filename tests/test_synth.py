@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pipelines.synth import PLANTABLE, synthesise
-from pipelines.validation import validate_package
+from pipelines.validation import validate
 
 from .conftest import run_cli
 
@@ -31,7 +31,7 @@ def test_synthetic_communes_are_valid_and_marked_synthetic(tmp_path: Path) -> No
     folders = synthesise(8, tmp_path, seed=3)
     assert len(folders) == 8
     for folder in folders:
-        report = validate_package(folder)
+        report = validate(folder).report
         assert report.valid, (folder.name, [f.code for f in report.errors])
         descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
         assert descriptor["x-synthetic"] is True

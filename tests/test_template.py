@@ -23,7 +23,7 @@ from pipelines.template import (
     README_SHEET,
     write_template,
 )
-from pipelines.validation import validate_package
+from pipelines.validation import validate
 
 from .conftest import AIT_AMIRA
 
@@ -282,7 +282,7 @@ def _fill(path: Path) -> int:
 
 @pytest.fixture
 def reference_ready() -> None:
-    from pipelines.validation import REFERENCE_CSV
+    from pipelines.resources import COMMUNES_CSV as REFERENCE_CSV
 
     if not REFERENCE_CSV.is_file():
         pytest.fail(f"{REFERENCE_CSV} is missing: run `infitah reference` first")
@@ -295,7 +295,7 @@ def test_filled_template_validates_as_is(
     path = write_template(tmp_path / "filled.xlsx", lang)
     total = _fill(path)
     assert total > 10
-    report = validate_package(path)
+    report = validate(path).report
     assert report.valid, report.render_text("en")
     assert report.stats["rows"] == total
     assert not any(f.code.endswith("-label") for f in report.findings), report.render_text("en")
@@ -317,7 +317,7 @@ def test_wrong_code_in_filled_template_is_located(tmp_path: Path, reference_read
     wb["milestones"][f"{letter}4"] = "en cours"
     wb.save(path)
 
-    report = validate_package(path)
+    report = validate(path).report
     assert not report.valid
     found = [f.to_dict() for f in report.errors if f.code == "constraint-error"]
     assert len(found) == 1, report.render_text("en")

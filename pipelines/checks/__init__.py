@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import importlib
 import itertools
+import pkgutil
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from ..findings import Finding
+from ..findings import Finding, Severity, declare
 from ..reading import TableData
 from ..schemas import TableSchema, load
 
@@ -62,14 +64,24 @@ FOLDS: dict[tuple[CheckFn, str], FoldFactory] = {}
 
 
 def check(
-    *codes: str, whole: Iterable[str] = (), folds: Mapping[str, FoldFactory] | None = None
+    code: str,
+    severity: Severity,
+    *,
+    title: str,
+    message: str | tuple[str, str],
+    hint: str,
+    words: Mapping[str, Mapping[str, str]] | None = None,
+    whole: Iterable[str] = (),
+    folds: Mapping[str, FoldFactory] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register a check under the finding codes it may emit."""
+    """Register a check under a finding code it may emit, with that code's severity and
+    words (English message ids: ``findings.declare``). A check that emits several codes
+    stacks one ``@check`` per code."""
+    declare(code, severity, title=title, message=message, hint=hint, words=words)
 
     def register(fn: CheckFn) -> CheckFn:
-        for code in codes:
-            REGISTRY[code] = fn
-        WHOLE[fn] = frozenset(whole)
+        REGISTRY[code] = fn
+        WHOLE[fn] = WHOLE.get(fn, frozenset()) | frozenset(whole)
         for table, factory in (folds or {}).items():
             FOLDS[fn, table] = factory
         return fn
@@ -77,18 +89,18 @@ def check(
     return register
 
 
-def registered() -> list[CheckFn]:
-    from . import (  # noqa: F401  (importing registers the checks)
-        arabic_script,
-        commune_reference,
-        completion,
-        date_order,
-        formula_injection,
-        milestone_cycle,
-        personal_data,
-        translations,
-    )
+@lru_cache(maxsize=1)
+def _discovered() -> tuple[str, ...]:
+    """Import every module of this package: importing a check registers it, so a new
+    check is a new file, never a line in a list."""
+    names = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)))
+    for name in names:
+        importlib.import_module(f"{__name__}.{name}")
+    return names
 
+
+def registered() -> list[CheckFn]:
+    _discovered()
     return list(dict.fromkeys(REGISTRY.values()))
 
 

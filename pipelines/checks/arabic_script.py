@@ -11,13 +11,25 @@ import re
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_
 from . import Context, at, check
 
 ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 LETTER = re.compile(r"[^\W\d_]")
 
 
-@check("not-arabic-script")
+@check(
+    "not-arabic-script",
+    "error",
+    title=N_("Arabic text expected"),
+    message=N_(
+        'The column "{field_title}" expects Arabic text, but "{value}" has no Arabic letters.'
+    ),
+    hint=N_(
+        "If you see odd symbols, the file was saved with the wrong encoding: save it as CSV "
+        "UTF-8. Otherwise write the text in Arabic."
+    ),
+)
 def not_arabic_script(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         for f in ctx.schema(name).arabic_fields:

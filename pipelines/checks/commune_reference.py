@@ -6,18 +6,30 @@ import re
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_
 from ..schemas import COMMUNE_FIELD
 from . import Context, at, check, rows_of
 
 
-@check("unknown-commune", "commune-mismatch", whole=("action_plans",))
+@check(
+    "unknown-commune",
+    "error",
+    title=N_("Unknown commune code"),
+    message=N_('The code "{value}" is not in the reference list of communes.'),
+    hint=N_("Copy your commune's code from datasets/reference/communes.csv{folder_code}."),
+    words={"folder_code": {"*": N_(" (this folder's code: {folder_code})")}},
+    whole=("action_plans",),
+)
+@check(
+    "commune-mismatch",
+    "error",
+    title=N_("Different commune"),
+    message=N_('The row is about commune "{value}" but the folder belongs to "{expected}".'),
+    hint=N_("Correct the code, or move the row to its own commune's folder."),
+)
 def commune_reference(ctx: Context) -> Iterator[Finding]:
     expected = ctx.commune_code or _first_plan_code(ctx)
-    suggestion = (
-        {"ar": f" (رمز هذا المجلد: {expected})", "fr": f" (code de ce dossier : {expected})",
-         "en": f" (this folder's code: {expected})"}
-        if expected in ctx.reference_codes else ""
-    )  # fmt: skip
+    folder_code = expected if expected in ctx.reference_codes else ""
     for name, table in ctx.tables.items():
         if COMMUNE_FIELD not in table.fields:
             continue
@@ -30,7 +42,7 @@ def commune_reference(ctx: Context) -> Iterator[Finding]:
                 continue
             if code not in ctx.reference_codes:
                 yield at(table, i, COMMUNE_FIELD, "unknown-commune", value=code,
-                         suggestion=suggestion)  # fmt: skip
+                         folder_code=folder_code)  # fmt: skip
             elif expected and code != expected:
                 yield at(table, i, COMMUNE_FIELD, "commune-mismatch", value=code,
                          expected=expected)  # fmt: skip

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_, Np_
 from ..reading import TableData
 from . import Context, at, check, rows_of
 
@@ -50,7 +51,20 @@ class OpenMilestones:
                 )  # fmt: skip
 
 
-@check("complete-with-open-milestones", whole=("milestones",), folds={"milestones": OpenMilestones})
+@check(
+    "complete-with-open-milestones",
+    "error",
+    title=N_("Complete too early"),
+    message=Np_(
+        'Commitment "{value}" is marked complete, but {count} of its milestones is not: '
+        "{milestones}.",
+        'Commitment "{value}" is marked complete, but {count} of its milestones are not: '
+        "{milestones}.",
+    ),
+    hint=N_("Mark those milestones complete, or change the commitment's completion."),
+    whole=("milestones",),
+    folds={"milestones": OpenMilestones},
+)
 def complete_with_open_milestones(ctx: Context) -> Iterator[Finding]:
     milestones = ctx.table("milestones")
     if ctx.table("commitments") is None or milestones is None:

@@ -5,19 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_
 from . import Context, at, check, parse_date, rows_of
 
 
-@check("date-order")
+@check(
+    "date-order",
+    "error",
+    title=N_("Dates out of order"),
+    message=N_('"{field_title}" ({value}) is before "{other_title}" ({other_value}).'),
+    hint=N_("Check both dates; day and month may have been swapped."),
+)
 def date_order(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         schema = ctx.schema(name)
         for start, end in schema.date_order:
-            titles = {lang: schema.field_titles(lang)[start] for lang in ("ar", "fr", "en")}
             for i, (a, b) in rows_of(table, start, end):
                 first, last = parse_date(a), parse_date(b)
                 if first and last and last < first:
                     yield at(
                         table, i, end, "date-order",
-                        value=b, other_value=a, other_title=titles,
+                        value=b, other_value=a, other_field=start,
                     )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_
 from . import Context, at, check
 
 TRIGGERS = {"=": "=", "+": "+", "-": "-", "@": "@", "\t": "⇥ (tab)", "\r": "↵ (CR)"}
@@ -19,7 +20,15 @@ def is_formula_like(value: str) -> bool:
     return bool(value) and value[0] in TRIGGERS
 
 
-@check("formula-injection")
+@check(
+    "formula-injection",
+    "error",
+    title=N_("Formula-like text"),
+    message=N_(
+        'The text in "{field_title}" starts with "{symbol}", which Excel may run as a formula.'
+    ),
+    hint=N_("Remove the symbol from the start of the text, or reword it."),
+)
 def formula_injection(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found = []

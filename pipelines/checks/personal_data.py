@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..i18n import N_
 from . import Context, at, check, scan
 
 # Moroccan numbers: 0 or +212/00212, then 5-8 (fixed 5, mobile 6-7, 8 VoIP), 8 more digits,
@@ -21,19 +22,11 @@ PHONE = re.compile(r"(?:\+\s?212|00\s?212|0)[\s.-]?(?:\(0\))?[5-8](?:[ .-]?\d){8
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # Carte nationale d'identité électronique: one or two letters, then 5 or 6 digits.
 CIN = re.compile(r"[A-Z]{1,2}\d{5,6}(?![A-Za-z0-9])")
-EASTERN = re.compile("[٠-٩۰-۹]")
+EASTERN = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 # One character for one character, so positions in the text stay where they were.
-WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-
-KINDS = {
-    "email": {"ar": "عنوان بريد إلكتروني", "fr": "une adresse e-mail", "en": "an e-mail address"},
-    "phone": {"ar": "رقم هاتف", "fr": "un numéro de téléphone", "en": "a phone number"},
-    "national-id": {
-        "ar": "رقم بطاقة التعريف الوطنية",
-        "fr": "un numéro de carte nationale d'identité",
-        "en": "a national ID card number",
-    },
-}
+WESTERN = str.maketrans(
+    "".join(map(chr, [*range(0x660, 0x66A), *range(0x6F0, 0x6FA)])), "0123456789" * 2
+)
 
 
 def kinds_in(values: list[str]) -> dict[int, str]:
@@ -55,7 +48,20 @@ def kind_of(text: str) -> str | None:
     return kinds_in([text]).get(0)
 
 
-@check("personal-data")
+@check(
+    "personal-data",
+    "error",
+    title=N_("Personal data"),
+    message=N_('"{field_title}" seems to contain {kind}; it must not be published (Law 09-08).'),
+    hint=N_("Remove it; name the unit or role instead of the person."),
+    words={
+        "kind": {
+            "email": N_("an e-mail address"),
+            "phone": N_("a phone number"),
+            "national-id": N_("a national ID card number"),
+        }
+    },
+)
 def personal_data(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found: list[tuple[int, int, str, str]] = []
@@ -63,4 +69,4 @@ def personal_data(ctx: Context) -> Iterator[Finding]:
             for index, kind in kinds_in(table.column(field_name)).items():
                 found.append((index, order, field_name, kind))
         for index, _, field_name, kind in sorted(found):
-            yield at(table, index, field_name, "personal-data", kind=KINDS[kind])
+            yield at(table, index, field_name, "personal-data", kind=kind)

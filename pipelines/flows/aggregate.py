@@ -32,16 +32,17 @@ from ..aggregate import (
     publish_network,
     summary_markdown,
 )
+from ..credentials import portal_token
 from ..errors import InputError
-from ..findings import Lang
-from ..portals.read import PublishedDataset, open_reader
+from ..i18n import Lang
+from ..portals import PublishedDataset, open_portal
 from ..release import Release
 from ..report import Report
 
 
 @task(name="list-programmes", cache_policy=NO_CACHE)
-def list_task(source: str, token: str | None) -> list[PublishedDataset]:
-    return programmes(source, token)[1]
+def list_task(source: str) -> list[PublishedDataset]:
+    return programmes(source, portal_token(source))[1]
 
 
 BATCH = 100
@@ -49,8 +50,9 @@ BATCHES_AT_ONCE = 2
 
 
 @task(name="fetch-programmes", cache_policy=NO_CACHE, retries=1)
-def fetch_task(source: str, token: str | None, datasets: list[PublishedDataset]) -> list[Harvested]:
-    return fetch_many(open_reader(source, token), datasets, WORKERS // BATCHES_AT_ONCE)
+def fetch_task(source: str, datasets: list[PublishedDataset]) -> list[Harvested]:
+    reader = open_portal(source, portal_token(source))
+    return fetch_many(reader, datasets, WORKERS // BATCHES_AT_ONCE)
 
 
 @task(name="network-release", cache_policy=NO_CACHE)
@@ -64,12 +66,11 @@ def release_task(
 def publish_task(
     built: tuple[Release, Report, Tables],
     destination: str,
-    token: str | None,
     dry_run: bool,
     communes: int,
 ) -> NetworkOutcome:
     release, report, tables = built
-    return publish_network(release, report, tables, destination, token, dry_run, None, communes)
+    return publish_network(release, report, tables, destination, None, dry_run, None, communes)
 
 
 @flow(
@@ -81,12 +82,23 @@ def publish_task(
 def aggregate_flow(
     source: str,
     destination: str = "catalog",
-    token: str | None = None,
     as_of: str | None = None,
     dry_run: bool = False,
     lang: Lang = "en",
 ) -> dict[str, Any]:
-    datasets = list_task(source, token)
+    """Combine every published member programme into the network dataset, with indicators.
+
+    Args:
+        source: where the members' programmes are published: a CKAN URL or a catalog folder.
+        destination: where to publish the network dataset: a CKAN URL or a catalog folder
+            (tokens come from CKAN_API_TOKEN or the ckan-api-token Secret block, on the
+            worker; never a parameter).
+        as_of: the day indicators are computed at, YYYY-MM-DD (default: the latest
+            publication, so an unchanged network stays unchanged).
+        dry_run: say what would be published, and write nothing.
+        lang: the language of the summary: ar, fr or en.
+    """
+    datasets = list_task(source)
     if not datasets:
         raise InputError(
             f"{source}: no published commune programme (datasets {PROGRAMME_PREFIX}*)",
@@ -94,11 +106,11 @@ def aggregate_flow(
             key="no-programmes",
         )
     batches = [datasets[i : i + BATCH] for i in range(0, len(datasets), BATCH)]
-    futures = fetch_task.map(unmapped(source), unmapped(token), batches)
+    futures = fetch_task.map(unmapped(source), batches)
     harvested = sorted((h for f in futures for h in f.result()), key=lambda h: h.code)
     day = dt.date.fromisoformat(as_of) if as_of else None
     built = release_task(harvested, day)
-    result = publish_task(built, destination, token, dry_run, len(harvested))
+    result = publish_task(built, destination, dry_run, len(harvested))
     create_markdown_artifact(
         key="aggregate-network",
         markdown=summary_markdown(result),

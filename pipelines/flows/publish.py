@@ -1,7 +1,10 @@
-"""Prefect flow ``publish``: validate (the gate), then publish what changed.
+"""Prefect flow ``publish``: the library's publish sequence, step by step as tasks.
 
-Validation and the portal write are separate tasks so a run's history shows where it
-stopped; the summary (version, changes, links) becomes a markdown artifact.
+The gate and the portal write are separate tasks so a run's history shows where it
+stopped; the report and the summary (version, changes, links) become markdown
+artifacts. The steps are ``publishing``'s own (``gate``, ``publish_validated``), so a
+flow run and ``infitah publish`` give the same outcome for the same folder. The token is
+looked up inside the run, on the worker (never a parameter: Prefect stores those).
 """
 
 from __future__ import annotations
@@ -12,29 +15,20 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from ..credentials import portal_token
-from ..findings import Lang
-from ..portals import open_portal
-from ..publishing import Outcome, commune_release, publish_release
-from ..reading import PackageData
-from ..report import Report
-from ..validation import check_package
+from ..i18n import Lang
+from ..publishing import DEFAULT_DESTINATION, Outcome, gate, publish_validated
+from ..validation import Validated
 from .validate import artifact_key, report_artifact
 
 
 @task(name="validate-package")
-def check_task(path: str) -> tuple[PackageData, Report]:
-    return check_package(Path(path))
+def check_task(path: str) -> Validated:
+    return gate(Path(path))
 
 
 @task(name="publish-release", retries=0)
-def publish_task(
-    package: PackageData, report: Report, destination: str, token: str | None, dry_run: bool
-) -> Outcome:
-    release, owner = commune_release(package, report)
-    # Resolved here, inside the run, so the token is never a stored parameter or input.
-    portal = open_portal(destination, token or portal_token(destination))
-    return publish_release(portal, release, owner, dry_run=dry_run)
+def publish_task(validated: Validated, destination: str, dry_run: bool) -> Outcome:
+    return publish_validated(validated, destination, dry_run=dry_run)
 
 
 class InvalidCommune(Exception):
@@ -58,24 +52,30 @@ def summary_markdown(outcome: Outcome) -> str:
 @flow(name="publish", log_prints=True)
 def publish_flow(
     path: str,
-    destination: str = "catalog",
-    token: str | None = None,
+    destination: str = DEFAULT_DESTINATION,
     dry_run: bool = False,
     lang: Lang = "en",
     fail_on_invalid: bool = False,
 ) -> dict[str, Any]:
-    package, report = check_task(path)
+    """Validate a member's folder and publish it as a new version if it changed.
+
+    Args:
+        path: the member's folder (or workbook) on the worker's disk.
+        destination: a CKAN URL (the token comes from the worker's CKAN_API_TOKEN or the
+            ckan-api-token Secret block) or a folder for the embedded catalog.
+        dry_run: say what would be published, and write nothing.
+        lang: the language of the report artifact: ar, fr or en.
+        fail_on_invalid: end the run Failed when the data is invalid (publish-all).
+    """
+    validated = check_task(path)
     name = Path(path).name
-    report_artifact(report, name, lang)
-    if not report.valid:
-        outcome = Outcome("invalid", None, report=report)
-    else:
-        outcome = publish_task(package, report, destination, token, dry_run)
+    report_artifact(validated.report, name, lang)
+    outcome = publish_task(validated, destination, dry_run)
     create_markdown_artifact(
         key=artifact_key("publish", name),
         markdown=summary_markdown(outcome),
         description=f"{outcome.dataset}: {outcome.status} {outcome.version or ''}",
     )
     if fail_on_invalid and outcome.status == "invalid":
-        raise InvalidCommune(f"{name}: {report.summary(lang)}")
+        raise InvalidCommune(f"{name}: {validated.report.summary(lang)}")
     return outcome.to_dict(lang)

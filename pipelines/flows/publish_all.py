@@ -25,14 +25,14 @@ from prefect.deployments import arun_deployment
 
 from ..fanout import CommuneRun, CommunesFailed, commune_run, failure_message, summary_markdown
 from ..findings import Lang
-from ..validation import commune_folders
+from ..validation import member_folders
 
 DEPLOYMENT = "publish/publish-commune"
 
 
 @task(name="list-communes")
 def list_communes(folder: str) -> list[str]:
-    return [str(p) for p in commune_folders(Path(folder))]
+    return [str(p) for p in member_folders(Path(folder))]
 
 
 @task(name="publish-outcomes")

@@ -15,12 +15,12 @@ from prefect.artifacts import create_markdown_artifact
 
 from ..findings import Lang
 from ..report import Report
-from ..validation import validate_package
+from ..validation import validate
 
 
 @task(name="validate-package")
 def validate_task(path: str) -> Report:
-    return validate_package(Path(path))
+    return validate(Path(path)).report
 
 
 @task(name="report-artifact")
@@ -40,6 +40,12 @@ def artifact_key(prefix: str, name: str) -> str:
 
 @flow(name="validate", log_prints=True)
 def validate_flow(path: str, lang: Lang = "en") -> dict[str, Any]:
+    """Validate a member's folder and attach the steward's report as an artifact.
+
+    Args:
+        path: the member's folder (or workbook) on the worker's disk.
+        lang: the report's language: ar, fr or en.
+    """
     report = validate_task(path)
     report_artifact(report, Path(path).name, lang)
     return report.to_dict(lang)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..release import Release
@@ -22,6 +23,17 @@ class Owner:
     title: dict[str, str]
     description: dict[str, str]
     extras: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PublishedDataset:
+    """One dataset's current version and where each of its files is (``Portal.read``)."""
+
+    name: str
+    version: str
+    published_at: str
+    commune_code: str
+    files: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -59,15 +71,29 @@ class Portal(Protocol):
         can lock; CKAN has no lock, so its ``write`` compares and swaps instead."""
         ...
 
+    def datasets(self, prefix: str) -> list[PublishedDataset]:
+        """Every dataset whose name starts with ``prefix`` and has a current version, as
+        the public sees it (one call per page of results, not one per dataset)."""
+        ...
+
+    def read(self, location: str) -> bytes:
+        """The bytes of one file listed in ``PublishedDataset.files``."""
+        ...
+
+
+def is_url(destination: str) -> bool:
+    """A CKAN portal's address, as opposed to a catalog folder."""
+    return destination.startswith(("http://", "https://"))
+
 
 def open_portal(destination: str, token: str | None = None) -> Portal:
-    """A CKAN URL or a folder."""
-    if destination.startswith(("http://", "https://")):
+    """The portal at ``destination``: a CKAN URL, or a folder for the embedded catalog.
+    The one place that tells them apart (publishing, aggregation and credentials ask
+    ``is_url``)."""
+    if is_url(destination):
         from .ckan import CkanPortal
 
         return CkanPortal(destination, token)
-    from pathlib import Path
-
     from .catalog import CatalogPortal
 
     return CatalogPortal(Path(destination))

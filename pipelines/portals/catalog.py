@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..downloads import downloads
-from ..errors import PortalConflict, PortalError
+from ..bundle import version_files
+from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import Owner, Written
+from . import Owner, PublishedDataset, Written
 from .html import render_index
 
 DATASET_FILE = "dataset.json"
@@ -53,7 +53,9 @@ class CatalogPortal:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise PortalConflict(
-                    f"{dataset} is being published by another run; nothing was written"
+                    f"{dataset} is being published by another run; nothing was written",
+                    key="portal-busy",
+                    dataset=dataset,
                 ) from exc
             try:
                 yield
@@ -77,13 +79,18 @@ class CatalogPortal:
         try:
             return self._write(release, plan, owner, published_at)
         except OSError as exc:
-            raise PortalError(f"cannot write the catalog at {self.root}: {exc}") from exc
+            raise PortalError(
+                f"cannot write the catalog at {self.root}: {exc}",
+                key="catalog-unwritable",
+                path=str(self.root),
+                detail=str(exc),
+            ) from exc
 
     def _write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
         home = self.root / release.dataset
         versions = home / "versions"
         versions.mkdir(parents=True, exist_ok=True)
-        files = release_files(release, plan, published_at)
+        files = version_files(release, plan, published_at)
         final = versions / plan.version
         if not _same_files(final, files):
             staging = versions / f".tmp-{uuid.uuid4().hex}"
@@ -143,6 +150,33 @@ class CatalogPortal:
         os.replace(staging, latest)
         shutil.rmtree(old, ignore_errors=True)
 
+    def datasets(self, prefix: str) -> list[PublishedDataset]:
+        """Each ``dataset.json`` names its version's immutable files, so a publish running
+        meanwhile cannot mix two versions into what is read."""
+        if not self.root.is_dir():
+            raise InputError(
+                f"{self.root}: no such folder", path=str(self.root), key="no-such-path"
+            )
+        out = []
+        for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
+            info = json.loads(path.read_text(encoding="utf-8"))
+            if not str(info.get("name", "")).startswith(prefix) or not info.get("version"):
+                continue
+            home = path.parent
+            out.append(
+                PublishedDataset(
+                    name=info["name"],
+                    version=info["version"],
+                    published_at=info.get("published_at", ""),
+                    commune_code=str(info.get("metadata", {}).get("x-commune-code", "")),
+                    files={name: str(home / rel) for name, rel in info["files"].items()},
+                )
+            )
+        return out
+
+    def read(self, location: str) -> bytes:
+        return Path(location).read_bytes()
+
     def _info(self, dataset: str) -> dict[str, Any] | None:
         path = self.root / dataset / DATASET_FILE
         if not path.is_file():
@@ -184,18 +218,6 @@ def _dataset_entry(path: Path) -> dict[str, Any]:
     info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     _ENTRIES[path] = (identity, info)
     return info
-
-
-def release_files(release: Release, plan: Plan, published_at: str) -> dict[str, bytes]:
-    """The exact files of one version, by name."""
-    files = {t.filename: t.csv for t in release.tables.values()}
-    files["datapackage.json"] = pretty_json(release.descriptor(plan.version, published_at))
-    files["validation-report.json"] = pretty_json(release.report)
-    files["manifest.json"] = pretty_json(release.manifest(plan.version))
-    files["CHANGES.md"] = changelog_entry(plan, published_at).encode()
-    files.update(downloads(release, plan.version, published_at))
-    files.update(release.attachments)
-    return files
 
 
 def _titles(schema: dict[str, Any]) -> dict[str, str]:

@@ -33,6 +33,7 @@ from typing import Any
 import ckanapi
 import requests
 
+from ..bundle import version_files
 from ..errors import (
     PortalAuthError,
     PortalConflict,
@@ -41,12 +42,16 @@ from ..errors import (
     PortalUnavailable,
     PortalValidationError,
 )
+from ..i18n import N_, slashed, tr
+from ..members import NETWORK_NAME
 from ..release import Release, TableRelease, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import Owner, Written
-from .catalog import release_files
+from . import Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
+SEARCH_PAGE = 100
+ALL_VERSIONS = N_("all versions")
+FOR_EXCEL = N_("for Excel, with labels")
 RETRIES = 5
 BACKOFF = 0.5
 TIMEOUT = 60
@@ -117,10 +122,11 @@ class CkanPortal:
             raise PortalConflict(
                 f"{release.dataset} changed on the portal while publishing (now "
                 f"{_extras(main).get('infitah_version')}, expected {plan.previous_version}); "
-                "nothing was switched: run the publish again"
+                "nothing was switched: run the publish again",
+                dataset=release.dataset,
             )
         archive = self._claim(release, plan, published_at)
-        files = release_files(release, plan, published_at)
+        files = version_files(release, plan, published_at)
         files["CHANGELOG.md"] = self._changelog(main, plan, published_at)
         urls = self._archive(archive, plan.version, files, release)
         resources = self._latest_resources(main, release, urls, plan.version)
@@ -177,7 +183,9 @@ class CkanPortal:
             raise PortalConflict(
                 f"version {plan.version} of {release.dataset} is being published by another "
                 f"run (claimed {time.strftime('%H:%M UTC', time.gmtime(claim.get('at', 0)))}); "
-                "nothing was written: try again later"
+                "nothing was written: try again later",
+                key="portal-busy",
+                dataset=release.dataset,
             )
         extras = {
             **_extras(archive),
@@ -245,7 +253,7 @@ class CkanPortal:
         title = release.title.get("fr", name)
         notes = _notes(release)
         if archive:
-            title = f"{title} — toutes les versions / جميع النسخ"
+            title = f"{title} — {slashed(ALL_VERSIONS, ('fr', 'ar'))}"
             notes = (
                 "Every published version's exact files, never modified. "
                 f"Current data: {self.location(release.dataset)}\n\n{notes}"
@@ -366,7 +374,7 @@ class CkanPortal:
             {"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
             for f in table.schema["fields"]
         ]
-        records = _records(table)
+        records = table.records()
         pk = table.schema.get("primaryKey")
         # Without a primary key a repeated insert would duplicate rows: one call then.
         first = records[:DATASTORE_BATCH] if pk else records
@@ -396,6 +404,51 @@ class CkanPortal:
         return (
             header + changelog_entry(plan, published_at) + "\n" + old.removeprefix(header)
         ).encode()
+
+    # --- reading what is published --------------------------------------------------------
+
+    def datasets(self, prefix: str) -> list[PublishedDataset]:
+        """The resources' URLs point to the current version's files (the archive's are
+        never listed); one ``package_search`` per page of results."""
+        out = []
+        start = 0
+        while True:
+            page = self._call(
+                "package_search",
+                fq=f"name:{prefix}*",
+                rows=SEARCH_PAGE,
+                start=start,
+                sort="name asc",
+                include_private=True,
+            )
+            for package in page["results"]:
+                name = package["name"]
+                extras = _extras(package)
+                if (
+                    not name.startswith(prefix)
+                    or name.endswith(ARCHIVE_SUFFIX)
+                    or "infitah_version" not in extras
+                ):
+                    continue
+                out.append(
+                    PublishedDataset(
+                        name=name,
+                        version=extras["infitah_version"],
+                        published_at=extras.get("infitah_published_at", ""),
+                        commune_code=extras.get("commune_code", ""),
+                        files={
+                            _release_file(r): r["url"]
+                            for r in package.get("resources", [])
+                            if r.get("url")
+                        },
+                    )
+                )
+            start += SEARCH_PAGE
+            if start >= page["count"] or not page["results"]:
+                return sorted(out, key=lambda d: d.name)
+
+    def read(self, location: str) -> bytes:
+        return self._download(location)
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -488,44 +541,65 @@ class CkanPortal:
         def attempt() -> bytes:
             headers = {"Authorization": self.token} if self.token else {}
             response = requests.get(url, headers=headers, timeout=TIMEOUT)
-            if response.status_code >= 500:
-                raise ckanapi.CKANAPIError(repr([url, response.status_code, response.text[:200]]))
             if response.status_code == 404:
                 raise ckanapi.NotFound(url)
-            response.raise_for_status()
+            if response.status_code >= 400:
+                raise HttpStatus(url, response.status_code)
             return response.content
 
         content: bytes = self._retrying("download", attempt)
         return content
 
 
+class HttpStatus(Exception):
+    """An HTTP answer that is not a success, with its status as a number (our own
+    downloads; ckanapi's actions carry theirs inside ``CKANAPIError``'s text)."""
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"{url}: HTTP {status}")
+        self.status = status
+
+
 def _mapped(exc: Exception, action: str, url: str) -> PortalError:
-    """Every CKAN failure as one of Infitah's exceptions; ``transient`` ones are retried.
+    """Every CKAN failure as one of Infitah's exceptions; ``PortalUnavailable`` ones are
+    retried. The one place that knows ckanapi's exceptions (as ckanapi's own
+    ``reverse_apicontroller_action`` knows CKAN's answers).
 
     Messages never include the API token (ckanapi's errors carry URLs and bodies only).
     """
     where = f"{url} ({action})"
+    at = {"url": url, "action": action}
     error: PortalError
     if isinstance(exc, ckanapi.NotAuthorized):
-        error = PortalAuthError(f"{where}: the portal refused the API token or its rights")
+        error = PortalAuthError(f"{where}: the portal refused the API token or its rights", **at)
     elif isinstance(exc, ckanapi.NotFound):
-        error = PortalNotFound(f"{where}: not found")
+        error = PortalNotFound(f"{where}: not found", **at)
     elif isinstance(exc, ckanapi.ValidationError) and "match" in (exc.error_dict or {}):
         error = PortalConflict(
-            f"{where}: someone else changed the dataset at the same time; nothing was switched"
+            f"{where}: someone else changed the dataset at the same time; nothing was switched",
+            dataset=str((exc.error_dict or {}).get("name", "")) or url,
+            **at,
         )
     elif isinstance(exc, ckanapi.ValidationError):
-        error = PortalValidationError(f"{where}: the portal rejected the data: {exc.error_dict}")
+        detail = str(exc.error_dict)
+        error = PortalValidationError(
+            f"{where}: the portal rejected the data: {detail}", detail=detail, **at
+        )
     elif isinstance(exc, ckanapi.SearchIndexError):
-        error = PortalUnavailable(f"{where}: the portal's search index failed")
-    elif isinstance(exc, ckanapi.CKANAPIError | ckanapi.ServerIncompatibleError):
+        error = PortalUnavailable(
+            f"{where}: the portal's search index failed", detail="search index", **at
+        )
+    elif isinstance(exc, HttpStatus | ckanapi.CKANAPIError | ckanapi.ServerIncompatibleError):
         # ServerIncompatibleError: an answer not shaped like CKAN's (a gateway's error page)
-        match = _STATUS.search(str(exc))
-        status = int(match.group(1)) if match else 0
+        status = exc.status if isinstance(exc, HttpStatus) else _status_in(str(exc))
         kind = PortalUnavailable if status >= 500 or status in (0, 408, 429) else PortalError
-        error = kind(f"{where}: the portal answered HTTP {status or '?'}")
+        shown = str(status or "?")
+        error = kind(
+            f"{where}: the portal answered HTTP {shown}", status=shown, detail=f"HTTP {shown}", **at
+        )
     elif isinstance(exc, requests.RequestException):
-        error = PortalUnavailable(f"{where}: cannot reach the portal ({type(exc).__name__})")
+        name = type(exc).__name__
+        error = PortalUnavailable(f"{where}: cannot reach the portal ({name})", detail=name, **at)
     elif isinstance(exc, PortalError):
         error = exc
     else:
@@ -533,7 +607,20 @@ def _mapped(exc: Exception, action: str, url: str) -> PortalError:
     return error
 
 
+def _status_in(text: str) -> int:
+    """The status ckanapi puts in ``CKANAPIError``'s text (``repr([url, status, body])``)."""
+    match = _STATUS.search(text)
+    return int(match.group(1)) if match else 0
+
+
 # --- metadata ------------------------------------------------------------------------------
+
+
+def _release_file(resource: dict[str, Any]) -> str:
+    """The release file a resource holds: tables are named without their extension
+    (the reverse of how ``_latest_resources`` names them)."""
+    name = str(resource.get("name", ""))
+    return f"{name}.csv" if resource.get("format") == "CSV" and "." not in name else name
 
 
 def _extras(package: dict[str, Any]) -> dict[str, str]:
@@ -575,7 +662,7 @@ def _dataset_extras(release: Release, owner: Owner | None = None) -> dict[str, s
         "publisher_name": (owner.title.get("fr") if owner else None)
         or str(release.metadata.get("x-publisher", {}).get("name", "")),
         "publisher_url": "",
-        "contact_name": "REMACTO",
+        "contact_name": NETWORK_NAME,
         "language": "ar,fr",
     }
     if commune:
@@ -613,27 +700,6 @@ def _derived_description(name: str) -> str:
     if name.endswith(".excel.csv"):
         return (
             f"{name.removesuffix('.excel.csv')} for Excel: UTF-8 with BOM, codes followed by "
-            "their French and Arabic labels / pour Excel, avec libellés / لبرنامج Excel"
+            f"their French and Arabic labels / {tr('fr', FOR_EXCEL)} / {tr('ar', FOR_EXCEL)}"
         )
     return name
-
-
-def _records(table: TableRelease) -> list[dict[str, Any]]:
-    import csv
-
-    reader = csv.reader(io.StringIO(table.csv.decode("utf-8"), newline=""))
-    header = next(reader)
-    types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
-    records = []
-    for row in reader:
-        record: dict[str, Any] = {}
-        for name, value in zip(header, row, strict=True):
-            kind = types.get(name, "string")
-            if kind != "string" and value == "":
-                record[name] = None
-            elif kind == "boolean":
-                record[name] = value == "true"
-            else:
-                record[name] = value
-        records.append(record)
-    return records

@@ -9,6 +9,18 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..i18n import N_, Np_, tr, trn
+from ..members import PROGRAMME_PREFIX
+
+OPEN_DATA = N_("Open data of the communes")
+TABLE = N_("Table")
+ROWS = N_("rows")
+FILES = N_("files")
+GUIDE = N_("columns, licence, source")
+CHANGES = N_("changes")
+OTHERS = N_("Other files (latest version)")
+INTRO = N_("Open data of the communes' openness programmes (REMACTO).")
+
 STYLE = """
 body{font-family:system-ui,'Noto Sans Arabic','Segoe UI',sans-serif;margin:2rem;max-width:70rem}
 .ds{border:1px solid #ccc;border-radius:.5rem;padding:1rem;margin:1rem 0}
@@ -25,14 +37,14 @@ def render_index(datasets: list[dict[str, Any]]) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
-        "<title>Infitah — données ouvertes des communes / المعطيات المفتوحة للجماعات</title>",
+        f"<title>Infitah — {tr('fr', OPEN_DATA)} / {tr('ar', OPEN_DATA)}</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Infitah</h1>",
-        '<p dir="rtl" lang="ar">المعطيات المفتوحة لبرامج انفتاح الجماعات الترابية</p>',
-        "<p>Données ouvertes des programmes d'ouverture des communes (REMACTO).</p>",
+        f'<p dir="rtl" lang="ar">{escape(tr("ar", INTRO))}</p>',
+        f"<p>{escape(tr('fr', INTRO))}</p>",
     ]
     # The network's dataset first: it is where a journalist starts.
-    for ds in sorted(datasets, key=lambda d: str(d["name"]).startswith("openness-programme-")):
+    for ds in sorted(datasets, key=lambda d: str(d["name"]).startswith(PROGRAMME_PREFIX)):
         parts.append(_dataset(ds))
     parts.append("</body></html>\n")
     return "\n".join(parts)
@@ -59,14 +71,15 @@ def _dataset(ds: dict[str, Any]) -> str:
             f"<td>{info.get('rows', '')}</td><td>{links}</td></tr>"
         )
     table = (
-        '<table><tr><th lang="fr">Tableau</th><th dir="rtl" lang="ar">الجدول</th>'
-        f"<th>lignes</th><th>fichiers</th></tr>{''.join(rows)}</table>"
+        f'<table><tr><th lang="fr">{tr("fr", TABLE)}</th>'
+        f'<th dir="rtl" lang="ar">{tr("ar", TABLE)}</th>'
+        f"<th>{tr('fr', ROWS)}</th><th>{tr('fr', FILES)}</th></tr>{''.join(rows)}</table>"
         if rows
         else ""
     )
     readme = (
-        f"<p>{link('README.md', 'README')} — colonnes, licence, source / "
-        '<span dir="rtl" lang="ar">دليل الأعمدة والترخيص والمصدر</span></p>'
+        f"<p>{link('README.md', 'README')} — {tr('fr', GUIDE)} / "
+        f'<span dir="rtl" lang="ar">{tr("ar", GUIDE)}</span></p>'
         if "README.md" in latest
         else ""
     )
@@ -86,9 +99,9 @@ def _dataset(ds: dict[str, Any]) -> str:
         f'<h2 dir="rtl" lang="ar">{escape(title.get("ar", ""))}</h2>'
         f'<p class="meta">version <strong>{escape(ds.get("version", ""))}</strong> — '
         f"{escape(ds.get('published_at', '')[:10])} — "
-        f'<a href="{name}/CHANGELOG.md">changements / التغييرات</a></p>'
+        f'<a href="{name}/CHANGELOG.md">{tr("fr", CHANGES)} / {tr("ar", CHANGES)}</a></p>'
         f"{_not_facts(ds)}{table}{readme}{figures}"
-        f"<p>Autres fichiers (dernière version) / ملفات أخرى:</p><ul>{others}</ul>"
+        f"<p>{tr('fr', OTHERS)} / {tr('ar', OTHERS)}:</p><ul>{others}</ul>"
         f"<p>Versions: {versions}</p></section>"
     )
 
@@ -100,12 +113,20 @@ def _not_facts(ds: dict[str, Any]) -> str:
     if not invented:
         return ""
     total = sum(counts.values())
-    return (
-        f'<p class="warn" lang="fr">⚠ {invented} ligne(s) sur {total} sont illustratives ou '
-        "synthétiques : ce ne sont pas des faits (colonne data_status).</p>"
-        f'<p class="warn" dir="rtl" lang="ar">⚠ {invented} سطرا من أصل {total} توضيحية أو '
-        "اصطناعية: ليست وقائع (العمود data_status).</p>"
+    warnings = (
+        (attributes, trn(lang, *NOT_FACTS, invented))
+        for lang, attributes in (("fr", ' lang="fr"'), ("ar", ' dir="rtl" lang="ar"'))
     )
+    return "".join(
+        f'<p class="warn"{attributes}>⚠ {escape(text.format(n=invented, total=total))}</p>'
+        for attributes, text in warnings
+    )
+
+
+NOT_FACTS = Np_(
+    "{n} row of {total} is illustrative or synthetic: not a fact (column data_status).",
+    "{n} rows of {total} are illustrative or synthetic: not facts (column data_status).",
+)
 
 
 def _figure(name: str, latest: dict[str, str], chart: dict[str, Any], shown: set[str]) -> str:

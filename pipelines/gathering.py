@@ -1,0 +1,145 @@
+"""The one gathering step beneath validation: frictionless and our checks on rows held in
+memory, their findings located in the steward's file, and the report they make.
+
+Both validation paths use it: the in-memory one for a whole package, the streamed one
+for the small tables beside a large table and for each chunk's frictionless errors.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from . import checks, engine
+from .findings import Finding
+from .reading import PackageData, TableData
+from .report import Report
+from .schemas import TABLES, TableSchema, load
+
+
+def package_findings(package: PackageData, codes: frozenset[str]) -> list[Finding]:
+    """Everything found in a package read whole: reading's findings, then frictionless
+    and our checks on the tables whose structure is sound."""
+    findings = list(package.findings)
+    for table in package.tables.values():
+        findings.extend(table.findings)
+    sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
+    ctx = checks.Context(sound, package.commune_code, codes)
+    findings.extend(sound_findings(sound, ctx))
+    return findings
+
+
+def sound_findings(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:
+    """Frictionless and our checks on the same rows, our checks while frictionless runs."""
+    present = frozenset(tables)
+    jobs = [
+        engine.Job(
+            name=name,
+            schema=load(name).frictionless_descriptor(keep_foreign_keys_to=present),
+            fields=table.fields,
+            rows=table.rows,
+        )
+        for name, table in tables.items()
+    ]
+    pending = engine.start(jobs)
+    ours = checks.run_all(ctx)
+    out: list[Finding] = []
+    for name, errors in pending.finish().items():
+        out.extend(translate(e, tables[name], load(name)) for e in errors)
+    return out + ours
+
+
+def tables_report(
+    tables: dict[str, TableData], schemas: dict[str, TableSchema], package: str
+) -> Report:
+    """Frictionless alone on tables built in memory (the network's), against the given
+    schemas: our checks already passed on every member's data before it was published."""
+    started = time.perf_counter()
+    present = frozenset(tables)
+    jobs = [
+        engine.Job(name, schemas[name].frictionless_descriptor(present), t.fields, t.rows)
+        for name, t in tables.items()
+    ]
+    findings = [
+        translate(error, tables[name], schemas[name])
+        for name, errors in engine.validate(jobs).items()
+        for error in errors
+    ]
+    return report_of(findings, {n: table_stats(t) for n, t in tables.items()}, started, package)
+
+
+def table_stats(table: TableData) -> dict[str, Any]:
+    return {"file": table.file, "rows": len(table.rows), "encoding": table.encoding}
+
+
+def report_of(
+    findings: list[Finding], by_table: dict[str, dict[str, Any]], started: float, package: str
+) -> Report:
+    """The report, findings in table order then line order, with per-table stats."""
+    stats: dict[str, Any] = {
+        "package": package,
+        "tables": len(by_table),
+        "rows": sum(t["rows"] for t in by_table.values()),
+        "by_table": by_table,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    left_out = sum(t.get("findings_left_out", 0) for t in by_table.values())
+    if any("findings_left_out" in t for t in by_table.values()):
+        stats["findings_left_out"] = left_out
+    order = {name: i for i, name in enumerate(TABLES)}
+    findings.sort(key=lambda f: (order.get(f.table or "", -1), f.row or 0))
+    return Report(findings=findings, stats=stats)
+
+
+# --- frictionless's errors as findings ----------------------------------------------------
+
+_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_POSITION = re.compile(r"position (\d+)")
+
+
+def translate(error: engine.Error, table: TableData, schema: TableSchema) -> Finding:
+    """A frictionless error as a Finding located in the steward's file, with plain
+    parameters (the words are the finding code's, chosen when it is rendered)."""
+    code = error.type
+    row_number = error.row_number
+    index = row_number - 2 if row_number else None
+    line = table.row_numbers[index] if index is not None and 0 <= index < len(table.rows) else None
+    field_name = error.field_name
+    params: dict[str, Any] = {"note": error.note, "value": error.cell}
+    if code == "type-error" and field_name:
+        field = schema.field(field_name)
+        params["expected"] = "uri" if field.get("format") == "uri" else field.get("type", "")
+    elif code == "constraint-error" and field_name:
+        params.update(_constraint(error.note, schema, field_name))
+    elif code == "primary-key":
+        params["value"] = " / ".join(str(c) for c in _pk_values(table, index, schema))
+        match = _POSITION.search(error.note)
+        other = int(match.group(1)) - 2 if match else None
+        params["other_row"] = table.row_numbers[other] if other is not None else "?"
+    elif code == "foreign-key":
+        field_name = error.field_names[0] if error.field_names else None
+        params["value"] = " / ".join(error.field_cells)
+        params["target"] = error.reference_name or schema.name
+    column = table.columns.get(field_name) if field_name else None
+    return Finding(code, table.name, line, field_name, table.file, column, params)
+
+
+def _constraint(note: str, schema: TableSchema, field_name: str) -> dict[str, str]:
+    """Which rule a value broke, as the finding's ``constraint`` (and ``limit``/``codes``)."""
+    match = _CONSTRAINT.search(note)
+    constraint, limit = (match.group(1), match.group(2)) if match else ("", "")
+    if constraint == "pattern":
+        field = schema.field(field_name)
+        if field_name == "commune_code":
+            return {"constraint": "pattern-commune"}
+        if "x-list-of" in field:
+            return {"constraint": "pattern-list", "codes": ";".join(field["x-list-of"])}
+    return {"constraint": constraint, "limit": limit}
+
+
+def _pk_values(table: TableData, index: int | None, schema: TableSchema) -> Iterable[str]:
+    if index is None or not 0 <= index < len(table.rows):
+        return []
+    return [table.rows[index][table.fields.index(k)] for k in schema.primary_key]

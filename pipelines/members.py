@@ -1,0 +1,84 @@
+"""Who a member of the network is, and who the network is: one place for identities.
+
+A commune is known by its code in the communes reference (``datasets/reference``);
+everything else follows from that code alone, so names stay stable across versions and
+renamings: its organization, its dataset, its titles. The network publishes under its
+own organization and dataset. Nothing else in the package spells these names.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+from .i18n import N_, in_each
+from .resources import COMMUNES_CSV
+
+PROGRAMME_PREFIX = "openness-programme-"
+COMMUNE_FIELD = "commune_code"
+
+NETWORK_NAME = "REMACTO"
+NETWORK_CODE = "remacto"  # the network's code in the indicators table
+NETWORK_ORGANIZATION = "remacto"
+NETWORK_DATASET = "remacto-network-programmes"
+NETWORK_TITLE = N_("Moroccan network of open territorial communities")
+
+
+def network() -> dict[str, Any]:
+    """The network as publishers' metadata name it (``x-publisher.network``)."""
+    return {"name": NETWORK_NAME, "title": in_each(NETWORK_TITLE)}
+
+
+# --- the communes reference ----------------------------------------------------------------
+
+
+def load_communes(path: Path | None = None) -> pd.DataFrame:
+    """The communes reference, every column as text (codes keep their zeros).
+
+    The one reader of ``communes.csv``: validation's code list, publishing's names and the
+    network's provinces and regions all come from this frame.
+    """
+    if path is None:
+        return _communes().copy()
+    return _read(path)
+
+
+@cache
+def _communes() -> pd.DataFrame:
+    return _read(COMMUNES_CSV)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such file; run `make reference`", path=str(path), key="no-such-path"
+        )
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@cache
+def commune_codes() -> frozenset[str]:
+    """Every commune code of the reference (what ``unknown-commune`` checks against)."""
+    return frozenset(_communes()["code"])
+
+
+def commune(code: str) -> dict[str, str] | None:
+    """The reference row of one commune, or None for a code it does not know."""
+    match = _communes()[_communes()["code"] == code]
+    return None if match.empty else {str(k): str(v) for k, v in match.iloc[0].items()}
+
+
+# --- names on the portals ------------------------------------------------------------------
+
+
+def dataset_name(code: str) -> str:
+    """Stable across versions and renamings: derived from the commune code only."""
+    return f"{PROGRAMME_PREFIX}{code.replace('.', '-')}"
+
+
+def organization_name(code: str) -> str:
+    return f"commune-{code.replace('.', '-')}"
