@@ -8,7 +8,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup demo test lint typecheck portal portal-down orchestrate orchestrate-down reference bench clean
+.PHONY: setup demo test lint typecheck messages portal portal-down orchestrate orchestrate-down reference bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,19 @@ reference: setup
 lint: setup
 	$(BIN)/ruff check pipelines tests benchmarks portal
 	$(BIN)/ruff format --check pipelines tests benchmarks portal
+	$(BIN)/lint-imports
+
+# Extract the messages marked in the code (English source), merge them into the ar/fr
+# catalogues (translators then edit the .po files), and compile the .mo files the
+# package reads. tests/test_messages.py fails until every message is translated.
+LOCALE := pipelines/locale
+KEYWORDS := -k N_ -k Np_:1,2 -k tr:2 -k trn:2,3 -k trp:2c,3
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(KEYWORDS) --project=infitah \
+		--copyright-holder=REMACTO --sort-by-file --omit-header -o $(LOCALE)/infitah.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/infitah.pot -d $(LOCALE) -D infitah --no-fuzzy-matching \
+		--width 100 --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(LOCALE) -D infitah --statistics
 
 typecheck: setup
 	$(BIN)/mypy
