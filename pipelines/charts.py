@@ -31,23 +31,17 @@ class Chart:
     title: dict[str, str]
 
 
-CHARTS = (
-    Chart(
-        "chart-commitments-by-axis.png",
-        in_each(N_("Commitments by axis")),
-    ),
-    Chart(
-        "chart-completion.png",
-        in_each(N_("Commitments by completion level (IRM)")),
-    ),
-    Chart(
-        "chart-milestones-by-region.png",
-        in_each(N_("Milestones due and done on time, by region")),
-    ),
-    Chart(
-        "chart-participation.png",
-        in_each(N_("Workshop participants by stakeholder group, women's share")),
-    ),
+CHARTS = tuple(
+    Chart(file, in_each(title))
+    for file, title in (
+        ("chart-commitments-by-axis.png", N_("Commitments by axis")),
+        ("chart-completion.png", N_("Commitments by completion level (IRM)")),
+        ("chart-milestones-by-region.png", N_("Milestones due and done on time, by region")),
+        (
+            "chart-participation.png",
+            N_("Workshop participants by stakeholder group, women's share"),
+        ),
+    )
 )
 
 

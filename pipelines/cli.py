@@ -12,12 +12,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import InfitahError, UsageError
 from .i18n import LANGS, N_, Lang, fill, tr, trn
+
+if TYPE_CHECKING:
+    from .publishing import Outcome
 
 EXIT_INVALID = 1
 EXIT_INTERNAL = 70
@@ -112,16 +115,24 @@ def publish(path: Path, destination: str, dry_run: bool, as_json: bool, lang: La
     from .publishing import publish as run
 
     outcome = run(path, destination, dry_run=dry_run)
-    if as_json:
-        click.echo(json.dumps(outcome.to_dict(lang), ensure_ascii=False, indent=2))
-    elif outcome.report is not None and outcome.status == "invalid":
-        click.echo(outcome.report.render_text(lang), nl=False)
-        click.echo(tr(lang, PUBLISH_WORDS["invalid"]))
-    else:
+    if _told(outcome, outcome.to_dict(lang), as_json, lang):
         click.echo(said(outcome.to_dict(lang), lang))
         for table, change in outcome.changes.items():
             click.echo(f"  {table}: {json.dumps(change, ensure_ascii=False)}")
     sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
+
+
+def _told(outcome: Outcome, payload: dict[str, Any], as_json: bool, lang: Lang) -> bool:
+    """Print the JSON payload, or the report of invalid data; True when the command has
+    still to say in words what was done."""
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif outcome.report is not None and outcome.status == "invalid":
+        click.echo(outcome.report.render_text(lang), nl=False)
+        click.echo(tr(lang, PUBLISH_WORDS["invalid"]))
+    else:
+        return True
+    return False
 
 
 PUBLISH_WORDS: dict[str, str] = {
@@ -193,12 +204,7 @@ def aggregate(
     finally:
         bar.close()
     outcome = result.outcome
-    if as_json:
-        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
-    elif outcome.report is not None and outcome.status == "invalid":
-        click.echo(outcome.report.render_text(lang), nl=False)
-        click.echo(tr(lang, PUBLISH_WORDS["invalid"]))
-    else:
+    if _told(outcome, result.to_dict(lang), as_json, lang):
         n = result.communes
         combined = trn(
             lang,

@@ -51,7 +51,6 @@ TEMPLATES: dict[str, Template] = {}
 def declare(
     code: str,
     severity: Severity,
-    *,
     title: str,
     message: str | tuple[str, str],
     hint: str,

@@ -110,7 +110,7 @@ def test_each_commune_is_told_apart_and_only_failures_fail_the_parent() -> None:
     markdown = summary_markdown(runs, "communes", CKAN)
     failed, done = markdown.split("## Done")
     assert "| d | failed | PortalAuthError: token refused | publish-d |" in failed
-    assert "1 error(s) |" in failed  # one line per commune, even for a multi-line summary
+    assert "1 error |" in failed  # one line per commune, even for a multi-line summary
     assert "| a | openness-programme-a: published 1.0.0 | publish-a |" in done
     assert markdown.startswith("# publish-all: 1 of 7 communes done")
 

@@ -170,7 +170,7 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
     summary = run(artifacts_of(parent.id))["publish-all"]
     assert summary.description == "4 of 5 communes done, 1 failed"
     failed_part, done_part = summary.data.split("## Done")
-    assert INVALID in failed_part and "1 error(s)" in failed_part
+    assert INVALID in failed_part and "1 error," in failed_part
     for name in valid:
         assert f"| {name} | {datasets[name]}: published 1.0.0 |" in done_part
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..findings import Finding, Severity, declare
 from ..reading import TableData
@@ -66,18 +66,16 @@ FOLDS: dict[tuple[CheckFn, str], FoldFactory] = {}
 def check(
     code: str,
     severity: Severity,
-    *,
-    title: str,
-    message: str | tuple[str, str],
-    hint: str,
-    words: Mapping[str, Mapping[str, str]] | None = None,
+    *words: Any,
     whole: Iterable[str] = (),
     folds: Mapping[str, FoldFactory] | None = None,
+    **more_words: Any,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check under a finding code it may emit, with that code's severity and
-    words (English message ids: ``findings.declare``). A check that emits several codes
-    stacks one ``@check`` per code."""
-    declare(code, severity, title=title, message=message, hint=hint, words=words)
+    words: title, message and hint as English message ids (``findings.declare``), so a
+    check cannot exist without them. A check that emits several codes stacks one
+    ``@check`` per code."""
+    declare(code, severity, *words, **more_words)
 
     def register(fn: CheckFn) -> CheckFn:
         REGISTRY[code] = fn

@@ -18,18 +18,10 @@ ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70
 LETTER = re.compile(r"[^\W\d_]")
 
 
-@check(
-    "not-arabic-script",
-    "error",
-    title=N_("Arabic text expected"),
-    message=N_(
-        'The column "{field_title}" expects Arabic text, but "{value}" has no Arabic letters.'
-    ),
-    hint=N_(
-        "If you see odd symbols, the file was saved with the wrong encoding: save it as CSV "
-        "UTF-8. Otherwise write the text in Arabic."
-    ),
-)
+@check("not-arabic-script", "error", N_("Arabic text expected"),
+       N_('The column "{field_title}" expects Arabic text, but "{value}" has no Arabic letters.'),
+       N_("If you see odd symbols, the file was saved with the wrong encoding: save it as "
+          "CSV UTF-8. Otherwise write the text in Arabic."))  # fmt: skip
 def not_arabic_script(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         for f in ctx.schema(name).arabic_fields:

@@ -11,22 +11,14 @@ from ..schemas import COMMUNE_FIELD
 from . import Context, at, check, rows_of
 
 
-@check(
-    "unknown-commune",
-    "error",
-    title=N_("Unknown commune code"),
-    message=N_('The code "{value}" is not in the reference list of communes.'),
-    hint=N_("Copy your commune's code from datasets/reference/communes.csv{folder_code}."),
-    words={"folder_code": {"*": N_(" (this folder's code: {folder_code})")}},
-    whole=("action_plans",),
-)
-@check(
-    "commune-mismatch",
-    "error",
-    title=N_("Different commune"),
-    message=N_('The row is about commune "{value}" but the folder belongs to "{expected}".'),
-    hint=N_("Correct the code, or move the row to its own commune's folder."),
-)
+@check("unknown-commune", "error", N_("Unknown commune code"),
+       N_('The code "{value}" is not in the reference list of communes.'),
+       N_("Copy your commune's code from datasets/reference/communes.csv{folder_code}."),
+       words={"folder_code": {"*": N_(" (this folder's code: {folder_code})")}},
+       whole=("action_plans",))  # fmt: skip
+@check("commune-mismatch", "error", N_("Different commune"),
+       N_('The row is about commune "{value}" but the folder belongs to "{expected}".'),
+       N_("Correct the code, or move the row to its own commune's folder."))  # fmt: skip
 def commune_reference(ctx: Context) -> Iterator[Finding]:
     expected = ctx.commune_code or _first_plan_code(ctx)
     folder_code = expected if expected in ctx.reference_codes else ""

@@ -51,20 +51,14 @@ class OpenMilestones:
                 )  # fmt: skip
 
 
-@check(
-    "complete-with-open-milestones",
-    "error",
-    title=N_("Complete too early"),
-    message=Np_(
-        'Commitment "{value}" is marked complete, but {count} of its milestones is not: '
-        "{milestones}.",
-        'Commitment "{value}" is marked complete, but {count} of its milestones are not: '
-        "{milestones}.",
-    ),
-    hint=N_("Mark those milestones complete, or change the commitment's completion."),
-    whole=("milestones",),
-    folds={"milestones": OpenMilestones},
-)
+@check("complete-with-open-milestones", "error", N_("Complete too early"),
+       Np_('Commitment "{value}" is marked complete, but {count} of its milestones is not: '
+           "{milestones}.",
+           'Commitment "{value}" is marked complete, but {count} of its milestones are not: '
+           "{milestones}."),
+       N_("Mark those milestones complete, or change the commitment's completion."),
+       whole=("milestones",),
+       folds={"milestones": OpenMilestones})  # fmt: skip
 def complete_with_open_milestones(ctx: Context) -> Iterator[Finding]:
     milestones = ctx.table("milestones")
     if ctx.table("commitments") is None or milestones is None:

@@ -9,13 +9,9 @@ from ..i18n import N_
 from . import Context, at, check, parse_date, rows_of
 
 
-@check(
-    "date-order",
-    "error",
-    title=N_("Dates out of order"),
-    message=N_('"{field_title}" ({value}) is before "{other_title}" ({other_value}).'),
-    hint=N_("Check both dates; day and month may have been swapped."),
-)
+@check("date-order", "error", N_("Dates out of order"),
+       N_('"{field_title}" ({value}) is before "{other_title}" ({other_value}).'),
+       N_("Check both dates; day and month may have been swapped."))  # fmt: skip
 def date_order(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         schema = ctx.schema(name)

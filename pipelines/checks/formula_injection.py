@@ -20,15 +20,9 @@ def is_formula_like(value: str) -> bool:
     return bool(value) and value[0] in TRIGGERS
 
 
-@check(
-    "formula-injection",
-    "error",
-    title=N_("Formula-like text"),
-    message=N_(
-        'The text in "{field_title}" starts with "{symbol}", which Excel may run as a formula.'
-    ),
-    hint=N_("Remove the symbol from the start of the text, or reword it."),
-)
+@check("formula-injection", "error", N_("Formula-like text"),
+       N_('The text in "{field_title}" starts with "{symbol}", which Excel may run as a formula.'),
+       N_("Remove the symbol from the start of the text, or reword it."))  # fmt: skip
 def formula_injection(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found = []

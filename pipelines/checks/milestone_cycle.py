@@ -9,17 +9,11 @@ from ..i18n import N_
 from . import Context, at, check, parse_date, rows_of
 
 
-@check(
-    "milestone-outside-cycle",
-    "error",
-    title=N_("Milestone outside the cycle"),
-    message=N_(
-        'The date "{field_title}" ({value}) is outside the programme\'s cycle ({cycle_start} – '
-        "{cycle_end})."
-    ),
-    hint=N_("Correct the date, or adjust the cycle in the action_plans table."),
-    whole=("action_plans", "commitments"),
-)
+@check("milestone-outside-cycle", "error", N_("Milestone outside the cycle"),
+       N_('The date "{field_title}" ({value}) is outside the programme\'s cycle '
+          "({cycle_start} – {cycle_end})."),
+       N_("Correct the date, or adjust the cycle in the action_plans table."),
+       whole=("action_plans", "commitments"))  # fmt: skip
 def milestone_outside_cycle(ctx: Context) -> Iterator[Finding]:
     plans, commitments, milestones = (
         ctx.table("action_plans"),

@@ -29,6 +29,14 @@ WESTERN = str.maketrans(
 )
 
 
+# What ``kind`` says, in the reader's language.
+KINDS = {
+    "email": N_("an e-mail address"),
+    "phone": N_("a phone number"),
+    "national-id": N_("a national ID card number"),
+}
+
+
 def kinds_in(values: list[str]) -> dict[int, str]:
     """Cell index -> the first kind of personal data found in it (e-mail, phone, ID)."""
     found: dict[int, str] = {}
@@ -48,20 +56,10 @@ def kind_of(text: str) -> str | None:
     return kinds_in([text]).get(0)
 
 
-@check(
-    "personal-data",
-    "error",
-    title=N_("Personal data"),
-    message=N_('"{field_title}" seems to contain {kind}; it must not be published (Law 09-08).'),
-    hint=N_("Remove it; name the unit or role instead of the person."),
-    words={
-        "kind": {
-            "email": N_("an e-mail address"),
-            "phone": N_("a phone number"),
-            "national-id": N_("a national ID card number"),
-        }
-    },
-)
+@check("personal-data", "error", N_("Personal data"),
+       N_('"{field_title}" seems to contain {kind}; it must not be published (Law 09-08).'),
+       N_("Remove it; name the unit or role instead of the person."),
+       words={"kind": KINDS})  # fmt: skip
 def personal_data(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found: list[tuple[int, int, str, str]] = []

@@ -9,16 +9,10 @@ from ..i18n import N_, Np_
 from . import Context, at, check, rows_of
 
 
-@check(
-    "missing-translation",
-    "warning",
-    title=N_("Missing translation"),
-    message=Np_(
-        '"{field_title}" is empty in {count} row where "{other_title}" is filled.',
-        '"{field_title}" is empty in {count} rows where "{other_title}" is filled.',
-    ),
-    hint=N_("Add the translation so that everyone can read the data."),
-)
+@check("missing-translation", "warning", N_("Missing translation"),
+       Np_('"{field_title}" is empty in {count} row where "{other_title}" is filled.',
+           '"{field_title}" is empty in {count} rows where "{other_title}" is filled.'),
+       N_("Add the translation so that everyone can read the data."))  # fmt: skip
 def missing_translation(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         schema = ctx.schema(name)
