@@ -28,19 +28,17 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, indicators
+from . import charts, indicators, members
 from .errors import InputError
 from .gathering import tables_report
 from .i18n import N_, Lang, in_each, tr
 from .members import (
     NETWORK_DATASET,
-    NETWORK_NAME,
-    NETWORK_ORGANIZATION,
     NETWORK_TITLE,
     PROGRAMME_PREFIX,
     network,
 )
-from .portals import Owner, Portal, PublishedDataset, open_portal
+from .portals import Portal, PublishedDataset, open_portal
 from .publishing import LICENCE, Outcome, publish_release
 from .reading import TableData
 from .release import Release, data_statuses, table_release
@@ -319,20 +317,6 @@ README_AS_OF = N_("Indicators as of {day}")
 README_NOT_FACTS = N_("Rows marked data_status = illustrative or synthetic are not facts")
 
 
-NETWORK_OWNER_DESCRIPTION = N_(
-    "Moroccan network of open territorial communities: the data of its communes, combined."
-)
-
-
-def network_owner() -> Owner:
-    return Owner(
-        name=NETWORK_ORGANIZATION,
-        title={"ar": tr("ar", NETWORK_TITLE), "fr": NETWORK_NAME},
-        description=in_each(NETWORK_OWNER_DESCRIPTION, ("fr", "ar")),
-        extras={"network": NETWORK_NAME},
-    )
-
-
 # --- the whole job -----------------------------------------------------------------------
 
 
@@ -376,7 +360,7 @@ def publish_network(
         outcome = Outcome("invalid", release.dataset, report=report)
     else:
         outcome = publish_release(
-            release, network_owner(), destination, token, dry_run=dry_run, now=now
+            release, members.network_owner(), destination, token, dry_run=dry_run, now=now
         )
     return NetworkOutcome(outcome, communes, rows, as_of)
 

@@ -8,14 +8,16 @@ own organization and dataset. Nothing else in the package spells these names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from .errors import InputError
-from .i18n import N_, in_each
+from .i18n import N_, in_each, tr
 from .resources import COMMUNES_CSV
 
 PROGRAMME_PREFIX = "openness-programme-"
@@ -26,6 +28,16 @@ NETWORK_CODE = "remacto"  # the network's code in the indicators table
 NETWORK_ORGANIZATION = "remacto"
 NETWORK_DATASET = "remacto-network-programmes"
 NETWORK_TITLE = N_("Moroccan network of open territorial communities")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who publishes: a member (or the network), as an organization on the portal."""
+
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    extras: dict[str, str]
 
 
 def network() -> dict[str, Any]:
@@ -82,3 +94,71 @@ def dataset_name(code: str) -> str:
 
 def organization_name(code: str) -> str:
     return f"commune-{code.replace('.', '-')}"
+
+
+# --- a member's folder ---------------------------------------------------------------------
+
+
+class _Column(Protocol):
+    rows: list[list[str]]
+
+    def column(self, name: str) -> list[str]: ...
+
+
+class _Folder(Protocol):
+    """What a member's folder says about whose it is (``reading.PackageData``)."""
+
+    @property
+    def commune_code(self) -> str | None: ...
+
+    @property
+    def tables(self) -> Mapping[str, _Column]: ...
+
+
+def code_of(folder: _Folder) -> str | None:
+    """The member a folder belongs to: its descriptor's ``x-commune-code``, else the code
+    its first action plan names."""
+    if folder.commune_code:
+        return folder.commune_code
+    plans = folder.tables.get("action_plans")
+    if plans is not None and plans.rows:
+        return plans.column(COMMUNE_FIELD)[0] or None
+    return None
+
+
+OWNER_TITLE = N_("Commune of {name}")
+OWNER_DESCRIPTION = N_("{name}, province {province}, region {region} (code {code})")
+NETWORK_DESCRIPTION = N_(
+    "Moroccan network of open territorial communities: the data of its communes, combined."
+)
+
+
+def commune_owner(commune: Mapping[str, str]) -> Owner:
+    """A commune's organization, from its row of the reference."""
+    code = commune["code"]
+    return Owner(
+        name=organization_name(code),
+        title=in_each(OWNER_TITLE, ("ar", "fr"), name=_names(commune, "name")),
+        description=in_each(
+            OWNER_DESCRIPTION,
+            ("fr", "ar"),
+            name=_names(commune, "name"),
+            province=_names(commune, "province_name"),
+            region=_names(commune, "region_name"),
+            code=code,
+        ),
+        extras={"commune_code": code},
+    )
+
+
+def network_owner() -> Owner:
+    return Owner(
+        name=NETWORK_ORGANIZATION,
+        title={"ar": tr("ar", NETWORK_TITLE), "fr": NETWORK_NAME},
+        description=in_each(NETWORK_DESCRIPTION, ("fr", "ar")),
+        extras={"network": NETWORK_NAME},
+    )
+
+
+def _names(row: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {"ar": row[f"{prefix}_ar"], "fr": row[f"{prefix}_fr"]}

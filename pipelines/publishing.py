@@ -19,7 +19,8 @@ from . import members, versioning
 from .credentials import portal_token
 from .errors import InputError
 from .i18n import N_, Lang, in_each
-from .portals import Owner, Portal, open_portal
+from .members import Owner
+from .portals import Portal, open_portal
 from .reading import PackageData
 from .release import Release, build
 from .report import Report
@@ -153,29 +154,18 @@ def _where(portal: Portal, release: Release) -> str:
 # --- what a member's release says about itself -------------------------------------------
 
 
-def commune_code(package: PackageData) -> str | None:
-    if package.commune_code:
-        return package.commune_code
-    plans = package.tables.get("action_plans")
-    if plans is not None and plans.rows:
-        return plans.column(members.COMMUNE_FIELD)[0] or None
-    return None
-
-
 def _dataset_name_or_none(package: PackageData) -> str | None:
-    code = commune_code(package)
+    code = members.code_of(package)
     return members.dataset_name(code) if code else None
 
 
 COMMUNE_KEYS = ("code", "name_fr", "name_ar", "province_code", "province_name_fr",
                 "province_name_ar", "region_code", "region_name_fr", "region_name_ar")  # fmt: skip
 TITLE = N_("Openness programme of the commune of {name}")
-OWNER_TITLE = N_("Commune of {name}")
-OWNER_DESCRIPTION = N_("{name}, province {province}, region {region} (code {code})")
 
 
 def member_release(package: PackageData, report: Report) -> tuple[Release, Owner]:
-    code = commune_code(package)
+    code = members.code_of(package)
     if code is None:
         raise InputError(
             f"{package.path}: no commune code", path=str(package.path), key="no-member-code"
@@ -223,18 +213,5 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         metadata=metadata,
         report=report.to_dict("en"),
     )
-    owner_title = in_each(OWNER_TITLE, ("ar", "fr"), name=name)
-    owner = Owner(
-        name=members.organization_name(code),
-        title=owner_title,
-        description=in_each(
-            OWNER_DESCRIPTION,
-            ("fr", "ar"),
-            name=name,
-            province={"ar": commune["province_name_ar"], "fr": commune["province_name_fr"]},
-            region={"ar": commune["region_name_ar"], "fr": commune["region_name_fr"]},
-            code=code,
-        ),
-        extras={"commune_code": code},
-    )
+    owner = members.commune_owner(commune)
     return release, owner

@@ -11,18 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..members import Owner
 from ..release import Release
 from ..versioning import Plan, Published
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who publishes: a commune (or the network), as an organization on the portal."""
-
-    name: str
-    title: dict[str, str]
-    description: dict[str, str]
-    extras: dict[str, str]
 
 
 @dataclass(frozen=True)

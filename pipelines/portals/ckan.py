@@ -90,7 +90,7 @@ class CkanPortal:
         return contextlib.nullcontext()  # write() compares and swaps instead
 
     def current(self, dataset: str) -> Published | None:
-        package = self._show(dataset)
+        package = self._last_seen(dataset)
         if package is None:
             return None
         extras = _extras(package)
@@ -104,7 +104,7 @@ class CkanPortal:
         )
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
-        archive = self._show(dataset + ARCHIVE_SUFFIX)
+        archive = self._last_seen(dataset + ARCHIVE_SUFFIX)
         resource = _by_name(archive, f"{version}/manifest.json") if archive else None
         if resource is None:
             return None
@@ -117,7 +117,7 @@ class CkanPortal:
         org = self._ensure_organization(owner)
         self._ensure_dataset(release, org, archive=False)
         self._ensure_dataset(release, org, archive=True)
-        main = self._fresh(release.dataset)
+        main = self._read_now(release.dataset)
         if _extras(main).get("infitah_version") != plan.previous_version:
             raise PortalConflict(
                 f"{release.dataset} changed on the portal while publishing (now "
@@ -143,7 +143,7 @@ class CkanPortal:
         hashes = extras["infitah_hashes"]
 
         def switched() -> dict[str, Any] | None:
-            now = self._find(release.dataset)
+            now = self._read_now_or_none(release.dataset)
             state = _extras(now or {})
             done = (state.get("infitah_version"), state.get("infitah_hashes"))
             return {"package": now} if done == (plan.version, hashes) else None
@@ -171,7 +171,7 @@ class CkanPortal:
         content it is for, so the run that made it (or a re-run with the same data) may
         resume it, and anyone else is refused until it is stale.
         """
-        archive = self._fresh(release.dataset + ARCHIVE_SUFFIX)
+        archive = self._read_now(release.dataset + ARCHIVE_SUFFIX)
         ours = sha256(json.dumps(release.hashes(), sort_keys=True).encode())
         claim = json.loads(_extras(archive).get("infitah_claim", "{}"))
         claimed = archive.get("version") or None
@@ -195,7 +195,7 @@ class CkanPortal:
         }
 
         def claimed_by_us() -> dict[str, Any] | None:
-            now = self._find(archive["name"])
+            now = self._read_now_or_none(archive["name"])
             if now is None or now.get("version") != plan.version:
                 return None
             content = json.loads(_extras(now).get("infitah_claim", "{}")).get("content")
@@ -216,7 +216,7 @@ class CkanPortal:
 
     def repair(self, release: Release, current: Published) -> None:
         """After an interruption between the switch and the DataStore load: reload it."""
-        package = self._show(release.dataset)
+        package = self._last_seen(release.dataset)
         if package is not None:
             self._load_datastore(package, release)
 
@@ -229,7 +229,7 @@ class CkanPortal:
         except PortalNotFound:
             created: dict[str, Any] = self._call(
                 "organization_create",
-                settled=lambda: self._find(owner.name, "organization_show"),
+                settled=lambda: self._read_now_or_none(owner.name, "organization_show"),
                 name=owner.name,
                 title=f"{owner.title.get('fr', owner.name)} — {owner.title.get('ar', '')}".strip(
                     " —"
@@ -247,7 +247,7 @@ class CkanPortal:
         self, release: Release, org: dict[str, Any], archive: bool
     ) -> dict[str, Any]:
         name = release.dataset + (ARCHIVE_SUFFIX if archive else "")
-        package = self._show(name)
+        package = self._last_seen(name)
         if package is not None:
             return package
         title = release.title.get("fr", name)
@@ -260,7 +260,7 @@ class CkanPortal:
             )
         created: dict[str, Any] = self._call(
             "package_create",
-            settled=lambda: self._find(name),
+            settled=lambda: self._read_now_or_none(name),
             name=name,
             title=title,
             notes=notes,
@@ -452,13 +452,15 @@ class CkanPortal:
 
     # --- calls ---------------------------------------------------------------------------
 
-    def _fresh(self, name: str) -> dict[str, Any]:
+    def _read_now(self, name: str) -> dict[str, Any]:
+        """The dataset as the portal holds it now (asked, not cached; remembered for
+        ``_last_seen``); raises ``PortalNotFound``."""
         package: dict[str, Any] = self._call("package_show", id=name)
         self._shown[name] = package
         return package
 
-    def _find(self, name: str, action: str = "package_show") -> dict[str, Any] | None:
-        """The object as the portal holds it now (never cached), or None."""
+    def _read_now_or_none(self, name: str, action: str = "package_show") -> dict[str, Any] | None:
+        """The object as the portal holds it now (asked, not cached), or None."""
         try:
             found: dict[str, Any] = self._call(action, id=name)
         except PortalNotFound:
@@ -468,7 +470,7 @@ class CkanPortal:
         return found
 
     def _archived(self, archive: str, label: str, digest: str) -> dict[str, Any] | None:
-        resource = _by_name(self._find(archive), label)
+        resource = _by_name(self._read_now_or_none(archive), label)
         return resource if resource and resource.get("infitah_sha256") == digest else None
 
     def _datastore_holds(self, resource_id: str, rows: int) -> bool | None:
@@ -478,11 +480,11 @@ class CkanPortal:
             return None
         return True if found.get("total") == rows else None
 
-    def _show(self, name: str) -> dict[str, Any] | None:
-        """The dataset as this run last saw it (read once), or None."""
+    def _last_seen(self, name: str) -> dict[str, Any] | None:
+        """The dataset as this run last saw it (asked once, then cached), or None."""
         if name in self._shown:
             return self._shown[name]
-        return self._find(name)
+        return self._read_now_or_none(name)
 
     def _upload(
         self,
