@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .i18n import N_, in_each
+from .i18n import N_, in_each, slashed, tr
 from .schemas import load
 
 matplotlib.use("Agg")
@@ -29,6 +29,20 @@ COLOURS = ("#1b6f8a", "#e07b39", "#6a994e", "#9c6ade")
 class Chart:
     file: str
     title: dict[str, str]
+
+
+# Words inside the images: French first, then English (see the module's docstring).
+COMMITMENTS = N_("Commitments")
+NOT_ASSESSED = N_("Not assessed")
+PARTICIPANTS = N_("Participants")
+WOMEN_SHARE = N_("women's share")
+DUE = N_("due")
+ON_TIME = N_("done on time")
+NO_DATA = N_("no data")
+
+
+def fr_en(message: str) -> str:
+    return slashed(message, ("fr", "en"))
 
 
 CHARTS = tuple(
@@ -58,13 +72,13 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
     drawn = {
         "chart-commitments-by-axis.png": _bars(
             [axis_labels.get(a, {}).get("fr", a) for a in by_axis["axis"]],
-            {"Engagements / Commitments": list(by_axis["number"])},
+            {fr_en(COMMITMENTS): list(by_axis["number"])},
         ),
         "chart-completion.png": _bars(
             [labels.get("fr", code) for code, labels in completion_labels.items()]
-            + ["Non renseigné"],
+            + [tr("fr", NOT_ASSESSED)],
             {
-                "Engagements / Commitments": [
+                fr_en(COMMITMENTS): [
                     totals.get(f"completion_{code}", 0.0) for code in completion_labels
                 ]
                 + [totals.get("completion_not_assessed", 0.0)]
@@ -74,7 +88,9 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
         "chart-participation.png": _bars(
             [labels.get("fr", g) for g, labels in group_labels.items()],
             {
-                "Participants": [totals.get(f"participants_{g}", 0.0) for g in group_labels],
+                tr("fr", PARTICIPANTS): [
+                    totals.get(f"participants_{g}", 0.0) for g in group_labels
+                ],
             },
             note=_women(totals.get("women_share")),
         ),
@@ -84,8 +100,8 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
 
 def _women(share: float | None) -> str:
     if share is None or pd.isna(share):
-        return "Part des femmes / women's share: —"
-    return f"Part des femmes / women's share: {share:.0%}"
+        return f"{fr_en(WOMEN_SHARE)}: —"
+    return f"{fr_en(WOMEN_SHARE)}: {share:.0%}"
 
 
 def _region_bars(regions: pd.DataFrame) -> bytes:
@@ -95,8 +111,8 @@ def _region_bars(regions: pd.DataFrame) -> bytes:
     return _bars(
         list(table.index),
         {
-            "Échus / due": list(table["milestones_due"].fillna(0.0)),
-            "Achevés à temps / done on time": list(table["milestones_done_on_time"].fillna(0.0)),
+            fr_en(DUE): list(table["milestones_due"].fillna(0.0)),
+            fr_en(ON_TIME): list(table["milestones_done_on_time"].fillna(0.0)),
         },
     )
 
@@ -108,7 +124,7 @@ def _bars(labels: list[str], series: dict[str, list[float]], note: str = "") -> 
     fig = Figure(figsize=(8, height), dpi=96)
     ax = fig.subplots()
     if not labels:
-        ax.text(0.5, 0.5, "Pas de données / no data", ha="center", va="center")
+        ax.text(0.5, 0.5, fr_en(NO_DATA), ha="center", va="center")
         ax.set_axis_off()
     else:
         width = 0.8 / len(series)

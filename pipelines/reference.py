@@ -342,7 +342,7 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
         "name": "morocco-communes-reference",
         "title": "Communes of Morocco (reference list)",
         "x-title-ar": CLEANING["title_ar"],
-        "x-title-fr": "Communes du Maroc (liste de référence)",
+        "x-title-fr": CLEANING["title_fr"],
         "description": (
             f"{communes} communes (rural communes, municipalities and the six cities divided "
             f"into arrondissements) and {arrondissements} arrondissements, with cercle, "
@@ -352,13 +352,8 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
         "x-description-ar": CLEANING["description_ar"].format(
             communes=communes, arrondissements=arrondissements
         ),
-        "x-description-fr": (
-            f"{communes} communes (communes rurales, municipalités et les six villes à "
-            f"arrondissements) et {arrondissements} arrondissements, avec cercle, province ou "
-            "préfecture et région, nettoyés par programme à partir d'une liste publique brute. "
-            "AVERTISSEMENT : la source n'a ni licence ni provenance déclarée ; cette liste est "
-            "une base à vérifier contre les listes officielles du HCP et du ministère de "
-            "l'Intérieur. Les codes des six villes sont dérivés, non officiels."
+        "x-description-fr": CLEANING["description_fr"].format(
+            communes=communes, arrondissements=arrondissements
         ),
         "version": "1.1.0",
         "sources": [

@@ -32,6 +32,7 @@ COMPLETION = ["not_started", "limited", "substantial", "complete"]
 WORDS = json.loads((DATA_DIR / "synth-words.json").read_text(encoding="utf-8"))
 AXIS_TEXT: dict[str, tuple[str, str]] = {k: (v[0], v[1]) for k, v in WORDS["axis_text"].items()}
 AR: dict[str, str] = WORDS["ar"]
+FR: dict[str, str] = WORDS["fr"]
 PLANTABLE = ("type-error", "primary-key", "personal-data", "formula-injection", "date-order")
 
 
@@ -75,9 +76,9 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
     tables: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
     tables["action_plans"].append({
         "plan_id": plan, "commune_code": code,
-        "title_ar": AR["plan_title"], "title_fr": "Programme d'ouverture de la commune",
+        "title_ar": AR["plan_title"], "title_fr": FR["plan_title"],
         "cycle_start": start.isoformat(), "cycle_end": end.isoformat(), "stage": stage,
-        "supporting_organisation": "Association d'accompagnement (synthétique)",
+        "supporting_organisation": FR["supporting_organisation"],
         "contact_unit": AR["contact_unit"], "data_status": "synthetic",
     })  # fmt: skip
     axes = rng.sample(AXES, rng.randint(2, 4))
@@ -90,9 +91,9 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
             "round": str(w), "date": day.isoformat(), "start_time": "09:00:00",
             "mode": rng.choice(["in_person", "hybrid"]), "axes": ";".join(axes),
             "principles": ";".join(rng.sample(PRINCIPLES, 3)),
-            "working_groups": str(len(axes)), "facilitator": "ONG d'accompagnement",
+            "working_groups": str(len(axes)), "facilitator": FR["facilitator"],
             "summary_ar": AR["workshop_summary"],
-            "summary_fr": "Atelier participatif (données synthétiques)", "data_status": "synthetic",
+            "summary_fr": FR["workshop_summary"], "data_status": "synthetic",
         })  # fmt: skip
         for group in rng.sample(GROUPS, rng.randint(3, len(GROUPS))):
             for gender in ("female", "male"):
@@ -117,7 +118,7 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
             milestones.append({
                 "milestone_id": f"{cid}-m{m}", "commitment_id": cid, "commune_code": code,
                 "title_ar": AR["milestone_title"].format(m=m, text=ar),
-                "title_fr": f"Étape {m} : {fr}",
+                "title_fr": FR["milestone_title"].format(m=m, text=fr),
                 "start_date": m_start.isoformat(), "due_date": due.isoformat(), "status": status,
                 "completed_on": (due - dt.timedelta(days=rng.randint(-20, 10))).isoformat()
                 if status == "complete" else "",
@@ -131,10 +132,12 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
         tables["milestones"] += milestones
         tables["commitments"].append({
             "commitment_id": cid, "plan_id": plan, "commune_code": code, "axis": axis,
-            "title_ar": AR["commitment_title"].format(text=ar), "title_fr": f"Engagement : {fr}",
-            "problem_ar": AR["problem"].format(text=ar), "problem_fr": f"Faiblesse : {fr}",
+            "title_ar": AR["commitment_title"].format(text=ar),
+            "title_fr": FR["commitment_title"].format(text=fr),
+            "problem_ar": AR["problem"].format(text=ar),
+            "problem_fr": FR["problem"].format(text=fr),
             "description_ar": AR["improvement"].format(text=ar),
-            "description_fr": f"Améliorer : {fr}",
+            "description_fr": FR["improvement"].format(text=fr),
             "ogp_access_to_information": rng.choice(["true", "false"]),
             "ogp_civic_participation": rng.choice(["true", "false"]),
             "ogp_public_accountability": rng.choice(["true", "false"]),
@@ -148,8 +151,10 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
         tables["proposals"].append({
             "proposal_id": f"r{key}-{c}", "workshop_id": f"w{key}-1", "commune_code": code,
             "working_group": str(c), "axis": axis, "problem_ar": AR["problem"].format(text=ar),
-            "problem_fr": f"Faiblesse : {fr}", "solution_ar": AR["improvement"].format(text=ar),
-            "solution_fr": f"Améliorer : {fr}", "retained": "true", "commitment_id": cid,
+            "problem_fr": FR["problem"].format(text=fr),
+            "solution_ar": AR["improvement"].format(text=ar),
+            "solution_fr": FR["improvement"].format(text=fr), "retained": "true",
+            "commitment_id": cid,
             "data_status": "synthetic",
         })  # fmt: skip
         if implemented:
@@ -157,7 +162,7 @@ def _commune_tables(code: str, rng: random.Random) -> dict[str, list[dict[str, s
                 "update_id": f"u{key}-{c}", "commitment_id": cid, "commune_code": code,
                 "reported_on": min(end, start + dt.timedelta(days=400)).isoformat(),
                 "completion": tables["commitments"][-1]["completion"],
-                "summary_ar": AR["update_summary"], "summary_fr": "Avancement conforme",
+                "summary_ar": AR["update_summary"], "summary_fr": FR["update_summary"],
                 "reported_by": AR["reported_by"], "data_status": "synthetic",
             })  # fmt: skip
     return tables
@@ -178,7 +183,7 @@ def _write(
         "name": folder.name,
         "title": f"SYNTHETIC — {commune['name_fr']}",
         "x-title-ar": AR["package_title"].format(name=commune["name_ar"]),
-        "x-title-fr": f"Données synthétiques — {commune['name_fr']}",
+        "x-title-fr": FR["package_title"].format(name=commune["name_fr"]),
         "description": (
             "SYNTHETIC DATA for tests and benchmarks, generated by `infitah synth` "
             f"(seed {seed}). The commune is real; every row is invented and marked "
