@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The demo speaks Arabic by default (the catalogues ship with the code): DEMO_LANG=fr or en.
+DEMO_LANG ?= ar
 demo: setup
-	$(BIN)/infitah demo
+	$(BIN)/infitah demo --lang $(DEMO_LANG)
 
 reference: setup
 	$(BIN)/infitah reference --source ../shared/data/morocco-admin-divisions --out datasets/reference
