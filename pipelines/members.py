@@ -78,6 +78,13 @@ def commune_codes() -> frozenset[str]:
     return frozenset(_communes()["code"])
 
 
+def reference_rows(code: str) -> tuple[list[str], list[list[str]]]:
+    """The communes reference's columns and the row of one commune (empty if unknown)."""
+    frame = _communes()
+    match = frame[frame["code"] == code]
+    return [str(c) for c in frame.columns], match.astype(str).values.tolist()
+
+
 def commune(code: str) -> dict[str, str] | None:
     """The reference row of one commune, or None for a code it does not know."""
     match = _communes()[_communes()["code"] == code]

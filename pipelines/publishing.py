@@ -21,9 +21,10 @@ from .errors import InputError
 from .i18n import N_, Lang, in_each
 from .members import Owner
 from .portals import Portal, open_portal
-from .reading import PackageData
+from .reading import PackageData, TableData
 from .release import Release, build
 from .report import Report
+from .schemas import REFERENCE_TABLE
 from .validation import Validated, validate
 
 Status = Literal["published", "unchanged", "planned", "invalid"]
@@ -164,6 +165,18 @@ COMMUNE_KEYS = ("code", "name_fr", "name_ar", "province_code", "province_name_fr
 TITLE = N_("Openness programme of the commune of {name}")
 
 
+def _reference_table(code: str) -> TableData:
+    """The member's own row of the communes reference, as the table its data refers to."""
+    fields, rows = members.reference_rows(code)
+    return TableData(
+        name=REFERENCE_TABLE,
+        file=f"{REFERENCE_TABLE}.csv",
+        fields=fields,
+        rows=rows,
+        row_numbers=list(range(2, len(rows) + 2)),
+    )
+
+
 def member_release(package: PackageData, report: Report) -> tuple[Release, Owner]:
     code = members.code_of(package)
     if code is None:
@@ -212,6 +225,7 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         description=description,
         metadata=metadata,
         report=report.to_dict("en"),
+        references=[_reference_table(code)],
     )
     owner = members.commune_owner(commune)
     return release, owner

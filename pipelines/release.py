@@ -207,8 +207,13 @@ def build(
     description: dict[str, str],
     metadata: dict[str, Any],
     report: dict[str, Any],
+    references: Iterable[TableData] = (),
 ) -> Release:
-    tables = {name: table_release(t, load(name)) for name, t in package.tables.items()}
+    """The release of a member's package. ``references`` are the rows of reference tables
+    its foreign keys point to (the member's own row of the communes reference), shipped
+    with it so that the published package is valid on its own."""
+    tables = {t.name: table_release(t, load(t.name)) for t in references}
+    tables |= {name: table_release(t, load(name)) for name, t in package.tables.items()}
     statuses = data_statuses(package.tables.values())
     metadata = {**metadata, "x-data-status": statuses} if statuses else metadata
     return Release(dataset, title, description, metadata, tables, report)
