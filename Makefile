@@ -39,7 +39,7 @@ KEYWORDS := -k N_ -k Np_:1,2 -k tr:2 -k trn:2,3 -k trp:2c,3
 messages: setup
 	$(BIN)/pybabel -q extract -F babel.cfg --no-default-keywords $(KEYWORDS) --project=infitah \
 		--copyright-holder=REMACTO --sort-by-file --omit-header -o $(LOCALE)/infitah.pot .
-	$(BIN)/pybabel -q update -i $(LOCALE)/infitah.pot -d $(LOCALE) -D infitah --no-fuzzy-matching \
+	$(BIN)/pybabel -q update -i $(LOCALE)/infitah.pot -d $(LOCALE) -D infitah --no-fuzzy-matching --ignore-obsolete \
 		--width 100 --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(LOCALE) -D infitah --statistics
 

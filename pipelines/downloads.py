@@ -13,13 +13,25 @@ only, so they never change a version on their own.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from .i18n import N_, slashed, tr, trn, trp
 from .release import Release, TableRelease
 
 BOM = "\ufeff"
+# Excel splits a CSV it opens by double-click on the list separator of the system's
+# locale: ";" in French and Arabic locales (Morocco's usual settings), "," in English
+# ones. A "sep=;" first line would work everywhere, but Excel then ignores the BOM and
+# turns Arabic into gibberish; so ";", and the .xlsx of every table for everyone else.
+EXCEL_DELIMITER = ";"
 # OWASP's list: what spreadsheet programs take as the start of a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +51,7 @@ def excel_csv(table: TableRelease) -> bytes:
     header, rows = table.parsed
     columns = [_Column(name, fields.get(name, {})) for name in header]
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=EXCEL_DELIMITER, lineterminator="\r\n")
     writer.writerow([name for column in columns for name in column.header()])
     for row in rows:
         writer.writerow(
@@ -49,11 +61,14 @@ def excel_csv(table: TableRelease) -> bytes:
 
 
 class _Column:
-    """How one canonical column becomes one or three Excel columns."""
+    """How one canonical column becomes one or three Excel columns (CSV), or one or two
+    (a sheet in one language)."""
 
     def __init__(self, name: str, field: dict[str, Any]) -> None:
         self.name = name
-        self.text = field.get("type", "string") == "string"
+        self.field = field
+        self.kind = field.get("type", "string")
+        self.text = self.kind == "string"
         self.is_list = "x-list-of" in field
         self.labels: dict[str, dict[str, str]] = (
             field.get("x-enum-labels") or field.get("x-list-of") or {}
@@ -70,6 +85,16 @@ class _Column:
             cells += [formula_safe(self._label(value, lang)) for lang in ("fr", "ar")]
         return cells
 
+    def titles(self, lang: str) -> list[str]:
+        title = str(self.field.get(f"x-title-{lang}") or self.field.get("title") or self.name)
+        return [title, f"{title} — {tr(lang, LABEL)}"] if self.labels else [title]
+
+    def typed(self, value: str, lang: str) -> list[Any]:
+        cells: list[Any] = [_typed(self.kind, value)]
+        if self.labels:
+            cells.append(self._label(value, lang))
+        return cells
+
     def _label(self, value: str, lang: str) -> str:
         if not value:
             return ""
@@ -80,17 +105,112 @@ class _Column:
 
 
 def downloads(release: Release, version: str, published_at: str) -> dict[str, bytes]:
-    """The derived files of one version: an Excel CSV per table, and the README."""
+    """The derived files of one version: an Excel CSV and a workbook per table, and the
+    README."""
     files = {excel_name(t): excel_csv(t) for t in release.tables.values()}
+    files |= {xlsx_name(t): excel_workbook(t, published_at) for t in release.tables.values()}
     files["README.md"] = readme(release, version, published_at)
     return files
+
+
+# --- XLSX --------------------------------------------------------------------------------
+
+SHEETS = ("fr", "ar")
+LABEL = N_("label")
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries: the same table gives the same bytes
+
+
+def xlsx_name(table: TableRelease) -> str:
+    return f"{table.name}.xlsx"
+
+
+def excel_workbook(table: TableRelease, published_at: str = "") -> bytes:
+    """The table as a workbook: a French sheet and an Arabic one (right to left), each
+    with the column titles in its language and every code followed by its label; dates,
+    numbers and yes/no as Excel's own types, every text inert (a string, never a formula
+    or a link), whatever it starts with."""
+    fields = {f["name"]: f for f in table.schema["fields"]}
+    header, rows = table.parsed
+    columns = [_Column(name, fields.get(name, {})) for name in header]
+    book = Workbook()
+    book.remove(book.active)
+    when = _moment(published_at)
+    book.properties.created = book.properties.modified = when
+    book.properties.title = table.schema.get("x-title-fr") or table.name
+    for lang in SHEETS:
+        sheet = book.create_sheet(lang)
+        sheet.sheet_view.rightToLeft = lang == "ar"
+        titles = [title for column in columns for title in column.titles(lang)]
+        sheet.append(titles)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            cells = [c for column, value in zip(columns, row, strict=True)
+                     for c in column.typed(value, lang)]  # fmt: skip
+            sheet.append(cells)
+        for cell_row in sheet.iter_rows(min_row=1):
+            for cell in cell_row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even when it starts with "=" or "@"
+                elif isinstance(cell.value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A2"
+        for index, title in enumerate(titles, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(40, len(title) + 4)
+    buffer = io.BytesIO()
+    with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).write_data()
+    return buffer.getvalue()
+
+
+def _moment(published_at: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(published_at).replace(tzinfo=None)
+    except ValueError:
+        return dt.datetime(2000, 1, 1)
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def _typed(kind: str, value: str) -> Any:
+    """A canonical cell as Excel's own type (what cannot be read stays text)."""
+    if value == "":
+        return None
+    try:
+        if kind == "date":
+            return dt.date.fromisoformat(value)
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean":
+        return value == "true"
+    return value
 
 
 # --- README -------------------------------------------------------------------------------
 
 FILE_WORDS = {
     "csv": N_("canonical data: UTF-8 without BOM, codes as published, for programs"),
-    "excel": N_("for Excel: UTF-8 with BOM, each code followed by its French and Arabic labels"),
+    "excel": N_(
+        "for Excel in French or Arabic: UTF-8 with BOM, separated by ;, each code followed "
+        "by its French and Arabic labels"
+    ),
+    "xlsx": N_("workbook: a French sheet and an Arabic sheet, dates and numbers typed"),
     "datapackage": N_("Frictionless descriptor (schemas, hashes)"),
 }
 
@@ -141,6 +261,7 @@ def readme(release: Release, version: str, published_at: str) -> bytes:
     for table in release.tables.values():
         lines.append(f"| `{table.filename}` | {_words('csv')} |")
         lines.append(f"| `{excel_name(table)}` | {_words('excel')} |")
+        lines.append(f"| `{xlsx_name(table)}` | {_words('xlsx')} |")
     lines.append(f"| `datapackage.json` | {_words('datapackage')} |")
     for table in release.tables.values():
         lines += ["", *_table_section(table)]

@@ -92,7 +92,7 @@ def test_the_network_dataset_is_published_with_every_file(network: dict[str, Any
         assert download(network["resources"][chart]).startswith(b"\x89PNG")
     assert download(network["resources"]["README.md"]).startswith(b"# Programmes d'ouverture")
     excel = download(network["resources"]["indicators.excel"])
-    assert excel.startswith(b"\xef\xbb\xbflevel,level_label_fr,level_label_ar,code,")
+    assert excel.startswith(b"\xef\xbb\xbflevel;level_label_fr;level_label_ar;code;")
     assert not download(network["resources"]["indicators"]).startswith(b"\xef\xbb\xbf")
 
 
@@ -124,8 +124,8 @@ def test_commune_datasets_carry_the_journalists_files(network: dict[str, Any]) -
     name = "openness-programme-" + network["folders"][0].name.removeprefix("synthetic-")
     resources = {r["name"]: r for r in api.action.package_show(id=name)["resources"]}
     excel = download(resources["milestones.excel"])
-    assert excel.startswith(b"\xef\xbb\xbfmilestone_id,")
-    assert b"status,status_label_fr,status_label_ar" in excel.split(b"\r\n", 1)[0]
+    assert excel.startswith(b"\xef\xbb\xbfmilestone_id;")
+    assert b"status;status_label_fr;status_label_ar" in excel.split(b"\r\n", 1)[0]
     assert b"| `milestone_id` |" in download(resources["README.md"])
 
 

@@ -6,8 +6,9 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-from pipelines.downloads import excel_csv, readme
+from pipelines.downloads import excel_csv, excel_workbook, readme
 from pipelines.reading import TableData
 from pipelines.release import Release, TableRelease, table_release
 from pipelines.schemas import TableSchema, load
@@ -27,7 +28,7 @@ def published(tmp_path: Path) -> Path:
 
 
 def excel_rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=";"))
 
 
 def test_every_table_has_a_canonical_csv_without_bom_and_an_excel_csv_with_one(
@@ -138,3 +139,91 @@ def test_derived_files_never_decide_a_version(tmp_path: Path) -> None:
     charted = Release("d", {}, {}, {}, {"t": table}, attachments={"chart.png": b"\x89PNG"})
     assert plain.hashes() == charted.hashes()
     assert readme(plain, "1.0.0", "2025-01-01T00:00:00") != readme(plain, "1.0.1", "2025-01-02")
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+
+def workbook(path: Path) -> Any:
+    import openpyxl
+
+    return openpyxl.load_workbook(path)
+
+
+def test_every_table_has_a_workbook_with_a_french_and_a_right_to_left_arabic_sheet(
+    tmp_path: Path,
+) -> None:
+    version = published(tmp_path)
+    for table in TABLES:
+        book = workbook(version / f"{table}.xlsx")
+        assert book.sheetnames == ["fr", "ar"], table
+        assert not book["fr"].sheet_view.rightToLeft and book["ar"].sheet_view.rightToLeft
+        schema = load(table)
+        titles = {lang: [c.value for c in book[lang][1]] for lang in ("fr", "ar")}
+        for lang in ("fr", "ar"):
+            expected = []
+            for field in schema.fields:
+                title = field.get(f"x-title-{lang}") or field["title"]
+                expected.append(title)
+                if schema.enum_labels(field["name"]):
+                    expected.append(f"{title} — {'libellé' if lang == 'fr' else 'التسمية'}")
+            assert titles[lang] == expected, (table, lang)
+        source = list(csv.DictReader((AIT_AMIRA / f"{table}.csv").open(encoding="utf-8")))
+        assert book["fr"].max_row == len(source) + 1, table
+
+
+def test_workbook_cells_have_excel_types_and_codes_their_labels(tmp_path: Path) -> None:
+    version = published(tmp_path)
+    sheet = workbook(version / "milestones.xlsx")["fr"]
+    header = [c.value for c in sheet[1]]
+    first = {title: cell for title, cell in zip(header, sheet[2], strict=True)}
+    assert first["Échéance"].is_date and first["Échéance"].value.date().isoformat() == "2024-12-31"
+    labels = load("milestones").enum_labels("status")
+    assert first["Statut — libellé"].value == labels[first["Statut"].value]["fr"]
+    arabic = workbook(version / "milestones.xlsx")["ar"]
+    assert (
+        arabic.cell(2, header.index("Statut — libellé") + 1).value
+        == (labels[first["Statut"].value]["ar"])
+    )
+    plans = workbook(version / "commitments.xlsx")["fr"]
+    ogp = [c.value for c in plans[2]][[c.value for c in plans[1]].index(
+        load("commitments").field("ogp_access_to_information")["x-title-fr"])]  # fmt: skip
+    assert isinstance(ogp, bool)  # yes/no as Excel's TRUE/FALSE, not the text "true"
+    tamanar = tmp_path / "tamanar-catalog"
+    assert run_cli("publish", str(AIT_AMIRA.parent / "tamanar"), "--to", str(tamanar)).code == 0
+    book = tamanar / "openness-programme-07-211-01-09" / "latest" / "workshop_participation.xlsx"
+    participation = workbook(book)["fr"]
+    counts = [row[header_index(participation, "participants")].value for row in
+              participation.iter_rows(min_row=2)]  # fmt: skip
+    assert counts and all(isinstance(n, int) for n in counts)  # counts, not text
+
+
+def header_index(sheet: Any, field: str) -> int:
+    schema = load("workshop_participation")
+    title = schema.field(field).get("x-title-fr") or schema.field(field)["title"]
+    return [c.value for c in sheet[1]].index(title)
+
+
+def test_workbook_text_is_inert_whatever_it_starts_with(tmp_path: Path) -> None:
+    schema = {"fields": [{"name": "note", "type": "string", "title": "Note"}]}
+    texts = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "https://example.ma"]
+    data = "note\n" + "".join(f'"{t.replace(chr(34), chr(34) * 2)}"\n' for t in texts)
+    table = TableRelease("notes", data.encode(), len(texts), schema, {})
+    path = tmp_path / "notes.xlsx"
+    path.write_bytes(excel_workbook(table, "2025-01-01T00:00:00"))
+    for lang in ("fr", "ar"):
+        sheet = workbook(path)[lang]
+        cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+        assert [c.value for c in cells] == texts
+        assert {c.data_type for c in cells} == {"s"}  # strings: no formula
+        assert all(c.hyperlink is None for c in cells)
+    assert excel_workbook(table, "2025-01-01T00:00:00") == path.read_bytes()  # same bytes
+
+
+def test_the_excel_csv_is_separated_by_semicolons_for_french_and_arabic_excel(
+    tmp_path: Path,
+) -> None:
+    version = published(tmp_path)
+    first_line = (version / "milestones.excel.csv").read_bytes().split(b"\r\n", 1)[0]
+    assert first_line.startswith(b"\xef\xbb\xbfmilestone_id;commitment_id;")
+    assert b"," not in first_line

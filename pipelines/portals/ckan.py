@@ -52,6 +52,7 @@ ARCHIVE_SUFFIX = "-versions"
 SEARCH_PAGE = 100
 ALL_VERSIONS = N_("all versions")
 FOR_EXCEL = N_("for Excel, with labels")
+WORKBOOK = N_("workbook with a French and an Arabic sheet")
 RETRIES = 5
 BACKOFF = 0.5
 TIMEOUT = 60
@@ -681,7 +682,7 @@ def _dataset_extras(release: Release, owner: Owner | None = None) -> dict[str, s
 
 
 def _format(name: str) -> str:
-    formats = {"csv": "CSV", "json": "JSON", "md": "Markdown", "png": "PNG"}
+    formats = {"csv": "CSV", "json": "JSON", "md": "Markdown", "png": "PNG", "xlsx": "XLSX"}
     return formats.get(name.rsplit(".", 1)[-1], "")
 
 
@@ -699,6 +700,11 @@ def _resource_description(table: TableRelease | None, name: str) -> str:
 
 
 def _derived_description(name: str) -> str:
+    if name.endswith(".xlsx"):
+        return (
+            f"{name.removesuffix('.xlsx')} as an Excel workbook: French and Arabic sheets / "
+            f"{tr('fr', WORKBOOK)} / {tr('ar', WORKBOOK)}"
+        )
     if name.endswith(".excel.csv"):
         return (
             f"{name.removesuffix('.excel.csv')} for Excel: UTF-8 with BOM, codes followed by "

@@ -63,7 +63,8 @@ def _dataset(ds: dict[str, Any]) -> str:
     rows = []
     for table, info in ds.get("tables", {}).items():
         names = info.get("title", {})
-        files = [(f"{table}.csv", "CSV"), (f"{table}.excel.csv", "Excel CSV")]
+        files = [(f"{table}.csv", "CSV"), (f"{table}.excel.csv", "Excel CSV"),
+                 (f"{table}.xlsx", "XLSX")]  # fmt: skip
         links = " · ".join(link(f, text) for f, text in files if f in latest)
         rows.append(
             f'<tr><td lang="fr">{escape(names.get("fr") or table)}</td>'
