@@ -269,22 +269,9 @@ def default_as_of(harvested: list[Harvested]) -> dt.date:
 
 
 def _table_data(name: str, frame: pd.DataFrame) -> TableData:
-    fields = [str(c) for c in frame.columns]
-    rows = frame.astype(str).values.tolist()
-    return TableData(
-        name=name,
-        file=f"{name}.csv",
-        fields=fields,
-        rows=rows,
-        row_numbers=list(range(2, len(rows) + 2)),
-        columns={f: _letter(i) for i, f in enumerate(fields)},
+    return TableData.of_rows(
+        name, [str(c) for c in frame.columns], frame.astype(str).values.tolist()
     )
-
-
-def _letter(index: int) -> str:
-    from .findings import column_letter
-
-    return column_letter(index)
 
 
 def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[str, Any]:

@@ -167,14 +167,7 @@ TITLE = N_("Openness programme of the commune of {name}")
 
 def _reference_table(code: str) -> TableData:
     """The member's own row of the communes reference, as the table its data refers to."""
-    fields, rows = members.reference_rows(code)
-    return TableData(
-        name=REFERENCE_TABLE,
-        file=f"{REFERENCE_TABLE}.csv",
-        fields=fields,
-        rows=rows,
-        row_numbers=list(range(2, len(rows) + 2)),
-    )
+    return TableData.of_rows(REFERENCE_TABLE, *members.reference_rows(code))
 
 
 def member_release(package: PackageData, report: Report) -> tuple[Release, Owner]:

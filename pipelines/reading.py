@@ -66,6 +66,19 @@ class TableData:
     findings: list[Finding] = field(default_factory=list)
     readable: bool = True
 
+    @classmethod
+    def of_rows(cls, name: str, fields: list[str], rows: list[list[str]]) -> TableData:
+        """A table built in memory (the network's, a reference row), as if read from
+        ``<name>.csv``: a header line, then one line per row."""
+        return cls(
+            name=name,
+            file=f"{name}.csv",
+            fields=fields,
+            rows=rows,
+            row_numbers=list(range(2, len(rows) + 2)),
+            columns={f: column_letter(i) for i, f in enumerate(fields)},
+        )
+
     @property
     def structurally_valid(self) -> bool:
         """False when a required column is missing: row checks would only add noise."""

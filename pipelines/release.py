@@ -212,8 +212,8 @@ def build(
     """The release of a member's package. ``references`` are the rows of reference tables
     its foreign keys point to (the member's own row of the communes reference), shipped
     with it so that the published package is valid on its own."""
-    tables = {t.name: table_release(t, load(t.name)) for t in references}
-    tables |= {name: table_release(t, load(name)) for name, t in package.tables.items()}
+    tables = {name: table_release(t, load(name)) for name, t in package.tables.items()}
+    tables |= {t.name: table_release(t, load(t.name)) for t in references}
     statuses = data_statuses(package.tables.values())
     metadata = {**metadata, "x-data-status": statuses} if statuses else metadata
     return Release(dataset, title, description, metadata, tables, report)

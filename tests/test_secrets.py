@@ -8,8 +8,10 @@ artifacts, the reports and every file the portal now serves.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -51,6 +53,14 @@ def prefect_records(flow_run_id: UUID) -> list[str]:
     return texts
 
 
+def readable(content: bytes) -> list[str]:
+    """A served file as text; a workbook (a zip) as the text of each of its parts."""
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return [archive.read(name).decode("utf-8") for name in archive.namelist()]
+    return [content.decode("utf-8")]
+
+
 def served_files(portal: Portal) -> list[str]:
     """Every file of the dataset and of its archive, and their metadata."""
     api = portal.api()
@@ -59,7 +69,7 @@ def served_files(portal: Portal) -> list[str]:
         package: dict[str, Any] = api.action.package_show(id=name)
         texts.append(json.dumps(package))
         for resource in package["resources"]:
-            texts.append(requests.get(resource["url"], timeout=60).content.decode("utf-8"))
+            texts += readable(requests.get(resource["url"], timeout=60).content)
     assert len(texts) > 10
     return texts
 
