@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -64,3 +65,14 @@ def ait_amira(tmp_path: Path) -> Path:
     target = tmp_path / "ait-amira"
     shutil.copytree(AIT_AMIRA, target)
     return target
+
+
+def break_a_due_date(folder: Path) -> Path:
+    """Make a member folder invalid in one cell: milestones.csv line 2, due_date."""
+    path = folder / "milestones.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("due_date")] = "2024-13-45"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    return folder

@@ -5,7 +5,6 @@ what the parent says about each commune. Flows run under Prefect's test harness.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,6 +18,8 @@ from prefect.states import Cancelled, Completed, Crashed, Failed, Running, State
 from pipelines.credentials import TOKEN_BLOCK, TOKEN_ENV, portal_token
 from pipelines.fanout import CommuneRun, commune_run, failure_message, summary_markdown
 from pipelines.flows.publish import publish_flow
+
+from .conftest import break_a_due_date
 
 CKAN = "http://127.0.0.1:5050"
 
@@ -53,12 +54,7 @@ def test_no_token_anywhere_means_anonymous(
 def test_invalid_commune_fails_the_run_with_its_report_attached(
     prefect_harness: None, ait_amira: Path, tmp_path: Path
 ) -> None:
-    path = ait_amira / "milestones.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][rows[0].index("due_date")] = "2024-13-45"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+    break_a_due_date(ait_amira)
 
     lenient = publish_flow(str(ait_amira), str(tmp_path / "catalog"))
     assert lenient["status"] == "invalid"  # the default is unchanged: a result, no failure

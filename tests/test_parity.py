@@ -3,7 +3,6 @@ folder (valid, invalid, unchanged), because both call ``publishing``'s steps."""
 
 from __future__ import annotations
 
-import csv
 import inspect
 import json
 import shutil
@@ -16,7 +15,7 @@ from pipelines.flows.aggregate import aggregate_flow
 from pipelines.flows.publish import publish_flow
 from pipelines.flows.publish_all import publish_all_flow
 
-from .conftest import AIT_AMIRA, run_cli
+from .conftest import AIT_AMIRA, break_a_due_date, run_cli
 
 DATASET = "openness-programme-09-163-07-01"
 
@@ -35,19 +34,9 @@ def by_flow(folder: Path, catalog: Path) -> tuple[Any, ...]:
     return outcome(publish_flow(str(folder), str(catalog)))
 
 
-def broken(folder: Path) -> Path:
-    path = folder / "milestones.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][rows[0].index("due_date")] = "2024-13-45"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    return folder
-
-
 def test_cli_and_flow_give_the_same_outcomes(prefect_harness: None, tmp_path: Path) -> None:
     folder = shutil.copytree(AIT_AMIRA, tmp_path / "ait-amira")
-    invalid = broken(shutil.copytree(AIT_AMIRA, tmp_path / "broken" / "ait-amira"))
+    invalid = break_a_due_date(shutil.copytree(AIT_AMIRA, tmp_path / "broken" / "ait-amira"))
     cases = {
         "first": (folder, ("published", DATASET, "1.0.0", None)),
         "again": (folder, ("unchanged", DATASET, "1.0.0", "1.0.0")),
