@@ -14,6 +14,8 @@ STATE="$ROOT/.portal"
 VENV="$STATE/venv"
 RUN="$STATE/run"
 INI="$STATE/ckan.ini"
+# Bumped when the settings below change, so an existing portal gets them re-applied.
+SETTINGS=2
 PORT="${INFITAH_CKAN_PORT:-5050}"
 SOLR_PORT="${INFITAH_SOLR_PORT:-8983}"
 PGHOST=127.0.0.1
@@ -158,7 +160,8 @@ ensure_config() {
   if [ ! -f "$INI" ]; then
     log "writing $INI"
     "$VENV/bin/ckan" generate config "$INI" >&2
-  elif ini_has ckan.site_url "$URL" && ini_has solr_url "$SOLR_URL"; then
+  elif ini_has ckan.site_url "$URL" && ini_has solr_url "$SOLR_URL" &&
+    ini_has infitah.settings "$SETTINGS"; then
     return
   fi
   "$VENV/bin/ckan" config-tool "$INI" \
@@ -171,7 +174,10 @@ ensure_config() {
     "ckan.redis.url=redis://127.0.0.1:6379/1" \
     "ckan.storage_path=$STATE/storage" \
     "ckan.max_resource_size=500" \
-    "ckan.plugins=activity datastore scheming_datasets dcat structured_data" \
+    "ckan.plugins=activity datastore datatables_view text_view image_view scheming_datasets dcat structured_data" \
+    "ckan.views.default_views=datatables_view text_view image_view" \
+    "ckan.preview.text_formats=text/plain txt plain markdown md" \
+    "infitah.settings=$SETTINGS" \
     "scheming.dataset_schemas=ckanext.scheming:ckan_dataset.yaml" \
     "ckan.auth.create_user_via_web=false" \
     "debug=false" >&2

@@ -213,3 +213,24 @@ def test_transient_failures_are_retried_then_reported(monkeypatch: pytest.Monkey
         closed.current(DATASET)
     assert waits == [0.5, 1.0, 2.0, 4.0]
     assert len(waits) + 1 == ckan_portal_module.RETRIES
+
+
+def test_tables_have_a_preview_and_a_data_dictionary_in_french_and_arabic(
+    portal: Portal, ait_amira: Path
+) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    api = portal.api()
+    latest = resources(portal)
+    for table in ("milestones", "commitments", "communes"):
+        views = api.action.resource_view_list(id=latest[table]["id"])
+        assert "datatables_view" in {v["view_type"] for v in views}, table
+    readme = api.action.resource_view_list(id=latest["README.md"]["id"])
+    assert "text_view" in {v["view_type"] for v in readme}
+    fields = {
+        f["id"]: f.get("info", {})
+        for f in api.action.datastore_search(resource_id=latest["milestones"]["id"], limit=0)[
+            "fields"
+        ]
+    }
+    assert fields["due_date"]["label"] == "Échéance / الأجل"
+    assert "complete: Achevé / منجز" in fields["status"]["notes"]

@@ -358,6 +358,15 @@ class CkanPortal:
                 continue
             self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
             loaded[resource["id"]] = table.sha256
+        for resource in package.get("resources", []):
+            # Previews: a table's once its DataStore has rows, the README's as text (the
+            # portal skips the kinds of view a resource already has).
+            if resource["id"] in loaded or resource["name"] == "README.md":
+                self._call(
+                    "resource_create_default_resource_views",
+                    resource={**resource, "datastore_active": resource["id"] in loaded},
+                    create_datastore_views=resource["id"] in loaded,
+                )
         if loaded:
             # One revision records every table loaded (a resource_patch each would re-index
             # the dataset each time); a re-run reloads whatever is not recorded.
@@ -372,7 +381,11 @@ class CkanPortal:
             with contextlib.suppress(PortalNotFound):
                 self._call("datastore_delete", resource_id=resource_id, force=True)
         fields = [
-            {"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
+            {
+                "id": f["name"],
+                "type": DATASTORE_TYPES.get(f.get("type", "string"), "text"),
+                "info": _dictionary(f),
+            }
             for f in table.schema["fields"]
         ]
         records = table.records()
@@ -617,6 +630,21 @@ def _status_in(text: str) -> int:
 
 
 # --- metadata ------------------------------------------------------------------------------
+
+
+def _dictionary(field: dict[str, Any]) -> dict[str, str]:
+    """A column's entry in the DataStore's data dictionary: its French and Arabic titles,
+    what it holds, and the meaning of its codes in both languages."""
+    titles = [str(field.get(k)) for k in ("x-title-fr", "x-title-ar") if field.get(k)]
+    notes = str(field.get("description", ""))
+    labels = field.get("x-enum-labels") or field.get("x-list-of") or {}
+    if labels:
+        codes = "; ".join(
+            f"{code}: {label.get('fr', code)} / {label.get('ar', code)}"
+            for code, label in labels.items()
+        )
+        notes = f"{notes} {codes}".strip()
+    return {"label": " / ".join(titles) or str(field.get("title", field["name"])), "notes": notes}
 
 
 def _release_file(resource: dict[str, Any]) -> str:
