@@ -23,8 +23,6 @@ from .resources import LOCALE_DIR
 
 DOMAIN = "infitah"
 SOURCE = "en"
-# Languages whose text is written right to left (pages set dir="rtl" for them).
-RTL = frozenset({"ar", "fa", "he", "ur"})
 
 Lang = str
 
@@ -104,10 +102,6 @@ def _in(lang: Lang, value: Any) -> Any:
     if isinstance(value, Mapping):
         return value.get(lang) or value.get("fr") or next(iter(value.values()), "")
     return value
-
-
-def direction(lang: Lang) -> str:
-    return "rtl" if lang.split("_")[0] in RTL else "ltr"
 
 
 class _Visible(dict[str, Any]):
