@@ -24,6 +24,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from . import Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
 SEARCH_PAGE = 100
+LOG = logging.getLogger(__name__)
 ALL_VERSIONS = N_("all versions")
 FOR_EXCEL = N_("for Excel, with labels")
 WORKBOOK = N_("workbook with a French and an Arabic sheet")
@@ -351,6 +353,8 @@ class CkanPortal:
         return resources
 
     def _load_datastore(self, package: dict[str, Any], release: Release) -> None:
+        """Load the tables whose bytes the DataStore does not hold yet, then give them (and
+        the README) their previews."""
         loaded: dict[str, str] = {}
         for resource in package.get("resources", []):
             table = release.tables.get(resource["name"])
@@ -358,15 +362,6 @@ class CkanPortal:
                 continue
             self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
             loaded[resource["id"]] = table.sha256
-        for resource in package.get("resources", []):
-            # Previews: a table's once its DataStore has rows, the README's as text (the
-            # portal skips the kinds of view a resource already has).
-            if resource["id"] in loaded or resource["name"] == "README.md":
-                self._call(
-                    "resource_create_default_resource_views",
-                    resource={**resource, "datastore_active": resource["id"] in loaded},
-                    create_datastore_views=resource["id"] in loaded,
-                )
         if loaded:
             # One revision records every table loaded (a resource_patch each would re-index
             # the dataset each time); a re-run reloads whatever is not recorded.
@@ -375,6 +370,27 @@ class CkanPortal:
                 for rid, digest in loaded.items()
             }
             self._call("package_revise", match={"id": package["id"]}, **updates)
+            self._previews(package, set(loaded))
+
+    def _previews(self, package: dict[str, Any], loaded: set[str]) -> None:
+        """Every resource gets the default views it lacks, in two calls for the dataset:
+        the tables just loaded a table preview, the README a text view (the portal skips
+        the kinds of view a resource has). A preview is presentation, not data: if the
+        portal fails it after retries, the version stays published and the next load
+        makes it again."""
+        resources = [
+            {**r, "datastore_active": r.get("datastore_active") or r["id"] in loaded}
+            for r in package.get("resources", [])
+        ]
+        for datastore in (True, False):  # CKAN makes either kind of view per call
+            try:
+                self._call(
+                    "package_create_default_resource_views",
+                    package={**package, "resources": resources},
+                    create_datastore_views=datastore,
+                )
+            except PortalError as exc:
+                LOG.warning("%s: previews not created (%s)", package.get("name"), exc.message)
 
     def _datastore(self, resource_id: str, table: TableRelease, replace: bool) -> None:
         if replace:
