@@ -19,6 +19,7 @@ import zipfile
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -132,35 +133,48 @@ def excel_workbook(table: TableRelease, published_at: str = "") -> bytes:
     fields = {f["name"]: f for f in table.schema["fields"]}
     header, rows = table.parsed
     columns = [_Column(name, fields.get(name, {})) for name in header]
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only: rows go straight to the file, so a network table of 100,000 rows costs
+    # neither a cell object each nor the memory of the whole sheet.
+    book = Workbook(write_only=True)
     when = _moment(published_at)
     book.properties.created = book.properties.modified = when
     book.properties.title = table.schema.get("x-title-fr") or table.name
+    bold = Font(bold=True)
     for lang in SHEETS:
         sheet = book.create_sheet(lang)
         sheet.sheet_view.rightToLeft = lang == "ar"
-        titles = [title for column in columns for title in column.titles(lang)]
-        sheet.append(titles)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            cells = [c for column, value in zip(columns, row, strict=True)
-                     for c in column.typed(value, lang)]  # fmt: skip
-            sheet.append(cells)
-        for cell_row in sheet.iter_rows(min_row=1):
-            for cell in cell_row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, even when it starts with "=" or "@"
-                elif isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A2"
+        titles = [title for column in columns for title in column.titles(lang)]
         for index, title in enumerate(titles, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = min(40, len(title) + 4)
+        sheet.append([_inert(sheet, title, bold) for title in titles])
+        for row in rows:
+            sheet.append(
+                [_inert(sheet, c) if isinstance(c, str) else _dated(sheet, c)
+                 for column, value in zip(columns, row, strict=True)
+                 for c in column.typed(value, lang)]
+            )  # fmt: skip
     buffer = io.BytesIO()
     with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).write_data()
     return buffer.getvalue()
+
+
+def _inert(sheet: Any, text: str, font: Font | None = None) -> WriteOnlyCell:
+    """A text cell, even when it starts with "=" or "@": a string, never a formula."""
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _dated(sheet: Any, value: Any) -> Any:
+    if not isinstance(value, dt.date):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "yyyy-mm-dd"
+    return cell
 
 
 def _moment(published_at: str) -> dt.datetime:
