@@ -283,11 +283,9 @@ class Finding:
     def title(self, lang: Lang = "en") -> str:
         return tr(lang, self.template.title)
 
-    def _values(self, lang: Lang, titles: Mapping[str, str] | None) -> dict[str, Any]:
+    def _values(self, lang: Lang) -> dict[str, Any]:
         schema = _schema(self.table)
-        if titles is None and schema is not None:
-            titles = schema.field_titles(lang)
-        titles = titles or {}
+        titles = schema.field_titles(lang) if schema is not None else {}
         values: dict[str, Any] = {
             "table": self.table or "",
             "field": self.field or "",
@@ -310,29 +308,32 @@ class Finding:
                 values[key] = fill(tr(lang, word), values)
         return values
 
-    def message(self, lang: Lang = "en", titles: Mapping[str, str] | None = None) -> str:
+    def message(self, lang: Lang = "en") -> str:
+        return self._message(lang, self._values(lang))
+
+    def _message(self, lang: Lang, values: Mapping[str, Any]) -> str:
         template = self.template
-        values = self._values(lang, titles)
         if template.plural is not None:
             text = trn(lang, template.message, template.plural, int(values.get("count", 0)))
         else:
             text = tr(lang, template.message)
         return fill(text, values)
 
-    def hint(self, lang: Lang = "en", titles: Mapping[str, str] | None = None) -> str:
-        return fill(tr(lang, self.template.hint), self._values(lang, titles))
+    def hint(self, lang: Lang = "en") -> str:
+        return fill(tr(lang, self.template.hint), self._values(lang))
 
-    def to_dict(self, lang: Lang = "en", titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def to_dict(self, lang: Lang = "en") -> dict[str, Any]:
         """The JSON shape of a finding; pinned by tests, so add keys, never rename."""
+        values = self._values(lang)  # once for the message and the hint
         return {
             "code": self.code,
             "table": self.table,
             "row": self.row,
             "field": self.field,
-            "message": self.message(lang, titles),
+            "message": self._message(lang, values),
             "file": self.file,
             "column": self.column,
-            "hint": self.hint(lang, titles),
+            "hint": fill(tr(lang, self.template.hint), values),
         }
 
 
