@@ -320,6 +320,60 @@ def demo(datasets: Path, destination: str, lang: Lang) -> None:
     sys.exit(EXIT_INVALID if failed else 0)
 
 
+CHECK_WORDS = {
+    "ok": N_("✔ {name} {version}: valid data package, DCAT-AP 3 conformant"),
+    "catalog": N_("✔ The catalog's own description: DCAT-AP 3 conformant"),
+    "failed": N_("✘ {name} {version}:"),
+    "frictionless": N_("  Frictionless: {problem}"),
+    "dcat": N_("  DCAT-AP 3: {problem}"),
+    "summary": N_(
+        "{datasets} datasets checked: {violations} DCAT-AP violations, "
+        "{warnings} recommended properties missing."
+    ),
+}
+
+
+@cli.command("check-catalog")
+@click.argument("destination")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@LANG_OPTION
+def check_catalog(destination: str, as_json: bool, lang: Lang) -> None:
+    """Validate every current release (Frictionless) and the catalog's DCAT (DCAT-AP 3
+    shapes) of DESTINATION, a catalog folder or a CKAN URL; exit 1 on any failure."""
+    from .audit import CATALOG
+    from .audit import check_catalog as run
+    from .credentials import portal_token
+
+    result = run(destination, portal_token(destination))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for check in result.datasets:
+            values = {"name": check.name, "version": check.version}
+            if check.ok:
+                ok = "catalog" if check.name == CATALOG else "ok"
+                click.echo(fill(tr(lang, CHECK_WORDS[ok]), values))
+                continue
+            click.echo(fill(tr(lang, CHECK_WORDS["failed"]), values))
+            for kind, problems in (
+                ("frictionless", check.frictionless),
+                ("dcat", check.violations),
+            ):
+                for problem in problems:
+                    click.echo(fill(tr(lang, CHECK_WORDS[kind]), {"problem": problem}))
+        click.echo(
+            fill(
+                tr(lang, CHECK_WORDS["summary"]),
+                {
+                    "datasets": len(result.datasets) - 1,
+                    "violations": result.violations,
+                    "warnings": result.warnings,
+                },
+            )
+        )
+    sys.exit(0 if result.ok else EXIT_INVALID)
+
+
 @cli.command()
 @click.option("--communes", "count", type=click.IntRange(1, 2000), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)

@@ -79,6 +79,9 @@ MESSAGES: dict[str, str] = {
         "half-published. Try again later."
     ),
     "portal-refused": N_("The portal {url} refused the request ({action}: HTTP {status})."),
+    "not-a-catalog": N_(
+        "{path} is not a catalog (no index.json): give a catalog folder or a CKAN URL."
+    ),
     "catalog-unwritable": N_("Cannot write the catalog at {path}: {detail}"),
 }
 

@@ -17,3 +17,5 @@ SCHEMAS_DIR = DATA_DIR / "schemas"
 REFERENCE_DIR = DATA_DIR / "reference"
 COMMUNES_CSV = REFERENCE_DIR / "communes.csv"
 LOCALE_DIR = PACKAGE_DIR / "locale"
+# The official DCAT-AP 3.0.1 SHACL shapes (CC-BY 4.0, European Union), unchanged.
+DCAT_AP_DIR = DATA_DIR / "dcat-ap-3.0.1"

@@ -4,6 +4,8 @@ Layout (same semantics as on CKAN)::
 
     catalog/index.json                       every dataset, its versions and files
     catalog/index.html                       the same, for people
+    catalog/catalog.ttl, catalog.jsonld      the same in DCAT-AP 3 (``dcat.py``)
+    catalog/<dataset>/dataset.ttl, .jsonld   its part of them (derived from dataset.json)
     catalog/<dataset>/dataset.json           current version and hashes (the commit point)
     catalog/<dataset>/versions/<X.Y.Z>/      immutable: exact bytes of that version
     catalog/<dataset>/latest/                copy of the current version
@@ -26,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import dcat
 from ..bundle import version_files
 from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
@@ -34,6 +37,9 @@ from . import Owner, PublishedDataset, Written
 from .html import render_index
 
 DATASET_FILE = "dataset.json"
+# Where the catalog folder is served (its DCAT names every file by this address); by
+# default the folder itself, as a file: URL.
+CATALOG_URL_ENV = "INFITAH_CATALOG_URL"
 
 
 class CatalogPortal:
@@ -122,6 +128,7 @@ class CatalogPortal:
                 for t in release.tables.values()
             },
             "metadata": release.metadata,
+            "version_notes": entry,
         }
         _atomic_write(home / DATASET_FILE, pretty_json(info))
         self.reindex()
@@ -197,10 +204,26 @@ class CatalogPortal:
         them are not parsed again, and index.json is compact (it is for programs; each
         dataset.json stays indented for people).
         """
-        datasets = [_dataset_entry(path) for path in sorted(self.root.glob(f"*/{DATASET_FILE}"))]
+        paths = sorted(self.root.glob(f"*/{DATASET_FILE}"))
+        datasets = [_dataset_entry(path) for path in paths]
         index = json.dumps({"datasets": datasets}, ensure_ascii=False, separators=(",", ":"))
         _atomic_write(self.root / "index.json", (index + "\n").encode())
         _atomic_write(self.root / "index.html", render_index(datasets).encode())
+        base = self.base_url()
+        fragments = [
+            _fragment(path, info, base) for path, info in zip(paths, datasets, strict=True)
+        ]
+        modified = max((str(d.get("published_at", "")) for d in datasets), default="") or None
+        turtle, jsonld = dcat.catalog_documents(
+            base, [str(d["name"]) for d in datasets], modified, fragments
+        )
+        _atomic_write(self.root / "catalog.ttl", turtle)
+        _atomic_write(self.root / "catalog.jsonld", jsonld)
+
+    def base_url(self) -> str:
+        """The address the catalog's DCAT names its files by (ends with ``/``)."""
+        url = os.environ.get(CATALOG_URL_ENV, "").strip() or self.root.resolve().as_uri()
+        return url.rstrip("/") + "/"
 
 
 # dataset.json files as parsed, by path, with the file identity they were parsed at
@@ -218,6 +241,28 @@ def _dataset_entry(path: Path) -> dict[str, Any]:
     info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     _ENTRIES[path] = (identity, info)
     return info
+
+
+def _fragment(path: Path, info: dict[str, Any], base: str) -> tuple[bytes, bytes]:
+    """A dataset's DCAT (``dataset.ttl``, ``dataset.jsonld``), made again only when its
+    ``dataset.json`` or the catalog's address changed since it was written: a reindex
+    of many datasets reads their fragments, it does not rebuild them."""
+    home = path.parent
+    ttl, jsonld = home / "dataset.ttl", home / "dataset.jsonld"
+    stamp = f"# infitah: {base} {path.stat().st_mtime_ns}\n".encode()
+    if ttl.is_file() and jsonld.is_file():
+        turtle = ttl.read_bytes()
+        if turtle.startswith(stamp):
+            return turtle, jsonld.read_bytes()
+    sizes = {
+        rel: (home / rel).stat().st_size
+        for rel in {**info.get("files", {}), **info.get("latest", {})}.values()
+        if (home / rel).is_file()
+    }
+    turtle, nodes = dcat.fragment(info, base, sizes)
+    _atomic_write(jsonld, nodes)
+    _atomic_write(ttl, stamp + turtle)
+    return stamp + turtle, nodes
 
 
 def _titles(schema: dict[str, Any]) -> dict[str, str]:
