@@ -8,6 +8,7 @@ fails is told per dataset, so the one member whose release broke is named.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,8 +24,12 @@ from . import conformance
 from .dcat import DCAT
 from .errors import InputError, PortalError, PortalUnavailable
 from .portals import is_url, open_portal
+from .portals.ckan import ARCHIVE_SUFFIX
 
 CATALOG = "(catalog)"
+# rdflib logs a traceback for each literal it cannot read (a checksum that is not hex):
+# the shapes report those as violations, so the log would only frighten the reader.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 # ckanext-dcat serves the catalog a page at a time; a portal with more pages than this
 # is cut short, and says so.
 MAX_PAGES = 200
@@ -104,7 +109,7 @@ def check_catalog(destination: str, token: str | None = None) -> CatalogCheck:
             check.frictionless = package_errors(folder / "datapackage.json")
     graph = _dcat_graph(destination, token)
     result = conformance.check(graph)
-    owners = _owners(graph)
+    owners = _owners(graph, set(checks))
     catalog = DatasetCheck(CATALOG)
     if not set(graph.subjects(RDF.type, DCAT.Catalog)):
         catalog.violations.append("no dcat:Catalog: the catalog publishes no DCAT")
@@ -159,23 +164,27 @@ def _dcat_graph(destination: str, token: str | None) -> Graph:
                 detail=f"HTTP {response.status_code}",
             )
         before = len(set(graph.subjects(RDF.type, DCAT.Dataset)))
-        graph.parse(data=response.text, format="turtle")
+        # Turtle is UTF-8 by definition; CKAN's content type names no charset, so
+        # ``response.text`` would read it as Latin-1.
+        graph.parse(data=response.content.decode("utf-8"), format="turtle")
         if len(set(graph.subjects(RDF.type, DCAT.Dataset))) == before:
             break
     return graph
 
 
-def _owners(graph: Graph) -> Any:
+def _owners(graph: Graph, known: set[str]) -> Any:
     """Which dataset a node belongs to: the dataset whose IRI is the longest prefix of
     the node's (its distributions, versions, contact...), named by ``dct:identifier``
-    or, on CKAN, by the name at the end of its landing page."""
+    (the catalog) or by the name its landing page ends with (CKAN names datasets by
+    id); a CKAN archive of versions belongs to its dataset."""
     names: dict[str, str] = {}
     for ref in set(graph.subjects(RDF.type, DCAT.Dataset)):
         if graph.value(None, DCTERMS.hasVersion, ref) is not None:
             continue  # a version: its parent dataset owns it
-        name = graph.value(ref, DCTERMS.identifier)
-        landing = graph.value(ref, DCAT.landingPage)
-        names[str(ref)] = str(name or str(landing or ref).rstrip("/").rsplit("/", 1)[-1])
+        landing = str(graph.value(ref, DCAT.landingPage) or "").rstrip("/").rsplit("/", 1)[-1]
+        candidates = [str(graph.value(ref, DCTERMS.identifier) or ""), landing]
+        candidates.append(landing.removesuffix(ARCHIVE_SUFFIX))
+        names[str(ref)] = next((c for c in candidates if c in known), landing)
     ordered = sorted(names, key=len, reverse=True)
     by_node: dict[str, str] = defaultdict(str)
 

@@ -15,7 +15,7 @@ VENV="$STATE/venv"
 RUN="$STATE/run"
 INI="$STATE/ckan.ini"
 # Bumped when the settings below change, so an existing portal gets them re-applied.
-SETTINGS=2
+SETTINGS=3
 PORT="${INFITAH_CKAN_PORT:-5050}"
 SOLR_PORT="${INFITAH_SOLR_PORT:-8983}"
 PGHOST=127.0.0.1
@@ -107,6 +107,21 @@ ensure_venv() {
   touch "$VENV/.installed"
 }
 
+# Infitah's own extension (dataset schema, DCAT-AP 3 profile), editable: a change to its
+# code is live at CKAN's next start; its metadata changing reinstalls it.
+ensure_extension() {
+  local ext="$ROOT/portal/ckanext-infitah" stamp="$VENV/.infitah-extension"
+  local want
+  want=$(sha256sum "$ext/pyproject.toml" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+  log "installing ckanext-infitah into $VENV"
+  "$VENV/bin/pip" install --no-deps --no-build-isolation -e "$ext" >>"$STATE/install.log" 2>&1 ||
+    die "installing ckanext-infitah failed (see $STATE/install.log)"
+  echo "$want" >"$stamp"
+  pid_alive "$RUN/ckan.pid" && stop ckan
+  return 0
+}
+
 ensure_databases() {
   sql_true -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'" ||
     psql_su -c "CREATE ROLE $DB_USER LOGIN PASSWORD 'ckan'" >&2
@@ -174,11 +189,19 @@ ensure_config() {
     "ckan.redis.url=redis://127.0.0.1:6379/1" \
     "ckan.storage_path=$STATE/storage" \
     "ckan.max_resource_size=500" \
-    "ckan.plugins=activity datastore datatables_view text_view image_view scheming_datasets dcat structured_data" \
+    "ckan.plugins=activity datastore datatables_view text_view image_view scheming_datasets dcat structured_data infitah" \
     "ckan.views.default_views=datatables_view text_view image_view" \
     "ckan.preview.text_formats=text/plain txt plain markdown md" \
     "infitah.settings=$SETTINGS" \
-    "scheming.dataset_schemas=ckanext.scheming:ckan_dataset.yaml" \
+    "scheming.dataset_schemas=ckanext.infitah:infitah_dataset.yaml" \
+    "ckanext.dcat.rdf.profiles=euro_dcat_ap_3 infitah_dcat_ap_3" \
+    "ckanext.dcat.resource.inherit.license=true" \
+    "ckan.site_title=Infitah — REMACTO" \
+    "ckan.site_description=Open data of the openness programmes of REMACTO's members" \
+    "infitah.catalog_description_fr=Données ouvertes des programmes d'ouverture des membres du REMACTO" \
+    "infitah.catalog_description_ar=المعطيات المفتوحة لبرامج انفتاح أعضاء الشبكة المغربية للجماعات الترابية المنفتحة" \
+    "infitah.publisher_fr=Réseau marocain des collectivités territoriales ouvertes (REMACTO)" \
+    "infitah.publisher_ar=الشبكة المغربية للجماعات الترابية المنفتحة" \
     "ckan.auth.create_user_via_web=false" \
     "debug=false" >&2
   mkdir -p "$STATE/storage"
@@ -262,6 +285,7 @@ up() {
   ensure_services
   check_ports
   ensure_venv
+  ensure_extension
   ensure_databases
   ensure_solr
   ensure_config

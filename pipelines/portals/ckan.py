@@ -34,6 +34,7 @@ from typing import Any
 import ckanapi
 import requests
 
+from .. import dcat
 from ..bundle import version_files
 from ..errors import (
     PortalAuthError,
@@ -69,6 +70,7 @@ DATASTORE_TYPES = {
     "date": "date",
     "time": "time",
 }
+SHA256_ALGORITHM = str(dcat.SHA256)
 _STATUS = re.compile(r"', (\d{3}), ")
 # Looks at the portal after a failed write: what the write produced, or None.
 Settled = Callable[[], Any]
@@ -133,14 +135,18 @@ class CkanPortal:
         files["CHANGELOG.md"] = self._changelog(main, plan, published_at)
         urls = self._archive(archive, plan.version, files, release)
         resources = self._latest_resources(main, release, urls, plan.version)
+        versions = json.loads(_extras(main).get("infitah_versions", "{}"))
+        versions[plan.version] = {n: u for n, u in urls.items() if n.endswith((".csv", ".json"))}
         extras = {
-            **_extras(main),
-            **_dataset_extras(release, owner),
+            **{k: v for k, v in _extras(main).items() if k not in DATASET_FIELDS},
+            **_dataset_extras(release),
             "infitah_version": plan.version,
             "infitah_hashes": json.dumps(release.hashes(), sort_keys=True),
             "infitah_published_at": published_at,
             "infitah_archive": archive["name"],
+            "infitah_versions": json.dumps(versions, sort_keys=True),
         }
+        entry = changelog_entry(plan, published_at)
         # One call switches every resource and the version, and only if nobody changed
         # the dataset since we read it (CKAN reads it FOR UPDATE and compares `match`).
         hashes = extras["infitah_hashes"]
@@ -157,7 +163,9 @@ class CkanPortal:
             match={"name": release.dataset, "metadata_modified": main["metadata_modified"]},
             filter=["-resources", "-extras"],
             update={
+                **_dataset_fields(release, owner, self.location(release.dataset)),
                 "version": plan.version,
+                "version_notes": entry,
                 "resources": resources,
                 "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
             },
@@ -253,22 +261,12 @@ class CkanPortal:
         package = self._last_seen(name)
         if package is not None:
             return package
-        title = release.title.get("fr", name)
-        notes = _notes(release)
-        if archive:
-            title = f"{title} — {slashed(ALL_VERSIONS, ('fr', 'ar'))}"
-            notes = (
-                "Every published version's exact files, never modified. "
-                f"Current data: {self.location(release.dataset)}\n\n{notes}"
-            )
         created: dict[str, Any] = self._call(
             "package_create",
             settled=lambda: self._read_now_or_none(name),
             name=name,
-            title=title,
-            notes=notes,
             owner_org=org["id"],
-            license_id=_licence_id(release),
+            **_dataset_fields(release, None, self.location(name), archive=archive),
             extras=[{"key": k, "value": v} for k, v in sorted(_dataset_extras(release).items())],
         )
         self._shown[name] = created
@@ -296,7 +294,8 @@ class CkanPortal:
                 "format": _format(name),
                 "infitah_version": version,
                 "infitah_sha256": digest,
-                "hash": f"sha256:{digest}",
+                "hash": digest,
+                "hash_algorithm": SHA256_ALGORITHM,
                 "description": f"Version {version} of {name}; never modified.",
             }
             if existing is not None:  # an interrupted run's upload that never became current
@@ -337,7 +336,8 @@ class CkanPortal:
             }
             if table is not None:
                 resource["infitah_sha256"] = table.sha256
-                resource["hash"] = f"sha256:{table.sha256}"
+                resource["hash"] = table.sha256
+                resource["hash_algorithm"] = SHA256_ALGORITHM
                 resource["mimetype"] = "text/csv"
             if label in existing:
                 old = existing[label]
@@ -698,31 +698,73 @@ def _licence_id(release: Release) -> str:
     return {"odc-by-1.0": "odc-by", "cc-by-4.0": "cc-by"}.get(name, name)
 
 
-def _dataset_extras(release: Release, owner: Owner | None = None) -> dict[str, str]:
-    """DCAT-relevant fields as ckanext-dcat reads them from extras."""
-    commune = release.metadata.get("x-commune", {})
-    temporal = release.metadata.get("x-temporal", {})
+# The fields of the portal's dataset schema (portal/ckanext-infitah's infitah_dataset.yaml)
+# Infitah fills: set on every publish, never left as extras (a schema field and an extra
+# of the same name are refused).
+DATASET_FIELDS = (
+    "title_fr", "title_ar", "notes_fr", "notes_ar", "keywords_fr", "keywords_ar", "theme",
+    "language", "contact_name", "contact_email", "contact_url", "publisher_name",
+    "publisher_type", "spatial_text", "spatial_code", "spatial_region_iso", "temporal_start",
+    "temporal_end", "url",
+)  # fmt: skip
+
+
+def _dataset_fields(
+    release: Release, owner: Owner | None, landing: str, archive: bool = False
+) -> dict[str, str]:
+    """What the dataset says of itself, in French and Arabic, as the portal's schema
+    holds it and ckanext-dcat (with the ``infitah_dcat_ap_3`` profile) turns it into
+    DCAT-AP 3: the same facts the catalog's DCAT gives (``dcat.py``)."""
+    metadata = release.metadata
+    commune = metadata.get("x-commune", {})
+    temporal = metadata.get("x-temporal", {})
+    publisher = metadata.get("x-publisher", {})
+    words = dcat.keywords(metadata)
+    reach = dcat.contact(metadata)
+    names = owner.title if owner else {"fr": str(publisher.get("name", "")),
+                                       "ar": str(publisher.get("name_ar", ""))}  # fmt: skip
     out = {
-        "title_ar": release.title.get("ar", ""),
+        "title": release.title.get("fr") or release.title.get("en", release.dataset),
+        "notes": _notes(release),
+        "license_id": _licence_id(release),
         "title_fr": release.title.get("fr", ""),
+        "title_ar": release.title.get("ar", ""),
+        "notes_fr": release.description.get("fr") or release.description.get("en", ""),
         "notes_ar": release.description.get("ar", ""),
-        "publisher_name": (owner.title.get("fr") if owner else None)
-        or str(release.metadata.get("x-publisher", {}).get("name", "")),
-        "publisher_url": "",
-        "contact_name": NETWORK_NAME,
+        "keywords_fr": ", ".join(words["fr"]),
+        "keywords_ar": ", ".join(words["ar"]),
+        "theme": json.dumps([str(dcat.THEME_GOVE)]),
         "language": "ar,fr",
-    }
-    if commune:
-        out["spatial_text"] = (
+        "contact_name": " / ".join(n for n in (names.get("fr"), names.get("ar")) if n)
+        or NETWORK_NAME,
+        "contact_email": reach.get("email", ""),
+        "contact_url": reach.get("url", ""),
+        "publisher_name": names.get("fr", "") or NETWORK_NAME,
+        "publisher_type": str(dcat.NETWORK_TYPE if not commune else dcat.LOCAL_AUTHORITY),
+        "spatial_text": (
             f"{commune.get('name_fr')} / {commune.get('name_ar')}, "
-            f"{commune.get('province_name_fr')}, {commune.get('region_name_fr')} "
-            f"({commune.get('code')})"
-        )
-        out["commune_code"] = str(commune.get("code", ""))
-    if temporal:
-        out["temporal_start"] = str(temporal.get("start", ""))
-        out["temporal_end"] = str(temporal.get("end", ""))
-    return {k: v for k, v in out.items() if v}
+            f"{commune.get('province_name_fr')}, {commune.get('region_name_fr')}"
+            if commune
+            else ""
+        ),
+        "spatial_code": str(commune.get("code", "")),
+        "spatial_region_iso": dcat.region_iso(str(commune.get("region_code", ""))) or "",
+        "temporal_start": str(temporal.get("start", "")),
+        "temporal_end": str(temporal.get("end", "")),
+        "url": landing,
+    }
+    if archive:  # every version's files: says so in each language
+        for lang in ("fr", "ar"):
+            out[f"title_{lang}"] = f"{out[f'title_{lang}']} — {tr(lang, ALL_VERSIONS)}"
+        out["title"] = f"{out['title']} — {slashed(ALL_VERSIONS, ('fr', 'ar'))}"
+        out["notes"] = f"Every published version's exact files, never modified.\n\n{out['notes']}"
+    return out
+
+
+def _dataset_extras(release: Release) -> dict[str, str]:
+    """What Infitah itself reads back (the member's code), kept as extras."""
+    commune = release.metadata.get("x-commune", {})
+    return {"commune_code": str(commune["code"])} if commune.get("code") else {}
 
 
 def _format(name: str) -> str:
