@@ -37,16 +37,16 @@ LABELS = {
     EU + "data-theme/GOVE": {
         "en": "Government and public sector",
         "fr": "Gouvernement et secteur public",
-    },  # fmt: skip
+    },
     "http://purl.org/adms/publishertype/LocalAuthority": {
         "en": "Local Authority",
         "fr": "Autorité locale",
-    },  # fmt: skip
+    },
     "http://purl.org/adms/licencetype/Attribution": {"en": "Attribution", "fr": "Attribution"},
     "http://purl.org/adms/publishertype/NonProfitOrganisation": {
         "en": "Non-Profit Organisation",
         "fr": "Organisation à but non lucratif",
-    },  # fmt: skip
+    },
 }
 
 
