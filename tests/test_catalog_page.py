@@ -73,7 +73,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page(chromium: Path, site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Chromium for the module (Playwright's sync API runs one at a time)."""
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")  # empty --user-data-dir
@@ -82,12 +83,17 @@ def page(chromium: Path, site: str, tmp_path_factory: pytest.TempPathFactory) ->
             str(profile), executable_path=str(chromium), headless=True, args=FLAGS
         )
         try:
-            tab = context.new_page()
-            response = tab.goto(f"{site}/index.html", wait_until="load")
-            assert response is not None and response.status == 200
-            yield tab
+            yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, site: str) -> Any:
+    tab = browser.new_page()
+    response = tab.goto(f"{site}/index.html", wait_until="load")
+    assert response is not None and response.status == 200
+    return tab
 
 
 def test_the_page_lists_the_network_first_then_every_commune(page: Any) -> None:
@@ -144,3 +150,54 @@ def test_charts_load(page: Any) -> None:
     ]  # fmt: skip
     for src, complete, width in images:
         assert complete and width > 0, src
+
+
+AIT_AMIRA = "openness-programme-09-163-07-01"
+
+
+@pytest.fixture(scope="module")
+def dataset_page(browser: Any, site: str) -> Any:
+    """A member's own page, reached from the index as a reader would."""
+    tab = browser.new_page()
+    tab.goto(f"{site}/index.html", wait_until="load")
+    tab.locator(f"section#{AIT_AMIRA} h2[lang=ar] a").click()
+    tab.wait_for_load_state("load")
+    assert tab.url == f"{site}/{AIT_AMIRA}/index.html"
+    return tab
+
+
+def test_a_dataset_page_shows_its_commitments_and_milestones_in_both_languages(
+    dataset_page: Any,
+) -> None:
+    page = dataset_page
+    assert (
+        page.locator("#title-fr").inner_text() == "Programme d'ouverture de la commune de Ait Amira"
+    )
+    title_ar = page.locator("#title-ar")
+    assert title_ar.inner_text() == "برنامج انفتاح جماعة آيت عميرة"
+    assert title_ar.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    commitment = page.locator("article#ait-amira-c1")
+    text = commitment.inner_text()
+    assert "Publier les données de gestion des déchets" in text
+    assert "نشر معطيات تدبير النفايات" in text
+    statuses = commitment.locator(".status").all_inner_texts()
+    assert statuses == ["Non démarré", "لم ينطلق"]  # the code's labels, not the code
+    milestones = commitment.locator("table.milestones tr").all_inner_texts()
+    assert len(milestones) == 1 + 2 and "2024-12-31" in milestones[1]
+    assert page.locator("#licence").inner_text() == "Open Data Commons Attribution License 1.0"
+
+
+def test_a_dataset_page_shows_every_table_and_its_versions(dataset_page: Any) -> None:
+    page = dataset_page
+    tables = page.eval_on_selector_all("section.table", "els => els.map(e => e.id)")
+    assert tables[:3] == ["table-action_plans", "table-workshops", "table-workshop_participation"]
+    rows = page.locator("section#table-milestones table tr").count()
+    assert rows == 1 + 6
+    version = page.locator("article#v1\\.0\\.0").inner_text()
+    assert "First published version." in version
+    hrefs = sorted(set(page.eval_on_selector_all("a", "els => els.map(e => e.href)")))
+    assert any(h.endswith(f"{AIT_AMIRA}/versions/1.0.0/datapackage.json") for h in hrefs)
+    for href in hrefs:
+        if href.startswith("http://127.0.0.1"):
+            with urllib.request.urlopen(href, timeout=10) as response:
+                assert response.status == 200, href

@@ -35,8 +35,10 @@ from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
 from . import Owner, PublishedDataset, Written
 from .html import render_index
+from .page import render_dataset
 
 DATASET_FILE = "dataset.json"
+PAGE_FILE = "index.html"  # the dataset's page (page.py), its DCAT landing page
 # Where the catalog folder is served (its DCAT names every file by this address); by
 # default the folder itself, as a file: URL.
 CATALOG_URL_ENV = "INFITAH_CATALOG_URL"
@@ -131,6 +133,7 @@ class CatalogPortal:
             "version_notes": entry,
         }
         _atomic_write(home / DATASET_FILE, pretty_json(info))
+        _atomic_write(home / PAGE_FILE, render_dataset(info, home).encode())
         self.reindex()
         return Written(
             url=str(final),
@@ -140,8 +143,16 @@ class CatalogPortal:
     def repair(self, release: Release, current: Published) -> None:
         home = self.root / release.dataset
         final = home / "versions" / current.version
+        page = home / PAGE_FILE
+        stale_page = (
+            not page.is_file() or page.stat().st_mtime_ns < (home / DATASET_FILE).stat().st_mtime_ns
+        )
         if final.is_dir() and _read_version(home / "latest") != current.version:
             self._swap_latest(home, final)
+            stale_page = True
+        if stale_page and final.is_dir():
+            info = self._info(release.dataset) or {}
+            _atomic_write(page, render_dataset(info, home).encode())
             self.reindex()
 
     def _swap_latest(self, home: Path, final: Path) -> None:

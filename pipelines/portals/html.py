@@ -94,10 +94,11 @@ def _dataset(ds: dict[str, Any]) -> str:
         f'<a href="{name}/versions/{escape(v)}/">{escape(v)}</a>'
         for v in reversed(ds.get("versions", []))
     )
+    page = f"{name}/index.html"  # the dataset's own page (page.py)
     return (
         f'<section class="ds" id="{name}">'
-        f'<h2 lang="fr">{escape(title.get("fr", name))}</h2>'
-        f'<h2 dir="rtl" lang="ar">{escape(title.get("ar", ""))}</h2>'
+        f'<h2 lang="fr"><a href="{page}">{escape(title.get("fr", name))}</a></h2>'
+        f'<h2 dir="rtl" lang="ar"><a href="{page}">{escape(title.get("ar", ""))}</a></h2>'
         f'<p class="meta">version <strong>{escape(ds.get("version", ""))}</strong> — '
         f"{escape(ds.get('published_at', '')[:10])} — "
         f'<a href="{name}/CHANGELOG.md">{tr("fr", CHANGES)} / {tr("ar", CHANGES)}</a></p>'

@@ -1,0 +1,39 @@
+"""The catalog's page per dataset after an update: the current rows, every version and
+what changed in each; a steward's markup stays text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from pipelines.publishing import publish
+
+AIT_AMIRA = "openness-programme-09-163-07-01"
+HOSTILE = '<script>alert("x")</script> Publier <b>vite</b>'
+
+
+def set_milestone_title(folder: Path, title: str) -> None:
+    path = folder / "milestones.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("title_fr")] = title
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_the_page_follows_the_current_version_and_lists_every_change(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalog"
+    assert publish(ait_amira, str(catalog)).status == "published"
+    set_milestone_title(ait_amira, HOSTILE)
+    second = publish(ait_amira, str(catalog))
+    assert second.status == "published"
+    page = (catalog / AIT_AMIRA / "index.html").read_text(encoding="utf-8")
+    assert f'id="v{second.version}"' in page and 'id="v1.0.0"' in page
+    assert page.index(f'id="v{second.version}"') < page.index('id="v1.0.0"')  # newest first
+    assert "1 row(s) changed (ait-amira-c1-m1)" in page
+    assert "versions/1.0.0/milestones.csv" in page
+    # The current rows, the steward's markup as text: no element is injected.
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Publier &lt;b&gt;vite&lt;/b&gt;" in page
+    assert "<script" not in page and "<b>" not in page
