@@ -15,7 +15,7 @@ VENV="$STATE/venv"
 RUN="$STATE/run"
 INI="$STATE/ckan.ini"
 # Bumped when the settings below change, so an existing portal gets them re-applied.
-SETTINGS=3
+SETTINGS=4
 PORT="${INFITAH_CKAN_PORT:-5050}"
 SOLR_PORT="${INFITAH_SOLR_PORT:-8983}"
 PGHOST=127.0.0.1
@@ -189,7 +189,7 @@ ensure_config() {
     "ckan.redis.url=redis://127.0.0.1:6379/1" \
     "ckan.storage_path=$STATE/storage" \
     "ckan.max_resource_size=500" \
-    "ckan.plugins=activity datastore datatables_view text_view image_view scheming_datasets dcat structured_data infitah" \
+    "ckan.plugins=infitah activity datastore datatables_view text_view image_view scheming_datasets dcat structured_data" \
     "ckan.views.default_views=datatables_view text_view image_view" \
     "ckan.preview.text_formats=text/plain txt plain markdown md" \
     "infitah.settings=$SETTINGS" \

@@ -1,0 +1,107 @@
+"""The CKAN dataset page as a reader sees it, in Debian's Chromium against the real
+local CKAN: both titles (Arabic right-to-left), the licence, the current version and
+the earlier ones that download, and a table preview with rows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from pipelines.publishing import publish
+
+from .ckan_fixtures import Portal, ckan_portal  # noqa: F401  (fixture)
+from .test_catalog_page import FLAGS, chromium  # noqa: F401  (fixture)
+
+DATASET = "openness-programme-09-163-07-01"
+NEW_TITLE = "Élaborer le plan de travail détaillé, version revue"
+
+
+@pytest.fixture(scope="module")
+def published(ckan_portal: Portal, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
+    """Ait Amira published, then updated (a milestone renamed): two versions."""
+    import shutil
+
+    from .conftest import AIT_AMIRA
+
+    folder = shutil.copytree(AIT_AMIRA, tmp_path_factory.mktemp("page") / "ait-amira")
+    ckan_portal.purge(DATASET, f"{DATASET}-versions")
+    assert publish(folder, ckan_portal.url, token=ckan_portal.token).status == "published"
+    path = folder / "milestones.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("title_fr")] = NEW_TITLE
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    second = publish(folder, ckan_portal.url, token=ckan_portal.token)
+    assert second.status == "published" and second.version
+    return second.version
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-ckan")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(chromium), headless=True, args=FLAGS
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.mark.ckan
+def test_the_dataset_page_shows_both_titles_licence_and_every_version(
+    browser: Any,
+    published: str,
+    ckan_portal: Portal,  # noqa: F811
+) -> None:
+    page = browser.new_page()
+    response = page.goto(f"{ckan_portal.url}/dataset/{DATASET}", wait_until="load")
+    assert response is not None and response.status == 200
+    assert page.locator("#title-fr").inner_text() == (
+        "Programme d'ouverture de la commune de Ait Amira"
+    )
+    arabic = page.locator("#title-ar")
+    assert arabic.inner_text() == "برنامج انفتاح جماعة آيت عميرة"
+    assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert "Open Data Commons Attribution License" in page.locator("#licence").inner_text()
+    current = page.locator("#current-version").inner_text()
+    assert f"Version en vigueur : {published}" in current and "النسخة الحالية" in current
+    earlier = page.locator("li.earlier-version[data-version='1.0.0'] a", has_text="datapackage")
+    href = earlier.get_attribute("href")
+    assert href is not None
+    old = requests.get(href, timeout=60)
+    assert old.status_code == 200 and old.json()["version"] == "1.0.0"
+    milestones = requests.get(
+        page.locator(
+            "li.earlier-version[data-version='1.0.0'] a", has_text="milestones.csv"
+        ).first.get_attribute("href")
+        or "",
+        timeout=60,
+    ).text
+    assert NEW_TITLE not in milestones  # the earlier version's own bytes
+    page.close()
+
+
+@pytest.mark.ckan
+def test_a_table_resource_shows_a_preview_with_rows(
+    browser: Any,
+    published: str,
+    ckan_portal: Portal,  # noqa: F811
+) -> None:
+    package = ckan_portal.api().action.package_show(id=DATASET)
+    (resource,) = [r for r in package["resources"] if r["name"] == "milestones"]
+    page = browser.new_page()
+    page.goto(f"{ckan_portal.url}/dataset/{DATASET}/resource/{resource['id']}", wait_until="load")
+    rows = page.frame_locator("iframe").locator("table tbody tr")
+    rows.first.wait_for(timeout=30_000)
+    assert rows.count() == 6
+    assert NEW_TITLE in rows.all_inner_texts()[0]  # the current version's rows
+    page.close()
