@@ -90,6 +90,17 @@ def test_validate_from_the_installed_wheel_outside_the_repository(
     assert planned.returncode == 0, planned.stderr
     assert json.loads(planned.stdout)["status"] == "planned"
 
+    # A real publish renders the dataset's page and DCAT, and check-catalog judges them
+    # with the shapes: all from the package's own files (templates, shapes).
+    catalog = tmp_path / "catalog"
+    published = run(
+        installed, "infitah", "publish", str(folder), "--to", str(catalog), cwd=tmp_path
+    )
+    assert published.returncode == 0, published.stderr
+    assert (catalog / "openness-programme-09-163-07-01" / "index.html").is_file()
+    checked = run(installed, "infitah", "check-catalog", str(catalog), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
 
 def test_the_installed_package_holds_real_files_not_links(installed: Path) -> None:
     site = next((installed / "lib").glob("python3*/site-packages"))
@@ -99,6 +110,8 @@ def test_the_installed_package_holds_real_files_not_links(installed: Path) -> No
         "data/reference/communes.csv",
         "locale/ar/LC_MESSAGES/infitah.mo",
         "locale/fr/LC_MESSAGES/infitah.mo",
+        "data/dcat-ap-3.0.1/shapes.ttl",
+        "portals/templates/dataset.html",
     ):
         path = package / relative
         assert path.is_file() and not path.is_symlink(), relative
