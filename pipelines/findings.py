@@ -110,6 +110,16 @@ declare(
     hint=N_("Put the file inside the commune folder and give just its name."),
 )
 declare(
+    "unsafe-file",
+    "error",
+    title=N_("Link or special file"),
+    message=N_(
+        'The file "{file}" is a link to a place outside the member\'s folder, or not an '
+        "ordinary file: it was not read."
+    ),
+    hint=N_("Copy the file itself into the folder, not a shortcut or a link to it."),
+)
+declare(
     "legacy-encoding",
     "warning",
     title=N_("Legacy encoding"),

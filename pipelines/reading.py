@@ -16,7 +16,9 @@ import io
 import itertools
 import json
 import operator
+import os
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -577,8 +579,13 @@ def read_package(
                 tables=", ".join(TABLES),
             )
         return _read_workbook(path, list(tables))
-    descriptor = _read_descriptor(path)
     findings: list[Finding] = []
+    root = path.resolve()
+    if (path / DESCRIPTOR).exists() and not confined(root, path / DESCRIPTOR):
+        findings.append(Finding("unsafe-file", file=DESCRIPTOR, params={"file": DESCRIPTOR}))
+        descriptor: dict[str, Any] = {}
+    else:
+        descriptor = _read_descriptor(path)
     sources = _locate_sources(path, descriptor, list(tables), findings)
     data: dict[str, TableData] = {}
     streamed: dict[str, Path] = {}
@@ -594,6 +601,19 @@ def read_package(
     return PackageData(
         path=path, tables=data, findings=findings, descriptor=descriptor, streamed=streamed
     )
+
+
+def confined(root: Path, path: Path) -> bool:
+    """Whether ``path`` may be read as part of the member folder ``root`` (resolved): a
+    regular file whose real place, links followed, is inside it. A link to ``/etc/passwd``
+    or to a ``.env`` elsewhere, a FIFO (which would block the reader), a device or a
+    folder is never opened."""
+    try:
+        target = path.resolve(strict=True)
+        regular = stat.S_ISREG(target.stat().st_mode)
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return False
+    return regular and target.is_relative_to(root)
 
 
 def _is_csv(file: Path) -> bool:
@@ -645,16 +665,33 @@ def _locate_sources(
     """Which file (and sheet) holds each table: the descriptor's word, else file names."""
     sources: dict[str, tuple[Path, str | None]] = {}
     root = folder.resolve()
-    for resource in descriptor.get("resources", []):
+    refused: set[Path] = set()  # reported once, whichever way they were found
+    resources = descriptor.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict):
+            continue
         name, rel = resource.get("name"), resource.get("path")
         if name not in tables or not isinstance(rel, str):
             continue
-        target = (folder / rel).resolve()
-        if "://" in rel or Path(rel).is_absolute() or not target.is_relative_to(root):
+        lexical = os.path.normpath(rel)
+        if (
+            "://" in rel
+            or "\x00" in rel
+            or Path(rel).is_absolute()
+            or lexical.split(os.sep)[0] == ".."
+        ):
             findings.append(
                 Finding("unsafe-path", table=name, file=DESCRIPTOR, params={"path": rel[:200]})
             )
             continue
+        candidate = folder / lexical
+        if (candidate.is_symlink() or candidate.exists()) and not confined(root, candidate):
+            refused.add(candidate)
+            findings.append(
+                Finding("unsafe-file", table=name, file=rel[:200], params={"file": rel[:200]})
+            )
+            continue
+        target = candidate.resolve()
         if not target.is_file():
             findings.append(
                 Finding("missing-table", table=name, file=rel[:200], params={"table": name})
@@ -663,7 +700,11 @@ def _locate_sources(
         sources[name] = (target, resource.get("sheet"))
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
-        if not file.is_file() or suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
+        if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
+            continue
+        if not confined(root, file):
+            if file not in refused:
+                findings.append(Finding("unsafe-file", file=file.name, params={"file": file.name}))
             continue
         if any(file.resolve() == src.resolve() for src, _ in sources.values()):
             continue

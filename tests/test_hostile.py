@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -195,6 +196,40 @@ def missing_file(folder: Path) -> None:
     retarget(folder, "milestones", "jalons-2024.csv")
 
 
+def link_to_etc_passwd(folder: Path) -> None:
+    (folder / "milestones.csv").unlink()
+    (folder / "milestones.csv").symlink_to("/etc/passwd")
+
+
+def link_to_a_secret(folder: Path) -> None:
+    secret = folder.parent / ".env"
+    secret.write_text("root:CKAN_API_TOKEN=do-not-echo-me\n", encoding="utf-8")
+    (folder / "milestones.csv").unlink()
+    (folder / "milestones.csv").symlink_to("../.env")
+
+
+def link_to_a_valid_table_elsewhere(folder: Path) -> None:
+    elsewhere = folder.parent / "elsewhere.csv"
+    (folder / "milestones.csv").rename(elsewhere)
+    (folder / "milestones.csv").symlink_to(elsewhere)
+
+
+def fifo_named_like_a_table(folder: Path) -> None:
+    (folder / "milestones.csv").unlink()
+    os.mkfifo(folder / "milestones.csv")  # opening it would block the reader for ever
+
+
+def descriptor_linked_from_elsewhere(folder: Path) -> None:
+    elsewhere = folder.parent / "descriptor.json"
+    (folder / "datapackage.json").rename(elsewhere)
+    (folder / "datapackage.json").symlink_to(elsewhere)
+
+
+def workbook_linked_from_elsewhere(folder: Path) -> None:
+    (folder.parent / "notes.xlsx").write_bytes(b"PK not really")
+    (folder / "notes.xlsx").symlink_to(folder.parent / "notes.xlsx")
+
+
 @dataclass(frozen=True)
 class Refused:
     """A broken commune: the errors it gives, and words the message must contain."""
@@ -260,6 +295,28 @@ REFUSED = {
         [("unsafe-path", "milestones", "datapackage.json", None, None, None)],
         "https://example.com/milestones.csv",
     ),
+    "link-to-etc-passwd": Refused(
+        link_to_etc_passwd, [("unsafe-file", *MS, None, None, None)], "not read"
+    ),
+    "link-to-a-secret": Refused(
+        link_to_a_secret, [("unsafe-file", *MS, None, None, None)], "outside the member's"
+    ),
+    "link-to-a-valid-table-elsewhere": Refused(
+        link_to_a_valid_table_elsewhere, [("unsafe-file", *MS, None, None, None)], "link"
+    ),
+    "fifo-named-like-a-table": Refused(
+        fifo_named_like_a_table, [("unsafe-file", *MS, None, None, None)], "ordinary file"
+    ),
+    "descriptor-linked-from-elsewhere": Refused(
+        descriptor_linked_from_elsewhere,
+        [("unsafe-file", None, "datapackage.json", None, None, None)],
+        "datapackage.json",
+    ),
+    "workbook-linked-from-elsewhere": Refused(
+        workbook_linked_from_elsewhere,
+        [("unsafe-file", None, "notes.xlsx", None, None, None)],
+        "notes.xlsx",
+    ),
     "descriptor-names-a-missing-file": Refused(
         missing_file,
         [("missing-table", "milestones", "jalons-2024.csv", None, None, None)],
@@ -278,7 +335,8 @@ def test_hostile_input_is_refused_with_a_located_finding(ait_amira: Path, case: 
     report = checked.json()
     assert located(report) == case.errors
     assert case.words in " ".join(f["message"] for f in report["errors"])
-    assert "root:" not in checked.stdout + published.stdout  # /etc/passwd never read
+    # /etc/passwd and the secret are never read, so never quoted in a report
+    assert "root:" not in checked.stdout + published.stdout
     assert published.code == case.code, published.stderr
     assert published.json()["status"] == "invalid"
     assert located(published.json()["report"]) == case.errors
