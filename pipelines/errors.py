@@ -79,6 +79,21 @@ MESSAGES: dict[str, str] = {
         "half-published. Try again later."
     ),
     "portal-refused": N_("The portal {url} refused the request ({action}: HTTP {status})."),
+    "destination-empty": N_(
+        "No destination given (is $CKAN_URL set?): give a CKAN address (https://...) or a "
+        "catalog folder."
+    ),
+    "destination-scheme": N_(
+        '"{value}" is neither a CKAN address (http:// or https://) nor a folder; Infitah '
+        "publishes to nothing else."
+    ),
+    "destination-host": N_(
+        '"{value}" looks like a web address without https://: write https://{value} for a '
+        "CKAN portal, or ./{value} for a catalog folder."
+    ),
+    "destination-file": N_(
+        '"{value}" is a file, not a folder: give a catalog folder or a CKAN address.'
+    ),
     "not-a-catalog": N_(
         "{path} is not a catalog (no index.json): give a catalog folder or a CKAN URL."
     ),

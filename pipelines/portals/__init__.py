@@ -6,11 +6,13 @@ the same wherever data is published, and a portal's own errors stay inside its m
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import UsageError
 from ..members import Owner
 from ..release import Release
 from ..versioning import Plan, Published
@@ -74,17 +76,44 @@ class Portal(Protocol):
 
 def is_url(destination: str) -> bool:
     """A CKAN portal's address, as opposed to a catalog folder."""
-    return destination.startswith(("http://", "https://"))
+    return destination.strip().lower().startswith(("http://", "https://"))
 
 
-def open_portal(destination: str, token: str | None = None) -> Portal:
-    """The portal at ``destination``: a CKAN URL, or a folder for the embedded catalog.
-    The one place that tells them apart (publishing, aggregation and credentials ask
-    ``is_url``)."""
-    if is_url(destination):
+_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?(/.*)?$", re.I)
+
+
+def destination(text: str) -> str:
+    """Where to publish or read, parsed rather than guessed: a CKAN URL (``http`` or
+    ``https``, any case, spaces trimmed) or a catalog folder that is a folder or can
+    become one. Anything else (empty, as an unset ``$CKAN_URL`` gives; another scheme;
+    a host name without its scheme; a file) is a usage error that says what was read,
+    never a folder quietly created under that name."""
+    value = text.strip()
+    if not value:
+        raise UsageError("no destination given", key="destination-empty")
+    if is_url(value):
+        scheme, rest = value.split("://", 1)
+        return f"{scheme.lower()}://{rest}"
+    shown = value[:200]
+    if "://" in value:
+        raise UsageError(f"{shown}: not an http(s) URL", key="destination-scheme", value=shown)
+    path = Path(value)
+    if not path.exists() and _HOST.match(value) and "/" not in value.split(":", 1)[0]:
+        raise UsageError(f"{shown}: a host without https://", key="destination-host", value=shown)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{shown}: not a folder", key="destination-file", value=shown)
+    return value
+
+
+def open_portal(destination_text: str, token: str | None = None) -> Portal:
+    """The portal at ``destination_text``: a CKAN URL, or a folder for the embedded
+    catalog. The one place that tells them apart (publishing, aggregation and
+    credentials ask ``is_url``)."""
+    where = destination(destination_text)
+    if is_url(where):
         from .ckan import CkanPortal
 
-        return CkanPortal(destination, token)
+        return CkanPortal(where, token)
     from .catalog import CatalogPortal
 
-    return CatalogPortal(Path(destination))
+    return CatalogPortal(Path(where))
