@@ -259,11 +259,12 @@ class _Progress:
     default="ar",
     show_default=True,
 )
-def template(out: Path, lang: Lang) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT if it exists (a filled-in workbook!).")
+def template(out: Path, lang: Lang, force: bool) -> None:
     """Write an Excel workbook for stewards: one sheet per table, dropdowns, help."""
     from .template import write_template
 
-    written = write_template(out, lang)
+    written = write_template(out, lang, force=force)
     click.echo(str(written))
 
 

@@ -94,6 +94,16 @@ MESSAGES: dict[str, str] = {
     "destination-file": N_(
         '"{value}" is a file, not a folder: give a catalog folder or a CKAN address.'
     ),
+    "template-exists": N_(
+        "{path} already exists (perhaps a workbook you filled in): choose another name, or "
+        "add --force to replace it."
+    ),
+    "template-is-folder": N_("{path} is a folder: give the name of the workbook to write."),
+    "template-unwritable": N_("Cannot write {path}: {detail}"),
+    "catalog-corrupt": N_(
+        "The catalog's file {path} is damaged ({detail}): restore it from a backup, or "
+        "delete that dataset's folder and publish it again."
+    ),
     "not-a-catalog": N_(
         "{path} is not a catalog (no index.json): give a catalog folder or a CKAN URL."
     ),

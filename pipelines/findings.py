@@ -120,6 +120,20 @@ declare(
     hint=N_("Copy the file itself into the folder, not a shortcut or a link to it."),
 )
 declare(
+    "descriptor-field",
+    "error",
+    title=N_("Descriptor field of the wrong kind"),
+    message=N_('In datapackage.json, "{key}" must be {expected}.'),
+    hint=N_("Correct the field in datapackage.json, or delete it."),
+    words={
+        "expected": {
+            "text": N_("a text"),
+            "object": N_("an object (names with their values)"),
+            "list": N_("a list of objects (names with their values)"),
+        }
+    },
+)
+declare(
     "legacy-encoding",
     "warning",
     title=N_("Legacy encoding"),

@@ -21,10 +21,12 @@ import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from .errors import InputError
 from .findings import Finding, column_letter
@@ -355,7 +357,19 @@ def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[i
         # as "A1" whatever the sheet holds: forget it and read the cells that are there.
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        rows = ws.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows, None)
+            except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError,
+                    KeyError, ValueError, TypeError) as exc:  # fmt: skip
+                # A damaged sheet (XML cut, a bad cell) reads as far as it goes: the
+                # steward is told the file is not valid XLSX, at the row where it broke.
+                raise _Unreadable("not-xlsx", line=number + 1) from exc
+            if values is None:
+                return
+            number += 1
             yield number, [_xlsx_cell(v) for v in values]
     finally:
         wb.close()
@@ -586,6 +600,7 @@ def read_package(
         descriptor: dict[str, Any] = {}
     else:
         descriptor = _read_descriptor(path)
+        findings += descriptor_findings(descriptor)
     sources = _locate_sources(path, descriptor, list(tables), findings)
     data: dict[str, TableData] = {}
     streamed: dict[str, Path] = {}
@@ -601,6 +616,38 @@ def read_package(
     return PackageData(
         path=path, tables=data, findings=findings, descriptor=descriptor, streamed=streamed
     )
+
+
+# The descriptor's fields Infitah reads, by the kind of value each must hold: a field of
+# another kind is an error at validation (publishing it failed half-way).
+DESCRIPTOR_KINDS = {
+    "name": "text", "title": "text", "description": "text", "version": "text",
+    "x-title-ar": "text", "x-title-fr": "text", "x-description-ar": "text",
+    "x-description-fr": "text", "x-commune-code": "text",
+    "licenses": "list", "sources": "list", "resources": "list",
+    "x-illustrative": "object", "x-facts": "object", "x-contact": "object",
+}  # fmt: skip
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "text": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+}
+
+
+def descriptor_findings(descriptor: dict[str, Any]) -> list[Finding]:
+    """A ``descriptor-field`` error for each field Infitah reads that holds the wrong
+    kind of value (``"licenses": "CC-BY"``)."""
+    return [
+        Finding("descriptor-field", file=DESCRIPTOR, params={"key": key, "expected": kind})
+        for key, kind in DESCRIPTOR_KINDS.items()
+        if key in descriptor and descriptor[key] is not None and not _KINDS[kind](descriptor[key])
+    ]
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that can be shown and written: a name that is not valid UTF-8
+    (a disk from another system) keeps its readable part, the rest as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def confined(root: Path, path: Path) -> bool:
@@ -650,7 +697,7 @@ def _read_descriptor(folder: Path) -> dict[str, Any]:
         return {}
     try:
         descriptor = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(
             f"{file}: not valid JSON ({exc})", path=str(file), key="bad-descriptor"
         ) from exc
@@ -704,7 +751,8 @@ def _locate_sources(
             continue
         if not confined(root, file):
             if file not in refused:
-                findings.append(Finding("unsafe-file", file=file.name, params={"file": file.name}))
+                shown = shown_name(file.name)
+                findings.append(Finding("unsafe-file", file=shown, params={"file": shown}))
             continue
         if any(file.resolve() == src.resolve() for src, _ in sources.values()):
             continue
@@ -714,11 +762,12 @@ def _locate_sources(
         elif suffix in XLSX_SUFFIXES and _workbook_tables(file, tables, sources):
             continue
         else:
+            shown = shown_name(file.name)
             findings.append(
                 Finding(
                     "unknown-file",
-                    file=file.name,
-                    params={"file": file.name, "expected": ", ".join(tables)},
+                    file=shown,
+                    params={"file": shown, "expected": ", ".join(tables)},
                 )
             )
     return sources

@@ -12,6 +12,7 @@ template cannot drift from what validation checks.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .errors import InputError, UsageError
 from .i18n import LANGS, N_, Lang, in_each, tr, trp
 from .schemas import COMMUNE_FIELD, REQUIRED_TABLES, TABLES, TableSchema, load
 
@@ -121,8 +123,23 @@ README: dict[str, Any] = {
 }
 
 
-def write_template(out: Path, lang: Lang = "ar") -> Path:
-    """Write the steward's workbook to ``out`` and return the path written."""
+def write_template(out: Path, lang: Lang = "ar", force: bool = False) -> Path:
+    """Write the steward's workbook to ``out`` and return the path written.
+
+    An existing file is kept unless ``force``: it is most often a workbook the steward
+    has filled in. The workbook is written beside ``out`` and renamed into place, so a
+    full disk never leaves half a workbook where a good one was."""
+    if out.is_dir():
+        raise InputError(f"{out}: a folder", path=str(out), key="template-is-folder")
+    if out.exists() and not out.is_file():  # a device (/dev/full) or a socket: never replaced
+        raise InputError(
+            f"{out}: not an ordinary file",
+            path=str(out),
+            key="template-unwritable",
+            detail="not an ordinary file",
+        )
+    if out.exists() and not force:
+        raise UsageError(f"{out}: exists", path=str(out), key="template-exists")
     schemas = [load(name) for name in TABLES]
     wb = Workbook()
     readme = wb.active
@@ -137,8 +154,20 @@ def write_template(out: Path, lang: Lang = "ar") -> Path:
     wb.active = 0
     wb.properties.creator = "Infitah"
     wb.properties.title = tr(lang, README["title"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(partial)
+        os.replace(partial, out)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise InputError(
+            f"{out}: cannot write ({exc.strerror})",
+            path=str(out),
+            key="template-unwritable",
+            detail=str(exc.strerror or exc),
+        ) from exc
     return out
 
 

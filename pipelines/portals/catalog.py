@@ -80,7 +80,7 @@ class CatalogPortal:
         path = self.root / dataset / "versions" / version / "manifest.json"
         if not path.is_file():
             return None
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = _load(path)
         return manifest
 
     def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
@@ -177,7 +177,7 @@ class CatalogPortal:
             )
         out = []
         for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
-            info = json.loads(path.read_text(encoding="utf-8"))
+            info = _load(path)
             if not str(info.get("name", "")).startswith(prefix) or not info.get("version"):
                 continue
             home = path.parent
@@ -199,7 +199,7 @@ class CatalogPortal:
         path = self.root / dataset / DATASET_FILE
         if not path.is_file():
             return None
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        info: dict[str, Any] = _load(path)
         return info
 
     def _versions(self, dataset: str, exclude: str) -> list[str]:
@@ -249,7 +249,7 @@ def _dataset_entry(path: Path) -> dict[str, Any]:
     cached = _ENTRIES.get(path)
     if cached is not None and cached[0] == identity:
         return cached[1]
-    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    info: dict[str, Any] = _load(path)
     _ENTRIES[path] = (identity, info)
     return info
 
@@ -274,6 +274,25 @@ def _fragment(path: Path, info: dict[str, Any], base: str) -> tuple[bytes, bytes
     _atomic_write(jsonld, nodes)
     _atomic_write(ttl, stamp + turtle)
     return stamp + turtle, nodes
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A JSON object the catalog wrote; a damaged one (edited by hand, a disk error) is a
+    portal failure that names the file, never an internal error."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise PortalError(
+            f"{path}: damaged ({exc})", key="catalog-corrupt", path=str(path), detail=str(exc)[:200]
+        ) from exc
+    if not isinstance(value, dict):
+        raise PortalError(
+            f"{path}: not a JSON object",
+            key="catalog-corrupt",
+            path=str(path),
+            detail="not an object",
+        )
+    return value
 
 
 def _titles(schema: dict[str, Any]) -> dict[str, str]:

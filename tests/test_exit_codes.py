@@ -1,0 +1,115 @@
+"""Malformed inputs end in exit 0-3 with words in the user's language, never an internal
+error or a traceback: each case here used to end in "internal error" (exit 70)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from .conftest import run_cli
+
+
+def descriptor(folder: Path, **changes: object) -> None:
+    path = folder / "datapackage.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def no_traceback(*outputs: str) -> None:
+    for text in outputs:
+        assert "Traceback" not in text and "internal error" not in text, text[-2000:]
+
+
+def test_a_deeply_nested_descriptor_is_a_bad_descriptor(ait_amira: Path) -> None:
+    (ait_amira / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = run_cli("validate", str(ait_amira), "--lang", "fr")
+    assert result.code == 2 and "datapackage.json" in result.stderr
+    no_traceback(result.stdout, result.stderr)
+
+
+def test_licences_and_sources_of_the_wrong_kind_are_findings(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    descriptor(ait_amira, licenses="CC-BY", sources="la commune")
+    checked = run_cli("validate", str(ait_amira), "--json", "--lang", "en")
+    assert checked.code == 1
+    found = [(e["code"], e["file"], e["message"]) for e in checked.json()["errors"]]
+    assert [(c, f) for c, f, _ in found] == [("descriptor-field", "datapackage.json")] * 2
+    assert '"licenses" must be a list of objects' in found[0][2]
+    published = run_cli("publish", str(ait_amira), "--to", str(tmp_path / "cat"), "--json")
+    assert published.code == 1 and published.json()["status"] == "invalid"
+    assert not (tmp_path / "cat").exists()  # nothing half-written (it left .locks/, versions/)
+    no_traceback(checked.stderr, published.stderr)
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_not_fatal(ait_amira: Path, tmp_path: Path) -> None:
+    name = os.fsdecode(b"jal\xe9ons.csv")
+    (ait_amira / name).write_bytes((ait_amira / "milestones.csv").read_bytes())
+    result = run_cli("publish", str(ait_amira), "--to", str(tmp_path / "cat"), "--lang", "en")
+    assert result.code == 0, result.stderr
+    no_traceback(result.stdout, result.stderr)
+    report = next((tmp_path / "cat").glob("*/latest/validation-report.json")).read_text()
+    assert "jal\ufffdons.csv" in json.loads(report)["warnings"][0]["file"]
+
+
+def test_a_damaged_sheet_is_an_unreadable_file(ait_amira: Path) -> None:
+    with (ait_amira / "milestones.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    whole = ait_amira / "whole.xlsx"
+    wb.save(whole)
+    (ait_amira / "milestones.csv").unlink()
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(ait_amira / "milestones.xlsx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the sheet's XML cut in the middle
+            zout.writestr(item, data)
+    whole.unlink()
+    descriptor(
+        ait_amira,
+        resources=[{"name": "milestones", "path": "milestones.xlsx"}],
+    )
+    result = run_cli("validate", str(ait_amira), "--json", "--lang", "en")
+    assert result.code == 1, result.stderr
+    codes = {(e["code"], e["file"]) for e in result.json()["errors"]}
+    assert ("unreadable-file", "milestones.xlsx") in codes
+    no_traceback(result.stderr)
+
+
+def test_a_damaged_catalog_file_is_a_portal_failure(ait_amira: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "cat"
+    damaged = catalog / "openness-programme-09-163-07-01" / "dataset.json"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text("{damaged", encoding="utf-8")
+    result = run_cli("publish", str(ait_amira), "--to", str(catalog), "--lang", "fr")
+    assert result.code == 3 and str(damaged) in result.stderr
+    no_traceback(result.stderr)
+
+
+def test_the_template_never_replaces_a_workbook_without_force(tmp_path: Path) -> None:
+    filled = tmp_path / "programme.xlsx"
+    filled.write_bytes(b"the steward's filled-in workbook")
+    refused = run_cli("template", str(filled), "--lang", "fr")
+    assert refused.code == 2 and "--force" in refused.stderr
+    assert filled.read_bytes() == b"the steward's filled-in workbook"
+    forced = run_cli("template", str(filled), "--lang", "fr", "--force")
+    assert forced.code == 0 and zipfile.is_zipfile(filled)
+    folder = run_cli("template", str(tmp_path), "--lang", "fr")
+    assert folder.code == 2 and "dossier" in folder.stderr
+    under_a_file = run_cli("template", str(filled / "x.xlsx"), "--lang", "ar")
+    assert under_a_file.code == 2
+    device = run_cli("template", "/dev/null", "--lang", "fr", "--force")
+    assert device.code == 2 and Path("/dev/null").is_char_device()
+    no_traceback(refused.stderr, folder.stderr, under_a_file.stderr, device.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["programme.xlsx"]  # no leftovers
