@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.pii import kind_of  # noqa: E402
+from pipelines.pii import kind_of
 
 OLD_PHONE = re.compile(r"(?:\+\s?212|00\s?212|0)[\s.-]?(?:\(0\))?[5-8](?:[ .-]?\d){8}(?!\d)")
 OLD_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
