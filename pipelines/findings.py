@@ -134,6 +134,56 @@ declare(
     },
 )
 declare(
+    "excel-error",
+    "error",
+    title=N_("Excel error in a cell"),
+    message=N_("The cell {cell} shows the Excel error {value}: the formula behind it is broken."),
+    hint=N_("Correct the formula, or type the value itself."),
+)
+declare(
+    "formula-without-value",
+    "error",
+    title=N_("Formula without a saved result"),
+    message=N_(
+        "The cell {cell} holds a formula whose result was never saved in the file, so its "
+        "value cannot be read."
+    ),
+    hint=N_(
+        "Open the workbook in Excel and save it again (Excel saves each result), or type the value."
+    ),
+)
+declare(
+    "hidden-sheet",
+    "warning",
+    title=N_("Hidden sheet"),
+    message=N_(
+        'The sheet "{sheet}" of {file} is hidden: it was not read, so its rows will not be '
+        "published."
+    ),
+    hint=N_("If it holds the table to publish, unhide it (and remove the visible copy)."),
+)
+declare(
+    "unknown-sheet",
+    "warning",
+    title=N_("Unknown sheet"),
+    message=N_('The sheet "{sheet}" of {file} matches no known table and was not read.'),
+    hint=N_("Name the sheet after one of the tables: {expected}."),
+)
+declare(
+    "unsupported-format",
+    "error",
+    title=N_("Spreadsheet format not read"),
+    message=N_('The file "{file}" is not in a format Infitah reads (only .xlsx and .csv).'),
+    hint=N_('Open it and choose "Save as", then "Excel workbook (.xlsx)".'),
+)
+declare(
+    "duplicate-table",
+    "error",
+    title=N_("Table found twice"),
+    message=N_('The table "{table}" is both in {first} and in {second}: which one is right?'),
+    hint=N_("Keep only one of them in the folder."),
+)
+declare(
     "legacy-encoding",
     "warning",
     title=N_("Legacy encoding"),

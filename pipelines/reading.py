@@ -30,10 +30,17 @@ from xml.etree import ElementTree
 
 from .errors import InputError
 from .findings import Finding, column_letter
+from .i18n import LANGS, N_, tr
 from .schemas import REQUIRED_TABLES, TABLES, TableSchema, load, normalise_header
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+# Spreadsheets Infitah does not read: the steward is asked to save them as .xlsx.
+OTHER_SPREADSHEETS = frozenset({".xls", ".ods", ".numbers", ".xlsb"})
+# The template's own sheets that hold no table: its README (titled in the workbook's
+# language, as template.py names it) and its hidden lists.
+README_SHEET = N_("README")
+LISTS_SHEET = "_lists"
 DESCRIPTOR = "datapackage.json"
 
 # XLSX is a zip: refuse archives that would expand beyond these bounds (zip bombs).
@@ -243,9 +250,12 @@ def read_table(path: Path, schema: TableSchema, sheet: str | None = None) -> Tab
     """Read one table file; problems with its content become findings on the result."""
     file = path.name if sheet is None else f"{path.name}#{sheet}"
     table = TableData(name=schema.name, file=file, fields=schema.field_names)
+    problems: list[CellProblem] = []
     try:
         if path.suffix.lower() in XLSX_SUFFIXES:
-            records: Iterable[tuple[int, list[str]]] = _xlsx_records(path, schema.name, sheet)
+            records: Iterable[tuple[int, list[str]]] = _xlsx_records(
+                path, schema.name, sheet, problems
+            )
             table.encoding = None
         else:
             try:
@@ -262,11 +272,30 @@ def read_table(path: Path, schema: TableSchema, sheet: str | None = None) -> Tab
                 return table
             records = _csv_records(text)
         _fill(table, schema, records)
+        table.findings += _cell_findings(table, problems)
     except _Unreadable as exc:
         table.readable = False
         table.rows, table.row_numbers = [], []
         table.findings.append(unreadable(table, exc))
     return table
+
+
+def _cell_findings(table: TableData, problems: list[CellProblem]) -> list[Finding]:
+    """Cell problems as findings at the steward's row and column (field when the column
+    is one of the table's)."""
+    fields = {letter: name for name, letter in table.columns.items()}
+    return [
+        Finding(
+            code,
+            table=table.name,
+            row=line,
+            field=fields.get(column_letter(col)),
+            file=table.file,
+            column=column_letter(col),
+            params={"value": value, "cell": f"{column_letter(col)}{line}"},
+        )
+        for line, col, code, value in problems
+    ]
 
 
 def unreadable(table: TableData, exc: _Unreadable) -> Finding:
@@ -343,7 +372,22 @@ def _unclosed_quote(record: str, delimiter: str) -> bool:
     return False
 
 
-def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+# A cell the steward's Excel shows differently from what it stores: (line, column index,
+# code, value). Reading collects them; ``read_table`` makes them located findings.
+CellProblem = tuple[int, int, str, str]
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!"}
+)  # fmt: skip
+
+
+def _xlsx_records(
+    path: Path, table: str, sheet: str | None, problems: list[CellProblem] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a sheet as the steward's Excel shows them: a formula reads as the
+    result Excel saved with it (never as its text, never as an ``ArrayFormula`` object),
+    an error cell (``#REF!``) or a formula with no saved result reads as empty and is
+    reported in ``problems``."""
     import openpyxl
 
     _guard_zip(path)
@@ -351,26 +395,78 @@ def _xlsx_records(path: Path, table: str, sheet: str | None) -> Iterator[tuple[i
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise _Unreadable("not-xlsx") from exc
+    found = problems if problems is not None else []
+    formulas: dict[tuple[int, int], int] = {}
+    records: list[tuple[int, list[str]]] = []
     try:
-        ws = wb[_pick_sheet(wb.sheetnames, table, sheet)]
-        # Read-only mode trusts the sheet's stored dimension, which some producers write
-        # as "A1" whatever the sheet holds: forget it and read the cells that are there.
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()
-        rows = ws.iter_rows(values_only=True)
-        number = 0
-        while True:
-            try:
-                values = next(rows, None)
-            except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError,
-                    KeyError, ValueError, TypeError) as exc:  # fmt: skip
-                # A damaged sheet (XML cut, a bad cell) reads as far as it goes: the
-                # steward is told the file is not valid XLSX, at the row where it broke.
-                raise _Unreadable("not-xlsx", line=number + 1) from exc
-            if values is None:
-                return
-            number += 1
-            yield number, [_xlsx_cell(v) for v in values]
+        name = _pick_sheet(wb, table, sheet)
+        for number, cells in _sheet_rows(wb[name]):
+            values = []
+            for col, cell in enumerate(cells):
+                value = cell.value
+                if cell.data_type == "f" or not isinstance(value, str | int | float | bool |
+                                                             dt.date | dt.time | None):  # fmt: skip
+                    formulas[(number, col)] = len(records)
+                    values.append("")
+                elif cell.data_type == "e" or (isinstance(value, str) and value in EXCEL_ERRORS):
+                    found.append((number, col, "excel-error", str(value)))
+                    values.append("")
+                else:
+                    values.append(_xlsx_cell(value))
+            records.append((number, values))
+    finally:
+        wb.close()
+    if formulas:
+        _saved_results(path, name, formulas, records, found)
+    yield from records
+
+
+def _sheet_rows(ws: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """A read-only sheet's rows (cells), numbered as Excel shows them; a damaged sheet
+    (its XML cut, a bad cell) is unreadable at the row where it broke."""
+    # Read-only mode trusts the sheet's stored dimension, which some producers write as
+    # "A1" whatever the sheet holds: forget it and read the cells that are there.
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    rows = ws.iter_rows()
+    number = 0
+    while True:
+        try:
+            cells = next(rows, None)
+        except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError,
+                KeyError, ValueError, TypeError) as exc:  # fmt: skip
+            raise _Unreadable("not-xlsx", line=number + 1) from exc
+        if cells is None:
+            return
+        number += 1
+        yield number, cells
+
+
+def _saved_results(
+    path: Path,
+    sheet: str,
+    formulas: dict[tuple[int, int], int],
+    records: list[tuple[int, list[str]]],
+    found: list[CellProblem],
+) -> None:
+    """Put in each formula cell the result Excel saved with the workbook (a second,
+    value-only read of the sheet: formulas are rare in stewards' tables)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for number, cells in _sheet_rows(wb[sheet]):
+            for col, cell in enumerate(cells):
+                at = formulas.get((number, col))
+                if at is None:
+                    continue
+                value = cell.value
+                if value is None:
+                    found.append((number, col, "formula-without-value", ""))
+                elif isinstance(value, str) and value in EXCEL_ERRORS:
+                    found.append((number, col, "excel-error", value))
+                else:
+                    records[at][1][col] = _xlsx_cell(value)
     finally:
         wb.close()
 
@@ -387,13 +483,22 @@ def _guard_zip(path: Path) -> None:
         raise _Unreadable("zip-bomb")
 
 
-def _pick_sheet(names: list[str], table: str, sheet: str | None) -> str:
-    wanted = sheet or table
-    for name in names:
-        if normalise_header(name) == normalise_header(wanted):
+def _pick_sheet(wb: Any, table: str, sheet: str | None) -> str:
+    """The sheet holding ``table``: the one the descriptor names, else a visible sheet
+    named after the table (or one of its titles), else the first visible sheet. A hidden
+    sheet is never read in place of what the steward sees."""
+    visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    if sheet is not None:
+        for name in wb.sheetnames:
+            if normalise_header(name) == normalise_header(sheet):
+                return str(name)
+        raise _Unreadable("no-sheet")
+    names = load(table).sheet_names
+    for name in visible:
+        if normalise_header(name) in names:
             return name
-    if sheet is None and names:
-        return names[0]
+    if visible:
+        return visible[0]
     raise _Unreadable("no-sheet")
 
 
@@ -668,27 +773,51 @@ def _is_csv(file: Path) -> bool:
 
 
 def _read_workbook(path: Path, tables: list[str]) -> PackageData:
+    findings: list[Finding] = []
+    sheets = _workbook_sheets(path, tables, findings)
+    if sheets is None:
+        raise InputError(
+            f"{path}: not a readable XLSX workbook", path=str(path), key="not-a-workbook"
+        )
+    data = {name: read_table(path, load(name), sheet) for name, sheet in sheets.items()}
+    for name in tables:
+        if name not in data and name in REQUIRED_TABLES:
+            findings.append(Finding("missing-table", table=name, params={"table": name}))
+    return PackageData(path=path, tables=data, findings=findings, descriptor={})
+
+
+def _workbook_sheets(
+    path: Path, tables: list[str], findings: list[Finding]
+) -> dict[str, str] | None:
+    """Which visible sheet of a workbook holds each table (by the table's name or one
+    of its titles: ``milestones``, ``Jalons``, ``المراحل``); None if it is no workbook.
+    A hidden sheet holding a table, and a visible sheet that is no table, are warnings
+    that name them: nothing is read that the steward does not see, and nothing is
+    dropped without a word."""
     import openpyxl
 
     try:
         _guard_zip(path)
         wb = openpyxl.load_workbook(path, read_only=True)
-        sheets = list(wb.sheetnames)
+        states = [(str(ws.title), ws.sheet_state) for ws in wb.worksheets]
         wb.close()
-    except (_Unreadable, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            f"{path}: not a readable XLSX workbook", path=str(path), key="not-a-workbook"
-        ) from exc
-    by_key = {normalise_header(s): s for s in sheets}
-    data: dict[str, TableData] = {}
-    findings: list[Finding] = []
-    for name in tables:
-        sheet = by_key.get(normalise_header(name))
-        if sheet is not None:
-            data[name] = read_table(path, load(name), sheet)
-        elif name in REQUIRED_TABLES:
-            findings.append(Finding("missing-table", table=name, params={"table": name}))
-    return PackageData(path=path, tables=data, findings=findings, descriptor={})
+    except (_Unreadable, zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    by_name = {alias: name for name in tables for alias in load(name).sheet_names}
+    ours = {normalise_header(tr(lang, README_SHEET)) for lang in LANGS} | {LISTS_SHEET}
+    found: dict[str, str] = {}
+    for sheet, state in states:
+        table = by_name.get(normalise_header(sheet))
+        if state != "visible":
+            if table is not None:
+                findings.append(Finding("hidden-sheet", table=table, file=path.name,
+                                        params={"sheet": sheet, "file": path.name}))  # fmt: skip
+        elif table is not None and table not in found:
+            found[table] = sheet
+        elif normalise_header(sheet) not in ours:
+            findings.append(Finding("unknown-sheet", file=path.name, params={
+                "sheet": sheet, "file": path.name, "expected": ", ".join(tables)}))  # fmt: skip
+    return found
 
 
 def _read_descriptor(folder: Path) -> dict[str, Any]:
@@ -747,7 +876,7 @@ def _locate_sources(
         sources[name] = (target, resource.get("sheet"))
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
-        if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
+        if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES | OTHER_SPREADSHEETS:
             continue
         if not confined(root, file):
             if file not in refused:
@@ -757,9 +886,13 @@ def _locate_sources(
         if any(file.resolve() == src.resolve() for src, _ in sources.values()):
             continue
         key = file.stem.strip().lower().replace("-", "_").replace(" ", "_")
-        if key in tables:
-            sources.setdefault(key, (file, None))
-        elif suffix in XLSX_SUFFIXES and _workbook_tables(file, tables, sources):
+        if suffix in OTHER_SPREADSHEETS:
+            shown = shown_name(file.name)
+            findings.append(Finding("unsupported-format", table=key if key in tables else None,
+                                    file=shown, params={"file": shown}))  # fmt: skip
+        elif key in tables:
+            _add_source(sources, key, file, None, findings)
+        elif suffix in XLSX_SUFFIXES and _workbook_tables(file, tables, sources, findings):
             continue
         else:
             shown = shown_name(file.name)
@@ -774,24 +907,37 @@ def _locate_sources(
 
 
 def _workbook_tables(
-    file: Path, tables: list[str], sources: dict[str, tuple[Path, str | None]]
+    file: Path,
+    tables: list[str],
+    sources: dict[str, tuple[Path, str | None]],
+    findings: list[Finding],
 ) -> bool:
-    import openpyxl
-
-    try:
-        _guard_zip(file)
-        wb = openpyxl.load_workbook(file, read_only=True)
-        sheets = list(wb.sheetnames)
-        wb.close()
-    except (_Unreadable, zipfile.BadZipFile, OSError, KeyError, ValueError):
+    """The tables a workbook of the folder holds, added to ``sources`` (a table found
+    twice is an error); False when it holds none."""
+    sheets = _workbook_sheets(file, tables, findings)
+    if not sheets:
         return False
-    matched = False
-    for sheet in sheets:
-        key = normalise_header(sheet)
-        if key in tables and key not in sources:
-            sources[key] = (file, sheet)
-            matched = True
-    return matched
+    for table, sheet in sheets.items():
+        _add_source(sources, table, file, sheet, findings)
+    return True
+
+
+def _add_source(
+    sources: dict[str, tuple[Path, str | None]],
+    table: str,
+    file: Path,
+    sheet: str | None,
+    findings: list[Finding],
+) -> None:
+    """Record where ``table`` is; a second place for it (a CSV beside a workbook that
+    holds the same table) is a ``duplicate-table`` error naming both, not a silent pick."""
+    if table not in sources:
+        sources[table] = (file, sheet)
+        return
+    first, first_sheet = sources[table]
+    shown = [f"{f.name}#{s}" if s else f.name for f, s in ((first, first_sheet), (file, sheet))]
+    findings.append(Finding("duplicate-table", table=table, file=shown[1], params={
+        "table": table, "first": shown[0], "second": shown[1]}))  # fmt: skip
 
 
 # --- streaming ----------------------------------------------------------------------------

@@ -123,6 +123,16 @@ class TableSchema:
         labels: dict[str, dict[str, str]] = f.get("x-enum-labels") or f.get("x-list-of") or {}
         return labels
 
+    @property
+    def sheet_names(self) -> set[str]:
+        """The sheet names that mean this table: its name and its titles in every
+        language (``Jalons``, ``المراحل``), normalised as headers are."""
+        return {
+            normalise_header(str(self.descriptor[key]))
+            for key in ("name", "title", "x-title-ar", "x-title-fr")
+            if self.descriptor.get(key)
+        }
+
     def header_aliases(self) -> dict[str, str]:
         """Every header a steward may use for a field (name, or a title in any language)."""
         aliases: dict[str, str] = {}

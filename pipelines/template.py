@@ -24,6 +24,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import reading
 from .errors import InputError, UsageError
 from .i18n import LANGS, N_, Lang, in_each, tr, trp
 from .schemas import COMMUNE_FIELD, REQUIRED_TABLES, TABLES, TableSchema, load
@@ -31,8 +32,8 @@ from .schemas import COMMUNE_FIELD, REQUIRED_TABLES, TABLES, TableSchema, load
 # Rows 2..DATA_ROWS get dropdowns, validation and formats: far more than a commune's
 # programme has rows, few enough to keep the file small.
 DATA_ROWS = 1000
-LISTS_SHEET = "_lists"
-README_SHEET: dict[Lang, str] = in_each(N_("README"))
+LISTS_SHEET = reading.LISTS_SHEET
+README_SHEET: dict[Lang, str] = in_each(reading.README_SHEET)
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm:ss"
 TEXT_FORMAT = "@"
