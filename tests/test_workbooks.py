@@ -127,8 +127,8 @@ def test_formulas_read_as_their_saved_result_or_refused(ait_amira: Path) -> None
         for info, data in items:
             if info.filename == "xl/worksheets/sheet1.xml":
                 text = data.decode()
-                text = re.sub(r'<c r="E2"([^>]*)><f>(.*?)</f><v\s*/>',
-                              r'<c r="E2"\1 t="str"><f>\2</f><v>SAVED RESULT</v>', text)  # fmt: skip
+                saved = r'<c r="E2"\1 t="str"><f>\2</f><v>SAVED RESULT</v>'
+                text = re.sub(r'<c r="E2"([^>]*)><f>(.*?)</f><v\s*/>', saved, text)
                 data = text.encode()
             zout.writestr(info, data)
     code, found = report(ait_amira)
