@@ -2,8 +2,12 @@
 
 Both validate the same generated table against the same Table Schema, in the same run
 on the same machine; the figure that matters is the ratio (ours / frictionless), not
-the seconds. Infitah does more (decoding guard, normalisation, our checks), and must
-stay within 10 % of frictionless.
+the seconds. Infitah does more (decoding guard, normalisation, our checks).
+
+The fair figure gives both sides one process (frictionless validates on one core):
+it must stay within 10 % of frictionless, and the script exits 1 when it does not.
+The figure with every core (Infitah spreads row chunks over worker processes) is
+printed beside it, for information: it is not a comparison of the same means.
 
     .venv/bin/python benchmarks/bench_validate.py [--rows 200000] [--repeat 3]
 """
@@ -23,10 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-# Validation uses a second core only when the 1-minute load average says it is idle;
-# that average lags, so a repeat right after a busy run would validate in one process
-# and the ratio would measure the load, not the code. Every core, unless told otherwise.
-os.environ.setdefault("INFITAH_WORKERS", str(len(os.sched_getaffinity(0))))
+LIMIT = 1.10
+CORES = len(os.sched_getaffinity(0))
 
 import frictionless  # noqa: E402
 
@@ -95,20 +97,30 @@ def main() -> int:
             return validate(path, TABLE).report.valid
 
         base, base_ok = timed(run_frictionless, args.repeat)
-        ours, ours_ok = timed(run_infitah, args.repeat)
+        # The worker count is pinned on both runs: left to itself, validation uses a
+        # second core only when the lagging load average says it is idle, and the
+        # ratio would measure the load, not the code.
+        os.environ["INFITAH_WORKERS"] = "1"
+        fair, fair_ok = timed(run_infitah, args.repeat)
+        os.environ["INFITAH_WORKERS"] = str(CORES)
+        spread, spread_ok = timed(run_infitah, args.repeat)
     result = {
         "rows": args.rows,
         "frictionless_seconds": round(base, 3),
-        "infitah_seconds": round(ours, 3),
-        "ratio": round(ours / base, 3),
-        "both_valid": base_ok and ours_ok,
+        "infitah_one_process_seconds": round(fair, 3),
+        "ratio": round(fair / base, 3),
+        "infitah_every_core_seconds": round(spread, 3),
+        "cores": CORES,
+        "ratio_every_core": round(spread / base, 3),
+        "all_valid": base_ok and fair_ok and spread_ok,
     }
     print(json.dumps(result))
     print(
-        f"validate {args.rows} rows: infitah {ours:.2f}s / frictionless {base:.2f}s "
-        f"= {ours / base:.3f} (limit 1.10)"
+        f"validate {args.rows} rows, one process each: infitah {fair:.2f}s / frictionless "
+        f"{base:.2f}s = {fair / base:.3f} (limit {LIMIT:.2f}); with {CORES} cores: "
+        f"{spread:.2f}s = {spread / base:.3f}"
     )
-    return 0
+    return 0 if fair / base <= LIMIT and result["all_valid"] else 1
 
 
 if __name__ == "__main__":
