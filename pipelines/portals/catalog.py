@@ -8,12 +8,16 @@ Layout (same semantics as on CKAN)::
     catalog/<dataset>/dataset.ttl, .jsonld   its part of them (derived from dataset.json)
     catalog/<dataset>/dataset.json           current version and hashes (the commit point)
     catalog/<dataset>/versions/<X.Y.Z>/      immutable: exact bytes of that version
-    catalog/<dataset>/latest/                copy of the current version
+    catalog/<dataset>/latest                 a link to the current version's folder
     catalog/<dataset>/CHANGELOG.md           every version, newest first
+    catalog/<dataset>/index.html             the dataset's page
 
 A version folder is written under a temporary name and renamed into place; then
-``latest/`` is swapped; ``dataset.json`` is replaced last. Interrupted anywhere, the
-previous version stays current and a re-run completes the publish.
+``dataset.json`` is replaced: that rename is the commit. Everything else (``latest``,
+the changelog, the pages, the index and the DCAT) is derived from ``dataset.json``
+afterwards, each step whole on its own, and repaired by the next run if a crash came
+between. Interrupted before the commit, the previous version stays current; after it,
+``latest`` shows the previous version or the new one, whole, until the re-run.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +44,7 @@ from .page import render_dataset
 
 DATASET_FILE = "dataset.json"
 PAGE_FILE = "index.html"  # the dataset's page (page.py), its DCAT landing page
+CHANGELOG_FILE = "CHANGELOG.md"
 # Where the catalog folder is served (its DCAT names every file by this address); by
 # default the folder itself, as a file: URL.
 CATALOG_URL_ENV = "INFITAH_CATALOG_URL"
@@ -97,23 +103,19 @@ class CatalogPortal:
     def _write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
         home = self.root / release.dataset
         versions = home / "versions"
+        _step()
         versions.mkdir(parents=True, exist_ok=True)
+        _clean(home)
         files = version_files(release, plan, published_at)
         final = versions / plan.version
         if not _same_files(final, files):
             staging = versions / f".tmp-{uuid.uuid4().hex}"
             _write_files(staging, files)
             if final.exists():  # left by an interrupted run that never became current
+                _step()
                 shutil.rmtree(final)
+            _step()
             os.replace(staging, final)
-        self._swap_latest(home, final)
-        changelog = home / "CHANGELOG.md"
-        previous = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-        entry = changelog_entry(plan, published_at)
-        if not previous.startswith(entry.split("\n", 1)[0]):
-            header = f"# {release.dataset}: changes\n\n"
-            body = previous.removeprefix(header)
-            _atomic_write(changelog, (header + entry + "\n" + body).encode())
         info = {
             "name": release.dataset,
             "title": release.title,
@@ -130,43 +132,51 @@ class CatalogPortal:
                 for t in release.tables.values()
             },
             "metadata": release.metadata,
-            "version_notes": entry,
+            "version_notes": changelog_entry(plan, published_at),
         }
+        # The commit point: from here this version is the current one, and what follows
+        # is derived from dataset.json, so a re-run after a crash repairs it.
         _atomic_write(home / DATASET_FILE, pretty_json(info))
-        _atomic_write(home / PAGE_FILE, render_dataset(info, home).encode())
-        self.reindex()
+        self._derive(home, info)
         return Written(
             url=str(final),
             files={name: str(final / name) for name in files},
         )
 
     def repair(self, release: Release, current: Published) -> None:
+        """Bring back in line what derives from ``dataset.json`` (``latest``, the
+        changelog, the dataset's page, the catalog's index) if a run died before it did,
+        and clear what it left half-made. Costs a few ``stat`` calls when all is well."""
         home = self.root / release.dataset
-        final = home / "versions" / current.version
-        page = home / PAGE_FILE
-        stale_page = (
-            not page.is_file() or page.stat().st_mtime_ns < (home / DATASET_FILE).stat().st_mtime_ns
-        )
-        if final.is_dir() and _read_version(home / "latest") != current.version:
-            self._swap_latest(home, final)
-            stale_page = True
-        if stale_page and final.is_dir():
-            info = self._info(release.dataset) or {}
-            _atomic_write(page, render_dataset(info, home).encode())
-            self.reindex()
-
-    def _swap_latest(self, home: Path, final: Path) -> None:
-        latest = home / "latest"
-        if _read_version(latest) == final.name and _same_dirs(latest, final):
+        info = self._info(release.dataset)
+        if info is None:
             return
-        staging = home / f".latest-{uuid.uuid4().hex}"
-        shutil.copytree(final, staging)
-        (staging / ".version").write_text(final.name, encoding="utf-8")
-        old = home / f".old-{uuid.uuid4().hex}"
-        if latest.exists():
-            os.replace(latest, old)
-        os.replace(staging, latest)
-        shutil.rmtree(old, ignore_errors=True)
+        committed = (home / DATASET_FILE).stat().st_mtime_ns
+        derived = [home / PAGE_FILE, home / CHANGELOG_FILE] + [
+            self.root / name
+            for name in ("index.json", "index.html", "catalog.ttl", "catalog.jsonld")
+        ]
+        stale = _read_version(home / "latest") != info["version"] or any(
+            not p.is_file() or p.stat().st_mtime_ns < committed for p in derived
+        )
+        if stale or _leftovers(home):
+            _clean(home)
+            self._derive(home, info)
+
+    def _derive(self, home: Path, info: dict[str, Any]) -> None:
+        """Everything made from a dataset's ``dataset.json``, in an order where each step
+        is whole on its own: ``latest`` (a link swapped in one rename), the changelog (the
+        versions' own entries, newest first), the page, then the catalog's index."""
+        _point_latest(home, str(info["version"]))
+        entries = [
+            (home / "versions" / str(v) / "CHANGES.md") for v in reversed(info.get("versions", []))
+        ]
+        changelog = f"# {info['name']}: changes\n\n" + "\n".join(
+            e.read_text(encoding="utf-8") for e in entries if e.is_file()
+        )
+        _atomic_write(home / CHANGELOG_FILE, changelog.encode())
+        _atomic_write(home / PAGE_FILE, render_dataset(info, home).encode())
+        self.reindex()
 
     def datasets(self, prefix: str) -> list[PublishedDataset]:
         """Each ``dataset.json`` names its version's immutable files, so a publish running
@@ -215,6 +225,7 @@ class CatalogPortal:
         them are not parsed again, and index.json is compact (it is for programs; each
         dataset.json stays indented for people).
         """
+        _clean_root(self.root)
         paths = sorted(self.root.glob(f"*/{DATASET_FILE}"))
         datasets = [_dataset_entry(path) for path in paths]
         index = json.dumps({"datasets": datasets}, ensure_ascii=False, separators=(",", ":"))
@@ -304,8 +315,10 @@ def _titles(schema: dict[str, Any]) -> dict[str, str]:
 
 
 def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    _step()
     folder.mkdir(parents=True)
     for name, data in files.items():
+        _step()
         (folder / name).write_bytes(data)
 
 
@@ -321,17 +334,106 @@ def _same_files(folder: Path, files: dict[str, bytes]) -> bool:
     return {p.name for p in folder.iterdir()} == set(files)
 
 
-def _same_dirs(a: Path, b: Path) -> bool:
-    names = {p.name for p in b.iterdir()}
-    return all((a / n).is_file() and (a / n).read_bytes() == (b / n).read_bytes() for n in names)
-
-
 def _read_version(latest: Path) -> str | None:
+    """The version ``latest`` shows: the folder its link points to (catalogs written
+    before latest was a link hold a ``.version`` marker)."""
+    if latest.is_symlink():
+        return Path(os.readlink(latest)).name
     marker = latest / ".version"
     return marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
 
 
+def _point_latest(home: Path, version: str) -> None:
+    """``latest`` -> ``versions/<version>``: a relative link, swapped by one rename, so
+    a reader (or a crash) sees the whole previous version or the whole new one, never a
+    mix and never nothing. A ``latest`` folder of an older catalog is replaced once."""
+    latest = home / "latest"
+    target = f"versions/{version}"
+    if latest.is_symlink() and os.readlink(latest) == target:
+        return
+    link = home / f".latest-{uuid.uuid4().hex}"
+    _step()
+    link.symlink_to(target, target_is_directory=True)
+    if latest.is_dir() and not latest.is_symlink():  # the copy older catalogs kept
+        old = home / f".old-{uuid.uuid4().hex}"
+        _step()
+        os.replace(latest, old)
+        _step()
+        os.replace(link, latest)
+        _step()
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    _step()
+    os.replace(link, latest)
+
+
+_LEFTOVER = (".tmp-", ".latest-", ".old-")
+
+
+def _leftovers(home: Path) -> list[Path]:
+    """What an interrupted run left half-made: staging folders, links, temporary files."""
+    places = [home, home / "versions"]
+    return [
+        p
+        for place in places
+        if place.is_dir()
+        for p in place.iterdir()
+        if p.name.startswith(_LEFTOVER) or (p.name.startswith(".") and ".partial-" in p.name)
+    ]
+
+
+def _clean_root(root: Path) -> None:
+    """Remove the catalog-wide files (index, pages, DCAT) that a dead run left half
+    written. Publishers of other datasets write these too, at the same time, so only a
+    file whose writer (the pid in its name) is no longer alive is removed."""
+    for path in root.glob(".*.partial-*"):
+        pid = path.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _step()
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean(home: Path) -> None:
+    """Remove what interrupted runs left (the caller holds the dataset's lock, so none
+    of it belongs to a run still going)."""
+    for path in _leftovers(home):
+        _step()
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+# Tests only: ``INFITAH_CRASH_AT=N`` kills this process (SIGKILL, as a power cut or the
+# OOM killer would) just before its Nth change to the catalog's files, so the tests can
+# stop a publish at every step and check what a reader sees (tests/test_catalog_crash.py).
+CRASH_ENV = "INFITAH_CRASH_AT"
+_STEPS = [0]
+
+
+def _step() -> None:
+    at = os.environ.get(CRASH_ENV)
+    if not at:
+        return
+    _STEPS[0] += 1
+    if _STEPS[0] == int(at):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    """Write beside ``path`` then rename: a reader sees the old bytes or the new ones."""
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}-{uuid.uuid4().hex}")
+    _step()
     tmp.write_bytes(data)
+    _step()
     os.replace(tmp, path)
