@@ -15,7 +15,7 @@ VENV="$STATE/venv"
 RUN="$STATE/run"
 INI="$STATE/ckan.ini"
 # Bumped when the settings below change, so an existing portal gets them re-applied.
-SETTINGS=4
+SETTINGS=5
 PORT="${INFITAH_CKAN_PORT:-5050}"
 SOLR_PORT="${INFITAH_SOLR_PORT:-8983}"
 PGHOST=127.0.0.1
@@ -202,6 +202,7 @@ ensure_config() {
     "infitah.catalog_description_ar=المعطيات المفتوحة لبرامج انفتاح أعضاء الشبكة المغربية للجماعات الترابية المنفتحة" \
     "infitah.publisher_fr=Réseau marocain des collectivités territoriales ouvertes (REMACTO)" \
     "infitah.publisher_ar=الشبكة المغربية للجماعات الترابية المنفتحة" \
+    "infitah.catalog_licence=https://opendatacommons.org/licenses/by/1-0/" \
     "ckan.auth.create_user_via_web=false" \
     "debug=false" >&2
   mkdir -p "$STATE/storage"

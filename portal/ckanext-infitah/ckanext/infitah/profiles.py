@@ -105,6 +105,17 @@ class InfitahDCATAP3Profile(RDFProfile):
         for page in g.objects(catalog_ref, FOAF.homepage):
             g.add((page, RDF.type, FOAF.Document))
         self._languages(catalog_ref)
+        country = URIRef(EU + "country/MAR")
+        g.add((country, RDF.type, DCT.Location))
+        g.add((catalog_ref, DCT.spatial, country))
+        themes = URIRef(EU + "data-theme")
+        g.add((themes, RDF.type, SKOS.ConceptScheme))
+        g.add((themes, DCT.title, Literal("Data theme", lang="en")))
+        g.add((catalog_ref, DCAT.themeTaxonomy, themes))
+        licence = config.get("infitah.catalog_licence")
+        if licence:  # the licence of the catalog's own metadata
+            g.add((catalog_ref, DCT.license, URIRef(licence)))
+            g.add((URIRef(licence), RDF.type, DCT.LicenseDocument))
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -179,10 +190,14 @@ class InfitahDCATAP3Profile(RDFProfile):
                     g.add((distribution, DCAT.mediaType, ref))
                     g.add((ref, RDF.type, DCT.MediaType))
         if (distribution, DCAT_AP.availability, None) not in g:
-            stable = URIRef(EU + "planned-availability/STABLE")
-            g.add((distribution, DCAT_AP.availability, stable))
-            g.add((stable, RDF.type, SKOS.Concept))
-            g.add((stable, SKOS.prefLabel, Literal("stable", lang="en")))
+            g.add((distribution, DCAT_AP.availability, self._stable()))
+
+    def _stable(self) -> URIRef:
+        """The EU's planned availability "stable": a version's files never change."""
+        stable = URIRef(EU + "planned-availability/STABLE")
+        self.g.add((stable, RDF.type, SKOS.Concept))
+        self.g.add((stable, SKOS.prefLabel, Literal("stable", lang="en")))
+        return stable
 
     def _versions(self, dataset_dict: dict[str, Any], dataset_ref: URIRef, value: Any) -> None:
         """Every published version as a dataset of its own whose files never change
@@ -198,9 +213,17 @@ class InfitahDCATAP3Profile(RDFProfile):
             for dist in g.objects(dataset_ref, DCAT.distribution)
             for licence in g.objects(dist, DCT.license)
         }
+        shared = [
+            (p, o)
+            for p in (DCT.publisher, DCAT.contactPoint, DCAT.keyword, DCAT.theme,
+                      DCT.temporal, DCT.spatial, DCT.language, DCT.accessRights)
+            for o in g.objects(dataset_ref, p)
+        ]  # fmt: skip
         for version, files in sorted(versions.items()):
             ref = URIRef(f"{dataset_ref}/version/{version}")
             g.add((ref, RDF.type, DCAT.Dataset))
+            for predicate, value in shared:  # the same who, where, when and about what
+                g.add((ref, predicate, value))
             g.add((dataset_ref, DCT.hasVersion, ref))
             g.add((ref, DCT.isVersionOf, dataset_ref))
             g.add((ref, DCAT.version, Literal(version)))
@@ -213,10 +236,13 @@ class InfitahDCATAP3Profile(RDFProfile):
                 g.add((dist, RDF.type, DCAT.Distribution))
                 g.add((ref, DCAT.distribution, dist))
                 g.add((dist, DCT.title, Literal(name)))
+                g.add((dist, DCT.description, Literal(f"{name}, version {version}", lang="en")))
+                g.add((dist, DCAT_AP.availability, self._stable()))
                 g.add((dist, DCAT.accessURL, URIRef(url)))
                 g.add((dist, DCAT.downloadURL, URIRef(url)))
                 for licence in licences:
                     g.add((dist, DCT.license, licence))
-                if name.endswith(".csv"):
-                    g.add((dist, DCT["format"], URIRef(EU + "file-type/CSV")))
-                    g.add((URIRef(EU + "file-type/CSV"), RDF.type, DCT.MediaTypeOrExtent))
+                kind = FILE_TYPES.get(name.rsplit(".", 1)[-1].upper())
+                if kind:
+                    g.add((dist, DCT["format"], URIRef(EU + "file-type/" + kind)))
+                    g.add((URIRef(EU + "file-type/" + kind), RDF.type, DCT.MediaTypeOrExtent))
