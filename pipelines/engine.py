@@ -142,11 +142,20 @@ def _default_workers() -> int:
     return max(1, min(cores, round(cores - busy + 1)))
 
 
+class _Rows(list[list[str]]):
+    """A resource's inline rows. Frictionless deep-copies a resource's whole descriptor,
+    inline data included, to validate its metadata before it reads a row: a sixth of
+    the time of a large table. The rows are never changed, so the copy is the list."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Rows:
+        return self
+
+
 def _whole(jobs: list[Job], only_keys_for: set[str] | None = None) -> dict[str, list[Error]]:
     resources = [
         frictionless.Resource(
             name=j.name,
-            data=[j.fields, *j.rows],
+            data=_Rows([j.fields, *j.rows]),
             schema=frictionless.Schema.from_descriptor(j.schema),
         )
         for j in jobs
@@ -172,7 +181,7 @@ def _cells(
 ) -> list[Error]:
     """Worker: types and constraints of a chunk of rows."""
     resource = frictionless.Resource(
-        data=[fields, *rows], schema=frictionless.Schema.from_descriptor(schema)
+        data=_Rows([fields, *rows]), schema=frictionless.Schema.from_descriptor(schema)
     )
     report = resource.validate(limit_errors=LIMIT_ERRORS)
     return [Error.of(e, offset) for e in report.tasks[0].errors]
