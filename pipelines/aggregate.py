@@ -255,7 +255,7 @@ def network_release(
             "x-data-status": data_statuses(data.values()),
         },
         tables=released,
-        report=report.to_dict("en"),
+        report=report.public_dict(),
         attachments=charts.render(tables["indicators"]),
     )
     return release, report, tables

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import members, versioning
+from . import guard, members, versioning
+from .bundle import version_files
 from .credentials import portal_token
 from .errors import InputError
+from .findings import Finding
 from .i18n import N_, Lang, in_each
 from .members import Owner
 from .portals import Portal, open_portal
@@ -106,46 +108,70 @@ def publish_release(
         if isinstance(destination, str)
         else destination
     )
-    if dry_run:
-        return _publish_locked(portal, release, owner, dry_run, now)
+    published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    # Planned and guarded before the lock, so a refusal writes nothing at all (not even
+    # the catalog's lock file); planned again under the lock, where the files are reused
+    # unless someone published meanwhile.
+    first = _prepare(portal, release, published_at)
+    if dry_run or first.refused:
+        return first.outcome(portal, release, dry_run=True)
     with portal.lock(release.dataset):
-        return _publish_locked(portal, release, owner, dry_run, now)
+        ready = _prepare(portal, release, published_at, first)
+        if ready.refused or ready.plan.status == "unchanged":
+            if ready.current is not None and not ready.refused:
+                portal.repair(release, ready.current)
+            return ready.outcome(portal, release, dry_run=False)
+        written = portal.write(release, ready.plan, owner, published_at, ready.files)
+    return Outcome(
+        "published",
+        release.dataset,
+        ready.plan.version,
+        ready.plan.previous_version,
+        written.url,
+        ready.plan.changes_dict(),
+    )
 
 
-def _publish_locked(
-    portal: Portal, release: Release, owner: Owner, dry_run: bool, now: dt.datetime | None
-) -> Outcome:
+@dataclass
+class _Prepared:
+    """What the portal holds now, the plan, and the exact files the guard read."""
+
+    current: versioning.Published | None
+    plan: versioning.Plan
+    files: dict[str, bytes] = field(default_factory=dict)
+    refused: list[Finding] = field(default_factory=list)
+
+    def outcome(self, portal: Portal, release: Release, dry_run: bool) -> Outcome:
+        if self.refused:
+            return Outcome("invalid", release.dataset, report=Report(self.refused, {}))
+        unchanged = self.plan.status == "unchanged" and self.current is not None
+        status: Status = "unchanged" if unchanged and not dry_run else "planned"
+        return Outcome(
+            status,
+            release.dataset,
+            self.plan.version,
+            self.plan.previous_version,
+            _where(portal, release),
+            {} if unchanged else self.plan.changes_dict(),
+        )
+
+
+def _prepare(
+    portal: Portal, release: Release, published_at: str, earlier: _Prepared | None = None
+) -> _Prepared:
+    """Read the current version, plan the next, build its files and let the guard read
+    them (the files of ``earlier`` are reused when it planned the same version)."""
     current = portal.current(release.dataset)
     manifest = None
     if current is not None and current.hashes != release.hashes():
         manifest = portal.manifest(release.dataset, current.version)
     plan = versioning.plan(release, current, manifest)
     if plan.status == "unchanged" and current is not None:
-        if not dry_run:
-            portal.repair(release, current)
-        status: Status = "planned" if dry_run else "unchanged"
-        return Outcome(
-            status, release.dataset, plan.version, plan.previous_version, _where(portal, release)
-        )
-    if dry_run:
-        return Outcome(
-            "planned",
-            release.dataset,
-            plan.version,
-            plan.previous_version,
-            _where(portal, release),
-            plan.changes_dict(),
-        )
-    published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
-    written = portal.write(release, plan, owner, published_at)
-    return Outcome(
-        "published",
-        release.dataset,
-        plan.version,
-        plan.previous_version,
-        written.url,
-        plan.changes_dict(),
-    )
+        return _Prepared(current, plan)
+    if earlier is not None and earlier.plan.version == plan.version and earlier.files:
+        return _Prepared(current, plan, earlier.files, earlier.refused)
+    files = version_files(release, plan, published_at)
+    return _Prepared(current, plan, files, guard.inspect(files))
 
 
 def _where(portal: Portal, release: Release) -> str:
@@ -217,7 +243,7 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         title=in_each(TITLE, name=name),
         description=description,
         metadata=metadata,
-        report=report.to_dict("en"),
+        report=report.public_dict(),
         references=[_reference_table(code)],
     )
     owner = members.commune_owner(commune)

@@ -59,6 +59,17 @@ class Report:
             "stats": stats,
         }
 
+    def public_dict(self) -> dict[str, Any]:
+        """What a published version says of its validation: codes and places (table,
+        row, field, column) and counts; never a value, a message quoting one, or a file
+        name the steward typed, since this file is published."""
+        shape = self.to_dict("en")
+        for kind in ("errors", "warnings"):
+            shape[kind] = [
+                {k: f[k] for k in ("code", "table", "row", "field", "column")} for f in shape[kind]
+            ]
+        return shape
+
     def summary(self, lang: Lang = "en") -> str:
         head = tr(lang, VALID if self.valid else INVALID)
         tables, rows = self.stats.get("tables", 0), self.stats.get("rows", 0)

@@ -20,7 +20,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from pipelines import checks, errors, i18n
+from pipelines import (
+    checks,
+    errors,
+    guard,  # noqa: F401  (declares egress-refused)
+    i18n,
+)
 from pipelines.findings import TEMPLATES, Finding
 from pipelines.report import counts
 

@@ -46,8 +46,16 @@ class Portal(Protocol):
         """The row index kept with a version, to say which rows changed."""
         ...
 
-    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
-        """Publish ``plan.version``; the last step makes it current, so a failure before
+    def write(
+        self,
+        release: Release,
+        plan: Plan,
+        owner: Owner,
+        published_at: str,
+        files: dict[str, bytes],
+    ) -> Written:
+        """Publish ``plan.version`` as exactly ``files`` (``bundle.version_files``, which
+        the egress guard has read); the last step makes it current, so a failure before
         it leaves the previous version current and a re-run completes the work."""
         ...
 

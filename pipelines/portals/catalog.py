@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import dcat
-from ..bundle import version_files
 from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
@@ -89,9 +88,16 @@ class CatalogPortal:
         manifest: dict[str, Any] = _load(path)
         return manifest
 
-    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+    def write(
+        self,
+        release: Release,
+        plan: Plan,
+        owner: Owner,
+        published_at: str,
+        files: dict[str, bytes],
+    ) -> Written:
         try:
-            return self._write(release, plan, owner, published_at)
+            return self._write(release, plan, owner, published_at, files)
         except OSError as exc:
             raise PortalError(
                 f"cannot write the catalog at {self.root}: {exc}",
@@ -100,13 +106,19 @@ class CatalogPortal:
                 detail=str(exc),
             ) from exc
 
-    def _write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+    def _write(
+        self,
+        release: Release,
+        plan: Plan,
+        owner: Owner,
+        published_at: str,
+        files: dict[str, bytes],
+    ) -> Written:
         home = self.root / release.dataset
         versions = home / "versions"
         _step()
         versions.mkdir(parents=True, exist_ok=True)
         _clean(home)
-        files = version_files(release, plan, published_at)
         final = versions / plan.version
         if not _same_files(final, files):
             staging = versions / f".tmp-{uuid.uuid4().hex}"

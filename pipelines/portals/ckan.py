@@ -35,7 +35,6 @@ import ckanapi
 import requests
 
 from .. import dcat
-from ..bundle import version_files
 from ..errors import (
     PortalAuthError,
     PortalConflict,
@@ -118,7 +117,14 @@ class CkanPortal:
 
     # --- writing -------------------------------------------------------------------------
 
-    def write(self, release: Release, plan: Plan, owner: Owner, published_at: str) -> Written:
+    def write(
+        self,
+        release: Release,
+        plan: Plan,
+        owner: Owner,
+        published_at: str,
+        files: dict[str, bytes],
+    ) -> Written:
         org = self._ensure_organization(owner)
         self._ensure_dataset(release, org, archive=False)
         self._ensure_dataset(release, org, archive=True)
@@ -131,8 +137,7 @@ class CkanPortal:
                 dataset=release.dataset,
             )
         archive = self._claim(release, plan, published_at)
-        files = version_files(release, plan, published_at)
-        files["CHANGELOG.md"] = self._changelog(main, plan, published_at)
+        files = {**files, "CHANGELOG.md": self._changelog(main, plan, published_at)}
         urls = self._archive(archive, plan.version, files, release)
         resources = self._latest_resources(main, release, urls, plan.version)
         versions = json.loads(_extras(main).get("infitah_versions", "{}"))

@@ -1,0 +1,161 @@
+"""The egress guard: the last look at every byte a release would publish, on any portal.
+
+Validation's checks speak to the steward about the cells of their tables. The guard
+does not trust that they covered everything: it reads the exact files about to be
+written (the tables, the Excel CSVs, ``datapackage.json`` with the descriptor's free
+text and sources, the README, the validation report, the row index, the changes) and
+their names, and refuses personal data, control characters and unsafe URLs wherever
+they are, and text Excel would run as a formula in a table's text columns. A new
+field or a new file cannot bypass it: it sees what is published, not what was checked.
+
+Workbooks (``.xlsx``) are made from the same cells as the CSVs, every text stored as
+text (``downloads.py``), and charts are images: neither holds a value the CSVs do not.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .findings import Finding, declare
+from .i18n import N_
+from .pii import SUSPECT, kind_of
+from .schemas import TableSchema
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls (ESC, BEL, NUL...).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A link a browser or a spreadsheet would run or open locally instead of fetching.
+UNSAFE_URL = re.compile(r"(?i)(?<![\w.+-])(?:javascript|vbscript|file|data):\S")
+FORMULA = frozenset("=+-@\t\r")
+# Our own digests (hashes of tables, rows, schemas): hexadecimal runs whose digits could
+# look like a number; they are not the steward's text.
+# Starts only where a run of letters and digits starts, and takes the run whole: linear.
+DIGEST = re.compile(r"(?<![0-9A-Za-z])(?:sha256:)?[0-9a-f]{16,}+(?![0-9A-Za-z])")
+CHECKED = (".csv", ".json", ".md", ".txt")
+
+KINDS = {
+    "email": N_("an e-mail address"),
+    "phone": N_("a phone number"),
+    "national-id": N_("a national ID card number"),
+    "bank-account": N_("a bank account number (RIB or IBAN)"),
+    "control": N_("an invisible control character"),
+    "unsafe-url": N_("a link that would run code or open a local file"),
+    "formula": N_("text that Excel would run as a formula"),
+}
+
+declare(
+    "egress-refused",
+    "error",
+    title=N_("Refused at publication"),
+    message=N_("Nothing was published: {file} would have carried {kind}."),
+    hint=N_(
+        "Correct the source of this text (the table, or datapackage.json), then publish again."
+    ),
+    words={"kind": KINDS},
+)
+
+
+def inspect(files: Mapping[str, bytes]) -> list[Finding]:
+    """Every reason not to publish these files, each saying which file and where."""
+    descriptor = _json(files.get("datapackage.json", b"{}"))
+    schemas = {
+        str(r.get("name")): TableSchema(str(r.get("name")), dict(r["schema"]))
+        for r in descriptor.get("resources", [])
+        if isinstance(r, dict) and isinstance(r.get("schema"), dict) and "fields" in r["schema"]
+    }
+    found: list[Finding] = []
+    for name, data in sorted(files.items()):
+        found += _refusals(name, None, None, name, formulas=False)
+        if not name.endswith(CHECKED):
+            continue
+        if name.endswith(".csv"):
+            stem = name.removesuffix(".csv").removesuffix(".excel")
+            found += _csv(name, data, schemas.get(stem), excel=name.endswith(".excel.csv"))
+        elif name.endswith(".json"):
+            for path, text, is_key in _strings(_json(data)):
+                found += _refusals(name, None, path, text, formulas=False, personal=not is_key)
+        else:
+            text = data.decode("utf-8", "replace")
+            for number, line in enumerate(text.splitlines(), start=1):
+                found += _refusals(name, number, None, line, formulas=False)
+    return found
+
+
+def _csv(name: str, data: bytes, schema: TableSchema | None, excel: bool) -> list[Finding]:
+    text = data.decode("utf-8-sig", "replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if excel else ",")
+    header = next(reader, [])
+    found = [f for cell in header for f in _refusals(name, 1, None, cell, formulas=False)]
+    texts = set(schema.text_fields) if schema is not None else set()
+    # Identifiers and codes follow a pattern or a list (``c050811521-1`` is no phone);
+    # personal data is looked for where people write, as validation does. A column
+    # the schema does not know is read as free text.
+    coded = set(schema.text_fields) - set(schema.free_text_fields) if schema else set()
+    for line, row in enumerate(reader, start=2):
+        for column, cell in zip(header, row, strict=False):
+            # Excel's copies prefix formula-like text with ' (inert), so only the
+            # canonical CSV's text columns can carry a live formula.
+            formulas = not excel and column in texts
+            personal = column.split(" ", 1)[0] not in coded
+            found += _refusals(name, line, column, cell, formulas=formulas, personal=personal)
+    return found
+
+
+def _unless_number(match: re.Match[str]) -> str:
+    """A digest (it has a letter a-f) is blanked out; a run of digits alone is kept: it
+    may be an account number."""
+    return match.group() if match.group().isdigit() else " "
+
+
+def _refusals(
+    file: str,
+    row: int | None,
+    field: str | None,
+    text: str,
+    formulas: bool,
+    personal: bool = True,
+) -> list[Finding]:
+    """What ``text`` would carry out, as findings at ``file``, line ``row`` and
+    ``field`` (a column, or a JSON path such as ``sources[0].title``)."""
+    kinds = []
+    if CONTROL.search(text):
+        kinds.append("control")
+    if UNSAFE_URL.search(text):
+        kinds.append("unsafe-url")
+    if formulas and text[:1] in FORMULA:
+        kinds.append("formula")
+    if SUSPECT.search(text):
+        kind = kind_of(DIGEST.sub(_unless_number, text)) if personal else None
+        if kind:
+            kinds.append(kind)
+    return [
+        Finding("egress-refused", row=row, field=field, file=file, params={"file": file, "kind": k})
+        for k in kinds
+    ]
+
+
+def _json(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
+    """Every key and string of a JSON document, with its path (``sources[0].title``)
+    and whether it is a key (field names and row ids: ours, or checked in the tables)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            at = f"{path}.{key}" if path else str(key)
+            yield at, str(key), True
+            yield from _strings(item, at)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        yield path, value, False
