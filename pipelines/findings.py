@@ -184,6 +184,16 @@ declare(
     hint=N_("Keep only one of them in the folder."),
 )
 declare(
+    "date-normalised",
+    "warning",
+    title=N_("Dates completed"),
+    message=Np_(
+        "{count} date was written without its leading zeros; it is published as YYYY-MM-DD.",
+        "{count} dates were written without their leading zeros; they are published as YYYY-MM-DD.",
+    ),
+    hint=N_("Nothing to do; write dates as 2024-04-15 to avoid this note."),
+)
+declare(
     "legacy-encoding",
     "warning",
     title=N_("Legacy encoding"),

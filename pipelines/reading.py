@@ -240,7 +240,29 @@ def _changed(before: str, after: str) -> list[int]:
     ]
 
 
-_CHANGE_CODES = {"digits": "arabic-digits-normalised", "invisible": "invisible-characters-removed"}
+_CHANGE_CODES = {
+    "digits": "arabic-digits-normalised",
+    "invisible": "invisible-characters-removed",
+    "dates": "date-normalised",
+}
+# A date frictionless reads (Python's ISO parser takes 2024-4-15) but that every check
+# and every reader compares as text: written YYYY-MM-DD before anything looks at it.
+_SHORT_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def padded_dates(values: list[str]) -> tuple[list[str], list[int]]:
+    """The column with dates such as ``2024-4-15`` written ``2024-04-15``, and which
+    cells changed; anything else is left for validation to judge."""
+    changed: list[int] = []
+    out = values
+    for index, value in enumerate(values):
+        if len(value) < 10 and (match := _SHORT_DATE.fullmatch(value)):
+            if out is values:
+                out = list(values)
+            year, month, day = match.groups()
+            out[index] = f"{year}-{int(month):02d}-{int(day):02d}"
+            changed.append(index)
+    return out, changed
 
 
 # --- tables ---------------------------------------------------------------------------
@@ -578,6 +600,7 @@ def _rows(
     raw_columns = list(zip(*picked, strict=True)) if picked else [() for _ in present]
     del picked
     digit_fields = set(schema.digit_fields)
+    date_fields = {f["name"] for f in schema.fields if f.get("type") == "date"}
     columns: list[list[str]] = []
     source = iter(raw_columns)
     for name, pos in zip(schema.field_names, positions, strict=True):
@@ -585,6 +608,10 @@ def _rows(
             columns.append([""] * len(lines))
             continue
         values, changes = normalise_column(list(next(source)), name in digit_fields)
+        if name in date_fields:
+            values, padded = padded_dates(values)
+            if padded:
+                changes.append(_Changes("dates", padded))
         columns.append(values)
         for change in changes:
             table.findings.append(
