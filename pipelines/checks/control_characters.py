@@ -14,9 +14,11 @@ from ..findings import Finding
 from ..i18n import N_
 from . import Context, at, check, scan
 
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls. (U+001F is
-# left out: reading removes it, and ``scan`` joins cells with it.)
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e\x7f-\x9f]")
+# C0 controls but tab, line feed and carriage return, and DEL. (U+001F is left out:
+# reading removes it, and ``scan`` joins cells with it.) C1 controls (U+0080-U+009F)
+# are what UTF-8 read as Latin-1 is full of: the Arabic-script and encoding checks name
+# that mistake better, and the egress guard refuses any C1 left at publication.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
 
 
 @check("control-character", "error", N_("Control character"),
