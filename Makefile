@@ -8,7 +8,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup demo test lint typecheck messages portal portal-down orchestrate orchestrate-down reference bench clean
+.PHONY: setup demo test lint typecheck messages portal portal-down orchestrate orchestrate-down reference bench fuzz clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,12 @@ test: setup lint typecheck
 
 bench: setup
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_pii.py
+
+# The fuzzer of tests/test_fuzz.py for much longer than `make test` runs it (40 examples).
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	INFITAH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 portal:
 	@bash portal/portal.sh up

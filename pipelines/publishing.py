@@ -213,9 +213,9 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
     descriptor = package.descriptor
     name = {"ar": commune["name_ar"], "fr": commune["name_fr"]}
     description = {
-        "en": str(descriptor.get("description", "")),
-        "fr": str(descriptor.get("x-description-fr", "")),
-        "ar": str(descriptor.get("x-description-ar", "")),
+        "en": str(descriptor.get("description") or ""),
+        "fr": str(descriptor.get("x-description-fr") or ""),
+        "ar": str(descriptor.get("x-description-ar") or ""),
     }
     plans = package.tables.get("action_plans")
     cycles = (
@@ -227,15 +227,16 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         "x-commune-code": code,
         "x-commune": {key: commune[key] for key in COMMUNE_KEYS},
         "licenses": descriptor.get("licenses") or [LICENCE],
-        "sources": descriptor.get("sources", []),
+        "sources": descriptor.get("sources") or [],
         "x-publisher": {
             "name": commune["name_fr"],
             "name_ar": commune["name_ar"],
             "network": members.network(),
         },
         "x-temporal": {"start": cycles[0][0], "end": cycles[-1][1]} if cycles else {},
-        "x-illustrative": descriptor.get("x-illustrative", {}),
-        "x-facts": descriptor.get("x-facts", {}),
+        # A field given as null is a field not given (its kind is checked at validation).
+        "x-illustrative": descriptor.get("x-illustrative") or {},
+        "x-facts": descriptor.get("x-facts") or {},
     }
     release = build(
         package,

@@ -48,6 +48,17 @@ def test_licences_and_sources_of_the_wrong_kind_are_findings(
     no_traceback(checked.stderr, published.stderr)
 
 
+def test_descriptor_fields_given_as_null_are_fields_not_given(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    """Found by the fuzzer (tests/test_fuzz.py): validate said 0, publish said 70."""
+    descriptor(ait_amira, sources=None, description=None, **{"x-illustrative": None})
+    result = run_cli("publish", str(ait_amira), "--to", str(tmp_path / "cat"), "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["status"] == "published"
+    no_traceback(result.stdout, result.stderr)
+
+
 def test_a_file_name_that_is_not_utf8_is_shown_not_fatal(ait_amira: Path, tmp_path: Path) -> None:
     name = os.fsdecode(b"jal\xe9ons.csv")
     (ait_amira / name).write_bytes((ait_amira / "milestones.csv").read_bytes())
