@@ -148,6 +148,22 @@ def test_end_before_start_is_date_order(ait_amira: Path) -> None:
     assert "2025-01-06" in error["message"] and "2025-06-01" in error["message"]
 
 
+def test_every_pair_of_dates_is_checked_not_only_the_first(ait_amira: Path) -> None:
+    """action_plans and milestones declare two pairs each: the second ones too."""
+    edit(ait_amira, "action_plans", setter(0, consultation_start="2025-03-01",
+                                            consultation_end="2025-02-01"))  # fmt: skip
+    edit(ait_amira, "milestones", setter(1, start_date="2025-01-01", completed_on="2024-12-01",
+                                          status="complete"))  # fmt: skip
+
+    rep = validate(ait_amira)
+
+    found = sorted(where(e) for e in rep["errors"] if e["code"] == "date-order")
+    assert found == [
+        ("action_plans", 2, "consultation_end", "I"),
+        ("milestones", 3, "completed_on", "I"),
+    ]
+
+
 def test_same_day_start_and_end_is_fine(ait_amira: Path) -> None:
     edit(ait_amira, "commitments", setter(2, start_date="2025-06-01", end_date="2025-06-01"))
     assert validate(ait_amira)["valid"] is True
@@ -163,6 +179,17 @@ def test_milestone_outside_the_cycle(ait_amira: Path) -> None:
     assert error["code"] == "milestone-outside-cycle"
     assert where(error) == ("milestones", 5, "due_date", "G")
     assert "2024-04-15" in error["message"] and "2026-04-14" in error["message"]
+
+
+def test_every_date_of_a_milestone_is_held_to_the_cycle(ait_amira: Path) -> None:
+    """Not only the due date: its start and completion dates too."""
+    edit(ait_amira, "milestones", setter(0, start_date="2023-01-01"))
+    edit(ait_amira, "milestones", setter(1, completed_on="2027-01-01", status="complete"))
+
+    rep = validate(ait_amira)
+
+    found = sorted(where(e) for e in rep["errors"] if e["code"] == "milestone-outside-cycle")
+    assert found == [("milestones", 2, "start_date", "F"), ("milestones", 3, "completed_on", "I")]
 
 
 def test_milestone_on_the_last_day_of_the_cycle_is_inside(ait_amira: Path) -> None:

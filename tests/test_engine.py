@@ -48,10 +48,20 @@ def test_parallel_and_serial_agree(
     _milestones(path, 400)
     monkeypatch.setattr(engine, "PARALLEL_MIN_ROWS", 100)
 
+    started: list[int] = []
+    real = engine._start_worker
+
+    def counted(*args: object) -> object:
+        started.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_start_worker", counted)
     monkeypatch.setenv("INFITAH_WORKERS", "1")
     serial = validate(path, "milestones").report.to_dict("en")
+    assert started == []  # one process
     monkeypatch.setenv("INFITAH_WORKERS", str(cores))
     parallel = validate(path, "milestones").report.to_dict("en")
+    assert len(started) == cores - 1  # the parallel path really ran, with its workers
 
     def located(report: dict[str, object]) -> list[tuple[object, ...]]:
         errors = report["errors"]

@@ -14,7 +14,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.checks.formula_injection import TRIGGERS
 from pipelines.errors import InputError
 from pipelines.reading import read_table
 from pipelines.schemas import load
@@ -31,6 +30,9 @@ ALPHABET = (
     ",;\t\"' \n\r=+-@.:/_"
 )
 cell = st.text(alphabet=ALPHABET, max_size=12)
+# What Excel runs as a formula (OWASP's list), written here, not imported from the
+# check under test: an oracle that moved with the code would prove nothing.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 table_rows = st.lists(
     st.lists(cell, min_size=len(SCHEMA.field_names), max_size=len(SCHEMA.field_names)),
     max_size=6,
@@ -97,4 +99,4 @@ def test_generated_tables_keep_reading_and_validation_promises(
     for line, row in zip(a.row_numbers, a.rows, strict=True):
         for name, value in zip(SCHEMA.field_names, row, strict=True):
             if name in SCHEMA.text_fields and (line, name) not in flagged:
-                assert not value or value[0] not in TRIGGERS, (line, name, value)
+                assert not value or value[0] not in FORMULA_STARTS, (line, name, value)
