@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import pii
 from .findings import Finding, declare
 from .i18n import N_
 from .pii import SUSPECT, kind_of
@@ -38,10 +39,7 @@ DIGEST = re.compile(r"(?<![0-9A-Za-z])(?:sha256:)?[0-9a-f]{16,}+(?![0-9A-Za-z])"
 CHECKED = (".csv", ".json", ".md", ".txt")
 
 KINDS = {
-    "email": N_("an e-mail address"),
-    "phone": N_("a phone number"),
-    "national-id": N_("a national ID card number"),
-    "bank-account": N_("a bank account number (RIB or IBAN)"),
+    **pii.KINDS,
     "control": N_("an invisible control character"),
     "unsafe-url": N_("a link that would run code or open a local file"),
     "formula": N_("text that Excel would run as a formula"),

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .i18n import N_
+
 _ANY_DIGIT = "[0-9\u0660-\u0669\u06f0-\u06f9\uff10-\uff19]"
 _BETWEEN = "[ ().\\-/\u00ad\u200b-\u200d\u2060]{0,3}"
 # A text worth a closer look: something like an @, or five digits (any script) close
@@ -51,7 +53,13 @@ _CIN = re.compile(r"(?:[A-Z]{1,2}[ -]?|[A-Za-z]{1,2}-?)[0-9]{5,6}(?![A-Za-z0-9])
 _LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
-KINDS = ("email", "phone", "national-id", "bank-account")
+# Each kind in the reader's language (for the check's and the guard's messages).
+KINDS = {
+    "email": N_("an e-mail address"),
+    "phone": N_("a phone number"),
+    "national-id": N_("a national ID card number"),
+    "bank-account": N_("a bank account number (RIB or IBAN)"),
+}
 
 
 def normalise(text: str) -> str:
@@ -66,7 +74,7 @@ def normalise(text: str) -> str:
 
 
 def kind_of(text: str) -> str | None:
-    """The first kind of personal data in ``text`` (``KINDS``), or None."""
+    """The first kind of personal data in ``text`` (a key of ``KINDS``), or None."""
     if not SUSPECT.search(text):
         return None
     norm = normalise(text)

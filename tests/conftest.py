@@ -67,12 +67,18 @@ def ait_amira(tmp_path: Path) -> Path:
     return target
 
 
-def break_a_due_date(folder: Path) -> Path:
-    """Make a member folder invalid in one cell: milestones.csv line 2, due_date."""
-    path = folder / "milestones.csv"
+def set_cells(folder: Path, table: str, changes: dict[tuple[int, str], str]) -> None:
+    """Set cells of ``table``'s CSV, each at (the line the steward sees, the field)."""
+    path = folder / f"{table}.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    rows[1][rows[0].index("due_date")] = "2024-13-45"
+    for (line, field), value in changes.items():
+        rows[line - 1][rows[0].index(field)] = value
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def break_a_due_date(folder: Path) -> Path:
+    """Make a member folder invalid in one cell: milestones.csv line 2, due_date."""
+    set_cells(folder, "milestones", {(2, "due_date"): "2024-13-45"})
     return folder

@@ -18,6 +18,8 @@ from pathlib import Path
 from pipelines.portals import catalog
 from pipelines.publishing import publish
 
+from .conftest import set_cells
+
 DATASET = "openness-programme-09-163-07-01"
 NEW_TITLE = "Élaborer le plan de travail détaillé (revu)"
 
@@ -58,12 +60,7 @@ def test_killed_at_every_step_latest_is_whole_and_a_rerun_converges(
     pristine = tmp_path / "v1"
     assert publish(ait_amira, str(pristine)).status == "published"
     old_titles = milestones_titles(pristine / DATASET / "latest" / "milestones.csv")
-    path = ait_amira / "milestones.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][rows[0].index("title_fr")] = NEW_TITLE
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+    set_cells(ait_amira, "milestones", {(2, "title_fr"): NEW_TITLE})
     new_titles = [NEW_TITLE, *old_titles[1:]]
 
     crashed_at = 0

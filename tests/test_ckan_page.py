@@ -4,8 +4,6 @@ the earlier ones that download, and a table preview with rows."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,8 @@ import requests
 from pipelines.publishing import publish
 
 from .ckan_fixtures import Portal, ckan_portal  # noqa: F401  (fixture)
-from .test_catalog_page import FLAGS, chromium  # noqa: F401  (fixture)
+from .conftest import AIT_AMIRA, set_cells
+from .test_catalog_page import browser, chromium  # noqa: F401  (fixtures)
 
 DATASET = "openness-programme-09-163-07-01"
 NEW_TITLE = "Élaborer le plan de travail détaillé, version revue"
@@ -25,40 +24,18 @@ def published(ckan_portal: Portal, tmp_path_factory: pytest.TempPathFactory) -> 
     """Ait Amira published, then updated (a milestone renamed): two versions."""
     import shutil
 
-    from .conftest import AIT_AMIRA
-
     folder = shutil.copytree(AIT_AMIRA, tmp_path_factory.mktemp("page") / "ait-amira")
     ckan_portal.purge(DATASET, f"{DATASET}-versions")
     assert publish(folder, ckan_portal.url, token=ckan_portal.token).status == "published"
-    path = folder / "milestones.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][rows[0].index("title_fr")] = NEW_TITLE
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+    set_cells(folder, "milestones", {(2, "title_fr"): NEW_TITLE})
     second = publish(folder, ckan_portal.url, token=ckan_portal.token)
     assert second.status == "published" and second.version
     return second.version
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-ckan")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(chromium), headless=True, args=FLAGS
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
 @pytest.mark.ckan
 def test_the_dataset_page_shows_both_titles_licence_and_every_version(
-    browser: Any,
+    browser: Any,  # noqa: F811
     published: str,
     ckan_portal: Portal,  # noqa: F811
 ) -> None:
@@ -92,7 +69,7 @@ def test_the_dataset_page_shows_both_titles_licence_and_every_version(
 
 @pytest.mark.ckan
 def test_a_table_resource_shows_a_preview_with_rows(
-    browser: Any,
+    browser: Any,  # noqa: F811
     published: str,
     ckan_portal: Portal,  # noqa: F811
 ) -> None:

@@ -3,22 +3,14 @@ what changed in each; a steward's markup stays text."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from pipelines.publishing import publish
 
+from .conftest import set_cells
+
 AIT_AMIRA = "openness-programme-09-163-07-01"
 HOSTILE = '<script>alert("x")</script> Publier <b>vite</b>'
-
-
-def set_milestone_title(folder: Path, title: str) -> None:
-    path = folder / "milestones.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][rows[0].index("title_fr")] = title
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
 def test_the_page_follows_the_current_version_and_lists_every_change(
@@ -26,7 +18,7 @@ def test_the_page_follows_the_current_version_and_lists_every_change(
 ) -> None:
     catalog = tmp_path / "catalog"
     assert publish(ait_amira, str(catalog)).status == "published"
-    set_milestone_title(ait_amira, HOSTILE)
+    set_cells(ait_amira, "milestones", {(2, "title_fr"): HOSTILE})
     second = publish(ait_amira, str(catalog))
     assert second.status == "published"
     page = (catalog / AIT_AMIRA / "index.html").read_text(encoding="utf-8")

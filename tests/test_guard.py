@@ -15,7 +15,7 @@ from pipelines import bundle, publishing
 from pipelines.guard import inspect
 from pipelines.publishing import publish
 
-from .conftest import run_cli
+from .conftest import run_cli, set_cells
 
 PHONE = "06 12 34 56 78"
 
@@ -25,15 +25,6 @@ def descriptor(folder: Path, **changes: Any) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-
-
-def set_cell(folder: Path, table: str, line: int, field: str, value: str) -> None:
-    path = folder / f"{table}.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[line - 1][rows[0].index(field)] = value
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
 def refused(folder: Path, tmp_path: Path) -> list[tuple[str, str, str]]:
@@ -71,10 +62,10 @@ def test_personal_data_in_the_descriptor_free_text_is_refused(
 def test_control_characters_and_unsafe_links_are_errors_at_their_cells(ait_amira: Path) -> None:
     """Validation names them to the steward (ESC and BEL used to be published, and a
     workbook cannot even hold them; javascript: and file: links were published)."""
-    set_cell(ait_amira, "milestones", 2, "title_fr", "Jalon \x1b[31m rouge \x07")
-    set_cell(ait_amira, "milestones", 3, "evidence_url", "javascript:alert(1)")
-    set_cell(ait_amira, "milestones", 4, "evidence_url", "file:///etc/passwd")
-    set_cell(ait_amira, "milestones", 7, "title_fr", "x" * 5000 + "\x00 fin")
+    set_cells(ait_amira, "milestones", {(2, "title_fr"): "Jalon \x1b[31m rouge \x07"})
+    set_cells(ait_amira, "milestones", {(3, "evidence_url"): "javascript:alert(1)"})
+    set_cells(ait_amira, "milestones", {(4, "evidence_url"): "file:///etc/passwd"})
+    set_cells(ait_amira, "milestones", {(7, "title_fr"): "x" * 5000 + "\x00 fin"})
     result = run_cli("validate", str(ait_amira), "--json", "--lang", "en")
     assert result.code == 1
     found = {(e["code"], e["row"], e["field"]) for e in result.json()["errors"]}

@@ -6,22 +6,11 @@ unusual numbers were published as typed."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
-
-
-def set_cells(folder: Path, table: str, changes: dict[tuple[int, str], str]) -> None:
-    path = folder / f"{table}.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    for (line, field), value in changes.items():
-        rows[line - 1][rows[0].index(field)] = value
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+from .conftest import run_cli, set_cells
 
 
 def test_short_dates_are_completed_then_checked(ait_amira: Path, tmp_path: Path) -> None:

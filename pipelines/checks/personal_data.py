@@ -11,16 +11,8 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..i18n import N_
-from ..pii import SUSPECT, kind_of
+from ..pii import KINDS, SUSPECT, kind_of
 from . import Context, at, check, scan
-
-# What ``kind`` says, in the reader's language.
-KINDS = {
-    "email": N_("an e-mail address"),
-    "phone": N_("a phone number"),
-    "national-id": N_("a national ID card number"),
-    "bank-account": N_("a bank account number (RIB or IBAN)"),
-}
 
 
 def kinds_in(values: list[str]) -> dict[int, str]:
