@@ -433,6 +433,8 @@ def _xlsx_records(
                 elif cell.data_type == "e" or (isinstance(value, str) and value in EXCEL_ERRORS):
                     found.append((number, col, "excel-error", str(value)))
                     values.append("")
+                elif isinstance(value, str) and len(value) > MAX_CELL_CHARS * 4:
+                    raise _Unreadable("huge-cell", line=number)  # as the CSV reader does
                 else:
                     values.append(_xlsx_cell(value))
             records.append((number, values))

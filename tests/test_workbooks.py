@@ -175,3 +175,25 @@ def test_a_table_found_twice_is_an_error(ait_amira: Path) -> None:
         ("milestones", 'The table "milestones" is both in milestones.csv and in '
          "tableaux.xlsx#milestones: which one is right?")
     ]  # fmt: skip
+
+
+def test_a_huge_cell_in_a_workbook_is_refused_as_in_a_csv(ait_amira: Path) -> None:
+    """The 400,000-character limit held for CSV only: such a workbook cell was published."""
+    sheet = [list(r) for r in rows(ait_amira, "milestones")]
+    sheet[2][4] = "LONG CELL"
+    target = to_workbook(ait_amira, "milestones", {"milestones": sheet})
+    # openpyxl (like Excel) writes at most 32,767 characters in a cell; a crafted file
+    # holds what it likes: 1,000,000 characters, written into the sheet's XML.
+    with zipfile.ZipFile(target) as zin:
+        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(target, "w") as zout:
+        for info, data in items:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"LONG CELL", b"trop long " * 100_000)
+            zout.writestr(info, data)
+    code, found = report(ait_amira)
+    assert code == 1
+    assert [(e["code"], e["file"], e["row"]) for e in found["errors"]] == [
+        ("unreadable-file", "milestones.xlsx", 3)
+    ]
+    assert "far too long" in found["errors"][0]["message"]
