@@ -141,3 +141,20 @@ def test_our_own_digests_and_the_sample_data_pass(ait_amira: Path) -> None:
     release, _ = publishing.member_release(*validate(ait_amira, whole=True))
     plan = publishing.versioning.plan(release, None, None)
     assert inspect(bundle.version_files(release, plan, "2026-12-02T00:00:00+00:00")) == []
+
+
+def test_row_ids_named_by_the_changelog_are_not_phone_numbers() -> None:
+    """A changelog names the rows that changed; ids built from commune codes
+    (``c050811521-1-m1``) look like phones once their digits are joined. Found when 13
+    of 30 synthetic communes were refused at their second version."""
+    schema = {"fields": [{"name": "milestone_id", "type": "string",
+                          "constraints": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
+                         {"name": "title_fr", "type": "string"}]}  # fmt: skip
+    files = {
+        "datapackage.json": json.dumps({"resources": [{"name": "m", "schema": schema}]}).encode(),
+        "m.csv": b"milestone_id,title_fr\nc050811521-1-m1,Jalon\n",
+        "CHANGES.md": b"## 1.0.1\n\n- `m` (patch): 1 row(s) changed (c050811521-1-m1)\n",
+    }
+    assert inspect(files) == []
+    files["CHANGES.md"] += b"- appeler le 0508115211\n"  # a phone is still a phone
+    assert [(f.file, f.row) for f in inspect(files)] == [("CHANGES.md", 4)]
