@@ -7,6 +7,7 @@ import csv
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,18 @@ def to_workbook(folder: Path, table: str, sheets: dict[str, list[list[Any]]],
             resource["path"] = target.name
     (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     return target
+
+
+def rewrite_sheet(workbook: Path, change: Callable[[bytes], bytes]) -> None:
+    """Edit the first sheet's XML in place: what a crafted or damaged file holds and
+    openpyxl would never write."""
+    with zipfile.ZipFile(workbook) as zin:
+        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(workbook, "w") as zout:
+        for info, data in items:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            zout.writestr(info, data)
 
 
 def report(folder: Path) -> tuple[int, dict[str, Any]]:
@@ -121,16 +134,8 @@ def test_formulas_read_as_their_saved_result_or_refused(ait_amira: Path) -> None
     sheet[3][4] = "#REF!"
     target = to_workbook(ait_amira, "milestones", {"milestones": sheet})
     # What Excel does on save and openpyxl cannot: store the formula's result.
-    with zipfile.ZipFile(target) as zin:
-        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(target, "w") as zout:
-        for info, data in items:
-            if info.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode()
-                saved = r'<c r="E2"\1 t="str"><f>\2</f><v>SAVED RESULT</v>'
-                text = re.sub(r'<c r="E2"([^>]*)><f>(.*?)</f><v\s*/>', saved, text)
-                data = text.encode()
-            zout.writestr(info, data)
+    saved = rb'<c r="E2"\1 t="str"><f>\2</f><v>SAVED RESULT</v>'
+    rewrite_sheet(target, lambda xml: re.sub(rb'<c r="E2"([^>]*)><f>(.*?)</f><v\s*/>', saved, xml))
     code, found = report(ait_amira)
     assert code == 1
     assert located(found["errors"], "formula-without-value") == [
@@ -184,13 +189,7 @@ def test_a_huge_cell_in_a_workbook_is_refused_as_in_a_csv(ait_amira: Path) -> No
     target = to_workbook(ait_amira, "milestones", {"milestones": sheet})
     # openpyxl (like Excel) writes at most 32,767 characters in a cell; a crafted file
     # holds what it likes: 1,000,000 characters, written into the sheet's XML.
-    with zipfile.ZipFile(target) as zin:
-        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(target, "w") as zout:
-        for info, data in items:
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"LONG CELL", b"trop long " * 100_000)
-            zout.writestr(info, data)
+    rewrite_sheet(target, lambda xml: xml.replace(b"LONG CELL", b"trop long " * 100_000))
     code, found = report(ait_amira)
     assert code == 1
     assert [(e["code"], e["file"], e["row"]) for e in found["errors"]] == [
