@@ -160,16 +160,18 @@ def _prepare(
     portal: Portal, release: Release, published_at: str, earlier: _Prepared | None = None
 ) -> _Prepared:
     """Read the current version, plan the next, build its files and let the guard read
-    them (the files of ``earlier`` are reused when it planned the same version)."""
+    them. Under the lock, ``earlier`` (the same preparation before it) is reused whole
+    when the portal still holds what it read: no second manifest download, no second
+    build of the files."""
     current = portal.current(release.dataset)
+    if earlier is not None and current == earlier.current:
+        return earlier
     manifest = None
     if current is not None and current.hashes != release.hashes():
         manifest = portal.manifest(release.dataset, current.version)
     plan = versioning.plan(release, current, manifest)
     if plan.status == "unchanged" and current is not None:
         return _Prepared(current, plan)
-    if earlier is not None and earlier.plan.version == plan.version and earlier.files:
-        return _Prepared(current, plan, earlier.files, earlier.refused)
     files = version_files(release, plan, published_at)
     return _Prepared(current, plan, files, guard.inspect(files))
 
