@@ -114,8 +114,9 @@ def test_indicators_equal_an_independent_computation_and_are_in_the_datastore(
     got = published_indicators(data)
     assert_same_indicators(got, expected_indicators(network["folders"], AS_OF))
     api = network["portal"].api()
-    search = api.action.datastore_search(resource_id=network["resources"]["indicators"]["id"],
-                                         limit=0)  # fmt: skip
+    search = api.action.datastore_search(
+        resource_id=network["resources"]["indicators"]["infitah_datastore_id"], limit=0
+    )
     assert search["total"] == len(got)
 
 

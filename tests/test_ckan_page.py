@@ -77,7 +77,12 @@ def test_a_table_resource_shows_a_preview_with_rows(
     (resource,) = [r for r in package["resources"] if r["name"] == "milestones"]
     page = browser.new_page()
     page.goto(f"{ckan_portal.url}/dataset/{DATASET}/resource/{resource['id']}", wait_until="load")
-    rows = page.frame_locator("iframe").locator("table tbody tr")
+    # The preview is the current version's DataStore table, the one the resource names.
+    preview = page.locator("#infitah-table-preview")
+    assert preview.get_attribute("data-version") == published
+    frame = page.locator("#infitah-table-preview iframe").get_attribute("src") or ""
+    assert resource["infitah_datastore_id"] in frame
+    rows = page.frame_locator("#infitah-table-preview iframe").locator("table tbody tr")
     rows.first.wait_for(timeout=30_000)
     assert rows.count() == 6
     assert NEW_TITLE in rows.all_inner_texts()[0]  # the current version's rows

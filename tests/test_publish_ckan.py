@@ -77,12 +77,19 @@ def test_first_publish_creates_everything(portal: Portal, ait_amira: Path) -> No
     for table in ("action_plans", "milestones", "commitments"):
         downloaded = requests.get(str(latest[table]["url"]), timeout=30).content
         assert downloaded == (ait_amira / f"{table}.csv").read_bytes()
-        search = api.action.datastore_search(resource_id=latest[table]["id"], limit=1000)
+        # The current version's rows: the DataStore table the resource names (the
+        # archive resource of these bytes), never a table of the resource's own.
+        assert not latest[table].get("datastore_active")
+        search = api.action.datastore_search(
+            resource_id=latest[table]["infitah_datastore_id"], limit=1000
+        )
         with (ait_amira / f"{table}.csv").open(encoding="utf-8") as fh:
             assert search["total"] == sum(1 for _ in csv.DictReader(fh))
     types = {
         f["id"]: f["type"]
-        for f in api.action.datastore_search(resource_id=latest["commitments"]["id"])["fields"]
+        for f in api.action.datastore_search(
+            resource_id=latest["commitments"]["infitah_datastore_id"]
+        )["fields"]
     }
     assert (types["budget_mad"], types["start_date"], types["ogp_civic_participation"]) == (
         "numeric", "date", "bool"
@@ -137,9 +144,17 @@ def test_a_changed_row_gives_a_new_version_and_old_bytes_stay(
     assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")
     assert "1 row(s) changed (ait-amira-c1-m1)" in changelog
     rows = portal.api().action.datastore_search(
-        resource_id=latest["milestones"]["id"], filters={"milestone_id": "ait-amira-c1-m1"}
+        resource_id=latest["milestones"]["infitah_datastore_id"],
+        filters={"milestone_id": "ait-amira-c1-m1"},
     )["records"]
     assert rows[0]["status"] == "in_progress"
+    # The earlier version's rows stay queryable, in the earlier version's table.
+    assert latest["commitments"]["infitah_datastore_id"] == archive["1.0.0/commitments.csv"]["id"]
+    old_rows = portal.api().action.datastore_search(
+        resource_id=archive["1.0.0/milestones.csv"]["id"],
+        filters={"milestone_id": "ait-amira-c1-m1"},
+    )["records"]
+    assert old_rows[0]["status"] != "in_progress"
 
 
 def test_invalid_data_and_dry_run_change_nothing(portal: Portal, ait_amira: Path) -> None:
@@ -226,15 +241,15 @@ def test_tables_have_a_preview_and_a_data_dictionary_in_french_and_arabic(
     api = portal.api()
     latest = resources(portal)
     for table in ("milestones", "commitments", "communes"):
-        views = api.action.resource_view_list(id=latest[table]["id"])
+        views = api.action.resource_view_list(id=latest[table]["infitah_datastore_id"])
         assert "datatables_view" in {v["view_type"] for v in views}, table
     readme = api.action.resource_view_list(id=latest["README.md"]["id"])
     assert "text_view" in {v["view_type"] for v in readme}
     fields = {
         f["id"]: f.get("info", {})
-        for f in api.action.datastore_search(resource_id=latest["milestones"]["id"], limit=0)[
-            "fields"
-        ]
+        for f in api.action.datastore_search(
+            resource_id=latest["milestones"]["infitah_datastore_id"], limit=0
+        )["fields"]
     }
     assert fields["due_date"]["label"] == "Échéance / الأجل"
     assert "complete: Achevé / منجز" in fields["status"]["notes"]

@@ -12,7 +12,12 @@ How versions live on CKAN (which overwrites an uploaded file in place):
   Switching every resource to the new version and setting the version metadata is
   one ``package_patch``: "latest" never mixes two versions, and until that call the
   previous version stays current, so an interrupted publish is completed by a re-run.
-* The DataStore holds each table of the current version, typed from its Table Schema.
+* The DataStore is versioned like the files: each table's bytes are loaded once, typed
+  from its Table Schema, into the archive resource that holds them, before the switch.
+  Each current resource names its version's DataStore table in ``infitah_datastore_id``,
+  set by the same ``package_revise`` as its URL: a reader who follows the dataset never
+  gets one version's file with another's rows, at any point of an interrupted publish,
+  and every version stays queryable.
 
 Every CKAN error is mapped to Infitah's exceptions in ``_mapped`` (one place), and
 transient failures (connection errors, timeouts, 5xx) are retried with backoff.
@@ -138,8 +143,10 @@ class CkanPortal:
             )
         archive = self._claim(release, plan, published_at)
         files = {**files, "CHANGELOG.md": self._changelog(main, plan, published_at)}
-        urls = self._archive(archive, plan.version, files, release)
-        resources = self._latest_resources(main, release, urls, plan.version)
+        archived = self._archive(archive, plan.version, files, release)
+        urls = {name: resource["url"] for name, resource in archived.items()}
+        self._load_datastore(archive, release, archived)
+        resources = self._latest_resources(main, release, archived, plan.version)
         versions = json.loads(_extras(main).get("infitah_versions", "{}"))
         versions[plan.version] = {n: u for n, u in urls.items() if n.endswith((".csv", ".json"))}
         extras = {
@@ -177,7 +184,8 @@ class CkanPortal:
         )
         patched: dict[str, Any] = revised["package"]
         self._shown[release.dataset] = patched
-        self._load_datastore(patched, release)
+        self._previews(patched, datastore=False)
+        self._drop_unversioned_datastore(main)
         return Written(url=self.location(release.dataset), files=urls)
 
     def _claim(self, release: Release, plan: Plan, published_at: str) -> dict[str, Any]:
@@ -231,10 +239,8 @@ class CkanPortal:
         return claimed_archive
 
     def repair(self, release: Release, current: Published) -> None:
-        """After an interruption between the switch and the DataStore load: reload it."""
-        package = self._last_seen(release.dataset)
-        if package is not None:
-            self._load_datastore(package, release)
+        """Nothing to complete: the DataStore is loaded before the switch, and the switch
+        is one call, so a current version on CKAN is always whole."""
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -279,20 +285,21 @@ class CkanPortal:
 
     def _archive(
         self, archive: dict[str, Any], version: str, files: dict[str, bytes], release: Release
-    ) -> dict[str, str]:
-        """Upload what this version adds to the archive; URL of every file of the version."""
+    ) -> dict[str, dict[str, Any]]:
+        """Upload what this version adds to the archive; the archive resource holding each
+        file of the version."""
         by_hash = {r.get("infitah_sha256"): r for r in archive.get("resources", []) if r.get("url")}
-        urls: dict[str, str] = {}
+        urls: dict[str, dict[str, Any]] = {}
         tables = {t.filename: t for t in release.tables.values()}
         for name, data in files.items():
             digest = sha256(data)
             label = f"{version}/{name}"
             existing = _by_name(archive, label)
             if name in tables and digest in by_hash:
-                urls[name] = by_hash[digest]["url"]  # same bytes already archived
+                urls[name] = by_hash[digest]  # same bytes already archived
                 continue
             if existing is not None and existing.get("infitah_sha256") == digest:
-                urls[name] = existing["url"]  # uploaded by an interrupted run
+                urls[name] = existing  # uploaded by an interrupted run
                 continue
             fields: dict[str, Any] = {
                 "name": label,
@@ -314,11 +321,15 @@ class CkanPortal:
                     package_id=archive["id"],
                     **fields,
                 )
-            urls[name] = resource["url"]
+            urls[name] = resource
         return urls
 
     def _latest_resources(
-        self, main: dict[str, Any], release: Release, urls: dict[str, str], version: str
+        self,
+        main: dict[str, Any],
+        release: Release,
+        archived: dict[str, dict[str, Any]],
+        version: str,
     ) -> list[dict[str, Any]]:
         existing = {r["name"]: r for r in main.get("resources", [])}
         order = [t.filename for t in release.tables.values()] + [
@@ -327,14 +338,14 @@ class CkanPortal:
             "manifest.json",
             "CHANGELOG.md",
         ]
-        order += [name for name in urls if name not in order and name != "CHANGES.md"]
+        order += [name for name in archived if name not in order and name != "CHANGES.md"]
         resources = []
         for name in order:
             label = name.removesuffix(".csv") if name.endswith(".csv") else name
             table = release.tables.get(label) if name.endswith(".csv") else None
             resource: dict[str, Any] = {
                 "name": label,
-                "url": urls[name],
+                "url": archived[name]["url"],
                 "format": _format(name),
                 "infitah_version": version,
                 "description": _resource_description(table, name),
@@ -344,58 +355,65 @@ class CkanPortal:
                 resource["hash"] = table.sha256
                 resource["hash_algorithm"] = SHA256_ALGORITHM
                 resource["mimetype"] = "text/csv"
+                # This version's rows, loaded into the archive resource before the switch.
+                resource["infitah_datastore_id"] = archived[name]["id"]
             if label in existing:
-                old = existing[label]
-                resource["id"] = old["id"]
-                # The DataStore table stays attached to the resource; it is current only
-                # if the table's bytes did not change.
-                resource["datastore_active"] = bool(old.get("datastore_active"))
-                same = table is not None and old.get("infitah_sha256") == table.sha256
-                resource["infitah_datastore_sha256"] = (
-                    old.get("infitah_datastore_sha256", "") if same else ""
-                )
+                resource["id"] = existing[label]["id"]
             resources.append(resource)
         return resources
 
-    def _load_datastore(self, package: dict[str, Any], release: Release) -> None:
-        """Load the tables whose bytes the DataStore does not hold yet, then give them (and
-        the README) their previews."""
+    def _load_datastore(
+        self, archive: dict[str, Any], release: Release, archived: dict[str, dict[str, Any]]
+    ) -> None:
+        """Load into the DataStore the tables of this version that it does not hold yet,
+        each into the archive resource of its bytes, and record each load; all before the
+        switch. A load that was interrupted is not recorded, is current nowhere, and is
+        replaced whole."""
         loaded: dict[str, str] = {}
-        for resource in package.get("resources", []):
-            table = release.tables.get(resource["name"])
-            if table is None or resource.get("infitah_datastore_sha256") == table.sha256:
+        for table in release.tables.values():
+            resource = archived[table.filename]
+            if resource.get("infitah_datastore_sha256") == table.sha256:
                 continue
             self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
             loaded[resource["id"]] = table.sha256
-        if loaded:
-            # One revision records every table loaded (a resource_patch each would re-index
-            # the dataset each time); a re-run reloads whatever is not recorded.
-            updates: dict[str, Any] = {
-                f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
-                for rid, digest in loaded.items()
-            }
-            self._call("package_revise", match={"id": package["id"]}, **updates)
-            self._previews(package, set(loaded))
+        if not loaded:
+            return
+        # One revision records every table loaded (a resource_patch each would re-index
+        # the dataset each time); a re-run reloads whatever is not recorded.
+        updates: dict[str, Any] = {
+            f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
+            for rid, digest in loaded.items()
+        }
+        revised = self._call("package_revise", match={"id": archive["id"]}, **updates)
+        tables = [r for r in revised["package"].get("resources", []) if r["id"] in loaded]
+        self._previews({**revised["package"], "resources": tables}, datastore=True)
 
-    def _previews(self, package: dict[str, Any], loaded: set[str]) -> None:
-        """Every resource gets the default views it lacks, in two calls for the dataset:
-        the tables just loaded a table preview, the README a text view (the portal skips
-        the kinds of view a resource has). A preview is presentation, not data: if the
-        portal fails it after retries, the version stays published and the next load
-        makes it again."""
+    def _previews(self, package: dict[str, Any], datastore: bool) -> None:
+        """The default views ``package``'s resources lack (the portal skips the kinds of
+        view a resource has): table previews of DataStore tables, or text views (the
+        README). A preview is presentation, not data: if the portal fails it after
+        retries, the version is still published and the next publish makes it again."""
         resources = [
-            {**r, "datastore_active": r.get("datastore_active") or r["id"] in loaded}
+            {**r, "datastore_active": True} if datastore else r
             for r in package.get("resources", [])
         ]
-        for datastore in (True, False):  # CKAN makes either kind of view per call
-            try:
-                self._call(
-                    "package_create_default_resource_views",
-                    package={**package, "resources": resources},
-                    create_datastore_views=datastore,
-                )
-            except PortalError as exc:
-                LOG.warning("%s: previews not created (%s)", package.get("name"), exc.message)
+        try:
+            self._call(
+                "package_create_default_resource_views",
+                package={**package, "resources": resources},
+                create_datastore_views=datastore,
+            )
+        except PortalError as exc:
+            LOG.warning("%s: previews not created (%s)", package.get("name"), exc.message)
+
+    def _drop_unversioned_datastore(self, main: dict[str, Any]) -> None:
+        """Before versioned DataStore tables, the current resources held their own, which
+        a switch cannot move: once the switch is done, they go (their rows are in the
+        archive's tables)."""
+        for resource in main.get("resources", []):
+            if resource.get("datastore_active"):
+                with contextlib.suppress(PortalNotFound):
+                    self._call("datastore_delete", resource_id=resource["id"], force=True)
 
     def _datastore(self, resource_id: str, table: TableRelease, replace: bool) -> None:
         if replace:

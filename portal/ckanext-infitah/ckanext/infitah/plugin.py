@@ -31,7 +31,11 @@ class InfitahPlugin(p.SingletonPlugin):
         toolkit.add_template_directory(config, "templates")
 
     def get_helpers(self) -> dict[str, Any]:
-        return {"infitah_tr": infitah_tr, "infitah_versions": infitah_versions}
+        return {
+            "infitah_tr": infitah_tr,
+            "infitah_versions": infitah_versions,
+            "infitah_table_view": infitah_table_view,
+        }
 
 
 @functools.cache
@@ -66,3 +70,20 @@ def infitah_versions(pkg: dict[str, Any]) -> list[tuple[str, list[tuple[str, str
         names = sorted(files, key=lambda n: (n != "datapackage.json", n))
         out.append((version, [(n, files[n]) for n in names if n.endswith((".csv", ".json"))]))
     return out
+
+
+def infitah_table_view(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The table preview of the version a current resource is at: the one of the archive
+    resource its rows were loaded into (``infitah_datastore_id``, set in the same call as
+    the resource's URL), so the page never shows one version's file with another's rows."""
+    table_id = resource.get("infitah_datastore_id")
+    if not table_id:
+        return None
+    try:
+        table = toolkit.get_action("resource_show")({}, {"id": table_id})
+        views = toolkit.get_action("resource_view_list")({}, {"id": table_id})
+        package = toolkit.get_action("package_show")({}, {"id": table["package_id"]})
+    except (toolkit.ObjectNotFound, toolkit.NotAuthorized):
+        return None
+    view = next((v for v in views if v.get("view_type") == "datatables_view"), None)
+    return {"resource": table, "package": package, "view": view} if view else None
