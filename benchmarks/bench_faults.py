@@ -26,6 +26,7 @@ from pipelines.publishing import publish  # noqa: E402
 from pipelines.synth import synthesise  # noqa: E402
 from tests.fault_proxy import FaultConfig, FaultProxy  # noqa: E402
 from tests.portal_state import assert_consistent  # noqa: E402
+from tests.source_oracle import snapshot  # noqa: E402
 from tests.test_faults import dataset_of  # noqa: E402
 
 
@@ -47,8 +48,8 @@ def run(folders: list[Path], upstream: str, token: str, rate: float, seed: int) 
                     reruns += 1
         seconds = time.perf_counter() - start
         requests_made, faults = len(proxy.log), sum(proxy.faults().values())
-    for name in names:
-        assert_consistent(api, name, "1.0.0", {"1.0.0"})
+    for folder, name in zip(folders, names, strict=True):
+        assert_consistent(api, name, "1.0.0", {"1.0.0": snapshot(folder)})
     purge(api, names)
     return {"seconds": seconds, "requests": requests_made, "faults": faults, "reruns": reruns}
 
