@@ -8,7 +8,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup demo test lint typecheck messages portal portal-down orchestrate orchestrate-down reference bench fuzz clean
+.PHONY: setup demo test lint typecheck messages portal portal-down orchestrate orchestrate-down reference bench fuzz crash mutation clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,26 @@ FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	INFITAH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
+# The real CKAN killed after every one of a publish's calls (tests/test_ckan_crash.py;
+# `make test` tries every 8th call and the last): about 15 minutes.
+crash: setup
+	INFITAH_CRASH_EVERY=1 $(BIN)/python -m pytest -q tests/test_ckan_crash.py
+
+# Mutation testing (mutmut; pyproject's [tool.mutmut]): every mutant of the checks, the
+# egress guard and the versioning rules against their fast tests (tests/test_rules.py),
+# about a minute on 2 cores. Prints every surviving mutant and the score; fails under
+# MUTATION_MIN percent killed. The survivors left are equivalent mutants (README).
+MUTATION_MIN ?= 95
+mutation: setup
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > /dev/null
+	$(BIN)/mutmut results
+	$(BIN)/mutmut export-cicd-stats > /dev/null
+	$(BIN)/python -c "import json, sys; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+		k, t = s['killed'] + s['timeout'], s['total']; \
+		print(f'mutation score: {k}/{t} mutants killed ({100 * k / t:.1f} %)'); \
+		sys.exit(100 * k < $(MUTATION_MIN) * t)"
+
 portal:
 	@bash portal/portal.sh up
 
@@ -71,4 +91,4 @@ orchestrate-down:
 	@bash orchestration/orchestrate.sh down
 
 clean:
-	rm -rf $(VENV) .prefect catalog .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .prefect catalog mutants .pytest_cache .mypy_cache .ruff_cache

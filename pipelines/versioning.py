@@ -167,7 +167,9 @@ def bump(version: str, level: Bump) -> str:
         return f"{major + 1}.0.0"
     if level == "minor":
         return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
+    if level == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise ValueError(f"no such version bump: {level!r}")  # a bug, never the steward's data
 
 
 def changelog_entry(p: Plan, published_at: str) -> str:

@@ -1,0 +1,698 @@
+"""Each rule called directly on a few rows built in memory: the finding's code, line,
+field and parameters, with the near misses that must stay quiet next to each match.
+
+These run in milliseconds, so ``make mutation`` (mutmut) can run them against every
+mutant of the checks, the egress guard and the versioning rules; ``test_checks.py``
+says the same things end to end, through files a steward saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipelines import checks, versioning
+from pipelines.checks import REGISTRY, Context, parse_date, scan
+from pipelines.checks.canonical_numbers import unusual
+from pipelines.checks.formula_injection import is_formula_like
+from pipelines.findings import Finding
+from pipelines.guard import inspect
+from pipelines.reading import TableData
+from pipelines.release import Release, TableRelease, canonical_json
+from pipelines.schemas import load
+
+CODE = "09.163.07.01"
+OTHER = "07.211.01.09"
+
+
+def table(name: str, *rows: dict[str, str], first_line: int = 2) -> TableData:
+    """A table with the schema's columns; cells not given are empty."""
+    fields = load(name).field_names
+    data = TableData.of_rows(name, fields, [[r.get(f, "") for f in fields] for r in rows])
+    data.row_numbers = list(range(first_line, first_line + len(rows)))
+    return data
+
+
+def run(code: str, *tables: TableData, **context: Any) -> list[tuple[Any, ...]]:
+    """The rule registered under ``code``, on these tables: (code, line, field, params)."""
+    checks.registered()
+    ctx = Context({t.name: t for t in tables}, **context)
+    return [(f.code, f.row, f.field, dict(f.params)) for f in REGISTRY[code](ctx)]
+
+
+def codes(found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(c, row, field) for c, row, field, _ in found]
+
+
+# --- the helpers every rule leans on ------------------------------------------------------
+
+
+def test_parse_date_takes_iso_days_only() -> None:
+    assert parse_date("2024-04-15").isoformat() == "2024-04-15"  # type: ignore[union-attr]
+    for value in ("2024-4-15", "15/04/2024", "2024-02-30", "2024-04-155", "", "2024-04-1 "):
+        assert parse_date(value) is None, value
+
+
+def test_scan_finds_each_cell_once_and_never_across_cells() -> None:
+    import re
+
+    digits = re.compile(r"[0-9]{3}")
+    assert scan(["a", "12", "3", "x123", "9999", ""], digits) == [3, 4]
+    assert scan([], digits) == []
+    assert scan(["123"], digits) == [0]
+    # A boundary judged on the preceding character: after a letter, no match.
+    assert scan(["a123", " 123", "123"], digits, not_after=str.isalpha) == [1, 2]
+
+
+# --- one rule at a time -------------------------------------------------------------------
+
+
+def test_date_order_flags_an_end_before_its_start_and_nothing_else() -> None:
+    rows = table(
+        "milestones",
+        {"start_date": "2024-05-02", "due_date": "2024-05-01"},  # one day early
+        {"start_date": "2024-05-01", "due_date": "2024-05-01"},  # same day: fine
+        {"start_date": "2024-05-01", "due_date": "2024-05-02"},
+        {"start_date": "2024-05-01", "due_date": "oops"},  # frictionless's business
+        {"start_date": "2024-06-01", "completed_on": "2024-05-31"},
+    )
+    found = run("date-order", rows)
+    assert codes(found) == [("date-order", 2, "due_date"), ("date-order", 6, "completed_on")]
+    assert found[0][3] == {
+        "value": "2024-05-01", "other_value": "2024-05-02", "other_field": "start_date"
+    }  # fmt: skip
+
+
+def test_arabic_script_wants_an_arabic_letter_where_there_are_letters() -> None:
+    rows = table(
+        "milestones",
+        {"title_ar": "Publier"},
+        {"title_ar": "نشر Publier"},
+        {"title_ar": "2024 - 15"},  # no letters at all: nothing to say
+        {"title_ar": ""},
+        {"title_ar": "ﻻ"},  # a presentation form is Arabic too
+        {"title_ar": "ÙØ´Ø±"},  # UTF-8 read as Latin-1
+    )
+    found = run("not-arabic-script", rows)
+    assert codes(found) == [
+        ("not-arabic-script", 2, "title_ar"), ("not-arabic-script", 7, "title_ar")
+    ]  # fmt: skip
+    assert found[0][3] == {"value": "Publier"}
+    long = run("not-arabic-script", table("milestones", {"title_ar": "x" * 60}))
+    assert long[0][3]["value"] == "x" * 40
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "flagged"),
+    [
+        ("1000", "integer", False), ("-3", "integer", False), ("0", "integer", False),
+        ("05", "integer", True), ("+5", "integer", True), ("1_000", "integer", True),
+        ("-0", "integer", True), ("1e3", "integer", True), ("Infinity", "number", True),
+        ("nan", "number", True), ("0.5", "number", False), ("-0.5", "number", False),
+        ("1.", "number", True), ("1.50", "number", False), ("-0", "number", True),
+        ("12 000", "number", False),  # not a number at all: a type error, not ours
+    ],
+)  # fmt: skip
+def test_canonical_numbers(value: str, kind: str, flagged: bool) -> None:
+    from pipelines.checks.canonical_numbers import CANONICAL
+
+    assert unusual(value, CANONICAL[kind]) is flagged
+
+
+def test_non_canonical_numbers_are_located_in_row_then_column_order() -> None:
+    rows = table(
+        "workshops",
+        {"round": "1", "working_groups": "03"},
+        {"round": "+2", "working_groups": "3"},
+        {"round": "", "working_groups": ""},
+    )
+    found = run("non-canonical-number", rows)
+    assert codes(found) == [
+        ("non-canonical-number", 2, "working_groups"), ("non-canonical-number", 3, "round")
+    ]  # fmt: skip
+    assert found[1][3] == {"value": "+2"}
+
+
+def test_completion_needs_every_milestone_done_or_cancelled() -> None:
+    commitments = table(
+        "commitments",
+        {"commitment_id": "c1", "completion": "complete"},
+        {"commitment_id": "c2", "completion": "complete"},
+        {"commitment_id": "c3", "completion": "substantial"},
+    )
+    milestones = table(
+        "milestones",
+        {"milestone_id": "m1", "commitment_id": "c1", "status": "complete"},
+        {"milestone_id": "m2", "commitment_id": "c1", "status": "in_progress"},
+        {"milestone_id": "m3", "commitment_id": "c1", "status": "not_started"},
+        {"milestone_id": "m4", "commitment_id": "c2", "status": "cancelled"},
+        {"milestone_id": "m5", "commitment_id": "c3", "status": "not_started"},
+    )
+    found = run("complete-with-open-milestones", commitments, milestones)
+    assert found == [
+        (
+            "complete-with-open-milestones", 2, "completion",
+            {"value": "c1", "count": 2, "milestones": "m2, m3"},
+        )
+    ]  # fmt: skip
+    assert run("complete-with-open-milestones", commitments) == []
+
+
+def test_completion_names_ten_open_milestones_and_counts_them_all() -> None:
+    commitments = table("commitments", {"commitment_id": "c1", "completion": "complete"})
+    open_ones = [{"milestone_id": f"m{i}", "commitment_id": "c1"} for i in range(12)]
+    found = run("complete-with-open-milestones", commitments, table("milestones", *open_ones))
+    assert found[0][3]["count"] == 12
+    assert found[0][3]["milestones"] == ", ".join(f"m{i}" for i in range(10))
+
+
+def test_control_characters_are_named_by_code_point() -> None:
+    rows = table(
+        "milestones",
+        {"title_fr": "ok\tok"},  # tab, line feed, carriage return are text
+        {"title_fr": "bell\x07"},
+        {"title_fr": "line\nbreak\r"},
+        {"title_fr": "del\x7f", "title_ar": "\x00"},
+        {"title_fr": "\x1e"},
+        {"title_fr": "\x08\x0e"},
+    )
+    found = run("control-character", rows)
+    assert [(row, field, p["char"]) for _, row, field, p in found] == [
+        (3, "title_fr", "U+0007"),
+        (5, "title_ar", "U+0000"),
+        (5, "title_fr", "U+007F"),
+        (6, "title_fr", "U+001E"),
+        (7, "title_fr", "U+0008"),
+    ]
+
+
+def test_formula_like_text_is_flagged_by_its_first_character() -> None:
+    assert [is_formula_like(v) for v in ("=1", "+", "-x", "@a", "\tx", "\rx")] == [True] * 6
+    assert [is_formula_like(v) for v in ("", "a=1", " =1", "1-2")] == [False] * 4
+    rows = table(
+        "milestones",
+        {"title_fr": "=HYPERLINK()"},
+        {"title_fr": "a = b"},
+        {"title_fr": "\tcmd", "title_ar": "@x"},
+    )
+    found = run("formula-injection", rows)
+    assert [(row, field, p["symbol"]) for _, row, field, p in found] == [
+        (2, "title_fr", "="), (4, "title_ar", "@"), (4, "title_fr", "⇥ (tab)")
+    ]  # fmt: skip
+
+
+def test_milestones_must_fall_inside_their_plan_cycle() -> None:
+    plans = table(
+        "action_plans", {"plan_id": "p1", "cycle_start": "2024-01-01", "cycle_end": "2025-12-31"}
+    )
+    commitments = table("commitments", {"commitment_id": "c1", "plan_id": "p1"},
+                        {"commitment_id": "c2", "plan_id": "nowhere"})  # fmt: skip
+    milestones = table(
+        "milestones",
+        {"commitment_id": "c1", "start_date": "2024-01-01", "due_date": "2025-12-31"},
+        {"commitment_id": "c1", "start_date": "2023-12-31", "due_date": "2026-01-01"},
+        {"commitment_id": "c1", "completed_on": "2026-01-01"},
+        {"commitment_id": "c2", "start_date": "1999-01-01"},  # no cycle known: quiet
+    )
+    found = run("milestone-outside-cycle", plans, commitments, milestones)
+    assert codes(found) == [
+        ("milestone-outside-cycle", 3, "start_date"),
+        ("milestone-outside-cycle", 3, "due_date"),
+        ("milestone-outside-cycle", 4, "completed_on"),
+    ]
+    assert found[0][3] == {
+        "value": "2023-12-31", "cycle_start": "2024-01-01", "cycle_end": "2025-12-31"
+    }  # fmt: skip
+    assert run("milestone-outside-cycle", plans, milestones) == []
+
+
+def test_a_missing_translation_is_reported_once_per_column_with_its_count() -> None:
+    rows = table(
+        "milestones",
+        {"title_fr": "Publier", "title_ar": ""},
+        {"title_fr": "", "title_ar": ""},
+        {"title_fr": "Former", "title_ar": ""},
+        {"title_fr": "", "title_ar": "نشر"},
+    )
+    found = run("missing-translation", rows)
+    assert found == [
+        ("missing-translation", 2, "title_ar", {"count": 2, "other_field": "title_fr"}),
+        ("missing-translation", 5, "title_fr", {"count": 1, "other_field": "title_ar"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "scheme"),
+    [("javascript:alert(1)", "javascript:"), ("FILE:///etc", "file:"), ("www.x.ma", ":"),
+     (" data:x", "data:")],
+)  # fmt: skip
+def test_links_must_be_web_addresses(value: str, scheme: str) -> None:
+    rows = table("milestones", {"evidence_url": "https://x.ma/a:b"}, {"evidence_url": value},
+                 {"evidence_url": "HTTP://x.ma"}, {"evidence_url": ""})  # fmt: skip
+    assert run("unsafe-url", rows) == [("unsafe-url", 3, "evidence_url", {"scheme": scheme})]
+
+
+def test_commune_codes_are_known_and_the_folders_own() -> None:
+    reference = frozenset({CODE, OTHER})
+    rows = table(
+        "action_plans",
+        {"commune_code": CODE},
+        {"commune_code": OTHER},
+        {"commune_code": "99.999.99.99"},
+        {"commune_code": "not a code"},  # the schema's pattern reports it
+        {"commune_code": ""},
+    )
+    found = run("unknown-commune", rows, commune_code=CODE, reference_codes=reference)
+    assert found == [
+        ("commune-mismatch", 3, "commune_code", {"value": OTHER, "expected": CODE}),
+        ("unknown-commune", 4, "commune_code", {"value": "99.999.99.99", "folder_code": CODE}),
+    ]
+    # Without a folder code, the first plan's code is the folder's.
+    found = run("unknown-commune", rows, reference_codes=reference)
+    assert codes(found)[0] == ("commune-mismatch", 3, "commune_code")
+    # A folder code that is not in the reference is not suggested as a correction.
+    found = run("unknown-commune", table("action_plans", {"commune_code": "99.999.99.99"}),
+                commune_code="99.999.99.99", reference_codes=reference)  # fmt: skip
+    assert found[0][3] == {"value": "99.999.99.99", "folder_code": ""}
+    assert run("unknown-commune", table("action_plans"), reference_codes=reference) == []
+
+
+def test_personal_data_is_looked_for_in_free_text_only() -> None:
+    rows = table(
+        "milestones",
+        {"title_fr": "Appeler le 06 12 34 56 78", "milestone_id": "0612345678"},
+        {"title_fr": "Budget 2024-2026 de 120000 dirhams"},
+        {"title_ar": "راسلوا a.b@commune.ma"},
+    )
+    found = run("personal-data", rows)
+    assert [(row, field) for _, row, field, _ in found] == [(2, "title_fr"), (4, "title_ar")]
+    assert [p["kind"] for *_, p in found] == ["phone", "email"]
+    # A phone inside a longer number is no phone; one in Persian digits is.
+    rows = table("milestones", {"title_fr": "Marché n° 20612345678"},
+                 {"title_ar": "اتصلوا ب ۰۶۱۲۳۴۵۶۷۸"})  # fmt: skip
+    assert codes(run("personal-data", rows)) == [("personal-data", 3, "title_ar")]
+
+
+# --- the egress guard ---------------------------------------------------------------------
+
+
+def descriptor(*names: str) -> bytes:
+    resources = [{"name": n, "schema": load(n).descriptor} for n in names]
+    return canonical_json({"name": "x", "resources": resources})
+
+
+def refusals(files: dict[str, bytes]) -> list[tuple[Any, ...]]:
+    return [(f.file, f.row, f.field, f.params["kind"]) for f in inspect(files)]
+
+
+def csv_of(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_the_guard_reads_every_text_file_by_its_kind() -> None:
+    files = {
+        "datapackage.json": descriptor("milestones"),
+        "milestones.csv": csv_of(
+            "milestone_id,title_fr,evidence_url",
+            "m1,=cmd,javascript:x",
+            "0612345678,Appeler 06 12 34 56 78,https://x.ma",
+        ),
+        "milestones.excel.csv": csv_of("milestone_id;title_fr", "m1;'=cmd"),
+        "README.md": b"# x\n\nok\nwrite to a.b@commune.ma\n",
+        "notes.txt": b"line\x1bone",
+        "chart.svg": b"<svg>06 12 34 56 78</svg>",  # not text we read, but its name is
+        "odd\x07name.png": b"",
+    }
+    assert refusals(files) == [
+        ("milestones.csv", 2, "title_fr", "formula"),
+        ("milestones.csv", 2, "evidence_url", "unsafe-url"),
+        ("milestones.csv", 3, "title_fr", "phone"),
+        ("README.md", 4, None, "email"),
+        ("notes.txt", 1, None, "control"),
+        ("odd\x07name.png", None, None, "control"),
+    ]
+
+
+def test_the_guard_reads_json_keys_and_values_with_their_paths() -> None:
+    document = {
+        "name": "x",
+        "description": "Contact 06 12 34 56 78",
+        "sources": [{"title": "ok"}, {"title": "file:///etc/passwd"}],
+        "0612345678": "a key is ours",
+        "hash": "sha256:" + "0123456789abcdef" * 4,
+    }
+    files = {"other.json": canonical_json(document)}
+    assert refusals(files) == [
+        ("other.json", None, "description", "phone"),
+        ("other.json", None, "sources[1].title", "unsafe-url"),
+    ]
+    assert refusals({"list.json": b'["\\u0007"]'}) == [("list.json", None, "[0]", "control")]
+    assert refusals({"broken.json": b"{not json"}) == []
+
+
+def test_the_guard_blanks_digests_but_not_long_numbers() -> None:
+    digest = "ab" * 32
+    assert refusals({"a.md": f"sha256:{digest} 0612345678\n".encode()}) == [
+        ("a.md", 1, None, "phone")
+    ]  # fmt: skip
+    assert refusals({"b.md": f"{digest}\n".encode()}) == []
+
+
+def test_codes_held_in_coded_columns_are_not_personal_data_elsewhere() -> None:
+    files = {
+        "datapackage.json": descriptor("milestones"),
+        "milestones.csv": csv_of("milestone_id,title_fr", "0612345678,Publier"),
+        "CHANGELOG.md": b"- milestones: 1 row changed (0612345678)\n",
+    }
+    assert refusals(files) == []
+    unknown = {"CHANGELOG.md": b"- 1 row changed (0612345678)\n"}
+    assert refusals(unknown) == [("CHANGELOG.md", 1, None, "phone")]
+
+
+def test_the_header_of_a_table_is_checked_like_its_cells() -> None:
+    files = {"t.csv": csv_of("a\x07,b", "1,2")}
+    assert refusals(files) == [("t.csv", 1, None, "control")]
+
+
+# --- versioning -----------------------------------------------------------------------------
+
+
+def release(tables: dict[str, dict[str, str]], fields: dict[str, str] | None = None,
+            required: tuple[str, ...] = (), title: str = "T") -> Release:  # fmt: skip
+    """A release whose tables have these row ids and row hashes."""
+    columns = fields or {"id": "string", "n": "integer"}
+    schema = {
+        "fields": [
+            {"name": n, "type": t, **({"constraints": {"required": True}} if n in required else {})}
+            for n, t in columns.items()
+        ]
+    }
+    made = {
+        name: TableRelease(name, canonical_json(rows), len(rows), schema, rows)
+        for name, rows in tables.items()
+    }
+    return Release("d", {"fr": title}, {}, {}, made)
+
+
+def planned(old: Release, new: Release) -> versioning.Plan:
+    current = versioning.Published("1.4.2", old.hashes())
+    return versioning.plan(new, current, old.manifest("1.4.2"))
+
+
+def test_first_version_and_unchanged() -> None:
+    first = versioning.plan(release({"t": {"a": "1"}}), None, None)
+    assert (first.status, first.version, first.previous_version) == ("new", "1.0.0", None)
+    assert first.changes["t"].added == ["a"] and first.changes["t"].new_table
+    same = release({"t": {"a": "1"}})
+    unchanged = planned(same, release({"t": {"a": "1"}}))
+    assert (unchanged.status, unchanged.version, unchanged.changes) == ("unchanged", "1.4.2", {})
+
+
+@pytest.mark.parametrize(
+    ("new", "version", "bump"),
+    [
+        (release({"t": {"a": "1", "b": "2"}}), "1.4.3", "patch"),  # b corrected
+        (release({"t": {"a": "1", "b": "1", "c": "1"}}), "1.5.0", "minor"),  # c added
+        (release({"t": {"a": "1"}}), "2.0.0", "major"),  # b deleted
+        (release({"t": {"a": "1", "b": "1"}, "u": {}}), "1.5.0", "minor"),  # new table
+        (release({}), "2.0.0", "major"),  # table dropped
+        (release({"t": {"a": "1", "b": "1"}}, {"id": "string", "n": "integer", "x": "string"}),
+         "1.5.0", "minor"),
+        (release({"t": {"a": "1", "b": "1"}}, {"id": "string"}), "2.0.0", "major"),
+        (release({"t": {"a": "1", "b": "1"}}, {"id": "string", "n": "number"}), "2.0.0", "major"),
+        (release({"t": {"a": "1", "b": "1"}}, required=("n",)), "2.0.0", "major"),
+        (release({"t": {"a": "1", "b": "1"}}, title="U"), "1.4.3", "patch"),  # metadata only
+    ],
+)  # fmt: skip
+def test_the_version_says_how_much_changed(new: Release, version: str, bump: str) -> None:
+    plan = planned(release({"t": {"a": "1", "b": "1"}}), new)
+    assert (plan.status, plan.version, plan.previous_version, plan.bump) == (
+        "new", version, "1.4.2", bump
+    )  # fmt: skip
+
+
+def test_the_changes_name_rows_and_fields() -> None:
+    old = release({"t": {"a": "1", "b": "1", "c": "1"}, "gone": {"z": "1"}}, required=("id",))
+    new = release(
+        {"t": {"a": "1", "b": "2", "d": "1"}},
+        {"id": "string", "n": "number", "x": "string"},
+        required=("id", "n", "x"),
+    )
+    plan = planned(old, new)
+    assert plan.changes_dict() == {
+        "gone": {"rows_added": 0, "rows_removed": 1, "rows_changed": 0, "ids_removed": ["z"],
+                 "dropped_table": True},
+        "t": {"rows_added": 1, "rows_removed": 1, "rows_changed": 1, "ids_added": ["d"],
+              "ids_removed": ["c"], "ids_changed": ["b"], "fields_added": ["x"],
+              "fields_retyped": ["n"], "fields_now_required": ["n"]},
+    }  # fmt: skip
+    entry = versioning.changelog_entry(plan, "2026-12-04T10:00:00+00:00")
+    assert entry.splitlines()[0] == "## 2.0.0 — 2026-12-04"
+    assert (
+        "- `t` (major): 1 row(s) added (d); 1 row(s) removed (c); 1 row(s) changed (b); "
+        "fields added: x; fields retyped: n; fields now required: n" in entry
+    )
+    assert "- `gone` (major): 1 row(s) removed (z); table removed" in entry
+
+
+def test_long_lists_of_ids_are_cut_where_people_read_them() -> None:
+    old = release({"t": {}})
+    new = release({"t": {f"r{i:02d}": "1" for i in range(25)}})
+    plan = planned(old, new)
+    shown = plan.changes_dict()["t"]
+    assert shown["rows_added"] == 25 and len(shown["ids_added"]) == 20
+    entry = versioning.changelog_entry(plan, "2026-12-04")
+    assert "25 row(s) added (r00, " in entry and "r19 …)" in entry and "r20" not in entry
+    first = versioning.changelog_entry(versioning.plan(new, None, None), "2026-12-04")
+    assert first == "## 1.0.0 — 2026-12-04\n\nFirst published version.\n"
+    meta = planned(release({"t": {}}), release({"t": {}}, title="U"))
+    assert versioning.changelog_entry(meta, "2026-12-04").endswith(
+        "- metadata (titles, description, licence or sources) updated\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"), [("major", "4.0.0"), ("minor", "3.10.0"), ("patch", "3.9.10")]
+)
+def test_bump(level: versioning.Bump, expected: str) -> None:
+    assert versioning.bump("3.9.9", level) == expected
+
+
+def test_findings_are_plain_values() -> None:
+    # What the rules above compare is what a report carries.
+    finding = Finding("date-order", "t", 2, "f", "t.csv", "B", {"value": "x"})
+    assert (finding.code, finding.row, finding.column) == ("date-order", 2, "B")
+
+
+# --- what mutation testing showed the tests above left unsaid -------------------------------
+
+
+def test_a_check_is_registered_with_its_words_tables_and_folds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelines import findings
+
+    for name in ("REGISTRY", "WHOLE", "FOLDS"):
+        monkeypatch.setattr(checks, name, {})
+    monkeypatch.setattr(findings, "TEMPLATES", dict(findings.TEMPLATES))
+    fold = object()
+
+    @checks.check("rule-a", "warning", "Title A", "Message {kind}", "Hint A",
+                  words={"kind": {"x": "an x"}}, whole=("t",), folds={"t": fold})  # fmt: skip
+    @checks.check("rule-b", "error", "Title B", "Message B", "Hint B", whole=("u",))
+    def rule(ctx: Context) -> list[Finding]:
+        return []
+
+    assert {"rule-a": rule, "rule-b": rule} == checks.REGISTRY
+    assert {rule: frozenset({"t", "u"})} == checks.WHOLE
+    assert {(rule, "t"): fold} == checks.FOLDS
+    a, b = findings.TEMPLATES["rule-a"], findings.TEMPLATES["rule-b"]
+    assert (a.code, a.severity, a.title, a.message, a.hint) == (
+        "rule-a", "warning", "Title A", "Message {kind}", "Hint A"
+    )  # fmt: skip
+    assert a.words == {"kind": {"x": "an x"}}
+    assert (b.severity, b.title, b.message, b.hint) == ("error", "Title B", "Message B", "Hint B")
+
+
+def test_a_finding_names_the_table_file_and_column_letter() -> None:
+    rows = table("milestones", {"start_date": "2024-05-02", "due_date": "2024-05-01"})
+    checks.registered()
+    (finding,) = REGISTRY["date-order"](Context({"milestones": rows}))
+    column = "ABCDEFGHIJK"[load("milestones").field_names.index("due_date")]
+    assert (finding.table, finding.file, finding.row, finding.field, finding.column) == (
+        "milestones", "milestones.csv", 2, "due_date", column
+    )  # fmt: skip
+
+
+def test_a_check_may_look_up_tables_it_does_not_report_on() -> None:
+    commitments = table("commitments", {"commitment_id": "c1", "completion": "complete"})
+    milestones = table("milestones", {"milestone_id": "m1", "commitment_id": "c1"})
+    ctx = Context({"milestones": milestones}, others={"commitments": commitments})
+    assert ctx.table("commitments") is commitments and ctx.table("proposals") is None
+    checks.registered()
+    assert len(list(REGISTRY["complete-with-open-milestones"](ctx))) == 1
+
+
+def test_the_open_milestones_fold_without_commitments_says_nothing() -> None:
+    from pipelines.checks.completion import OpenMilestones
+
+    fold = OpenMilestones(Context({}))
+    fold.add(table("milestones", {"milestone_id": "m1", "commitment_id": "c1"}))
+    assert list(fold.findings()) == []
+
+
+def test_the_guard_takes_any_descriptor_and_skips_what_is_not_a_table_schema() -> None:
+    odd = canonical_json({"resources": ["x", {"name": "t"}, {"name": "u", "schema": {"x": 1}}]})
+    files = {"datapackage.json": odd, "t.csv": csv_of("a", "Appeler 06 12 34 56 78")}
+    assert refusals(files) == [("t.csv", 2, "a", "phone")]
+    assert refusals({"datapackage.json": b"[1]", "t.csv": csv_of("a", "1")}) == []
+
+
+def test_the_guard_judges_formulas_only_in_the_text_columns_of_a_table() -> None:
+    files = {
+        "datapackage.json": descriptor("commitments"),
+        "commitments.csv": csv_of("-budget,budget_mad,title_fr", "x,-5,ok", "y,5,-1 row"),
+        "-notes.md": b"- a list item\n+ another\n",
+        "changes.json": canonical_json({"note": "=not a formula here", "-k": "@x"}),
+    }
+    assert [(f, row, field, kind) for f, row, field, kind in refusals(files)] == [
+        ("commitments.csv", 3, "title_fr", "formula")
+    ]
+    assert all(f.code == "egress-refused" for f in inspect(files))
+    assert [dict(f.params) for f in inspect(files)] == [
+        {"file": "commitments.csv", "kind": "formula"}
+    ]
+
+
+def test_a_carriage_return_kept_inside_a_cell_is_a_formula_start() -> None:
+    files = {"datapackage.json": descriptor("milestones"),
+             "milestones.csv": b'milestone_id,title_fr\nm1,"\rcmd"\n'}  # fmt: skip
+    assert refusals(files) == [("milestones.csv", 2, "title_fr", "formula")]
+
+
+def test_excel_copies_are_read_with_their_separator_labels_and_quoted_formulas() -> None:
+    files = {
+        "datapackage.json": descriptor("milestones"),
+        "milestones.excel.csv": csv_of(
+            "milestone_id (identifiant de l'étape);title_fr (titre en français)",
+            "0612345678;Appeler 06 12 34 56 78",
+            "m2;=1+1",
+        ),
+    }
+    assert refusals(files) == [
+        ("milestones.excel.csv", 2, "title_fr (titre en français)", "phone")
+    ]  # fmt: skip
+    assert refusals({"other.excel.csv": csv_of("title_fr", "=1+1")}) == []
+
+
+def test_broken_bytes_empty_files_and_short_rows_never_stop_the_guard() -> None:
+    files = {
+        "README.md": b"\xff\xfe ok\n",
+        "t.csv": b"a,b\n\xff,1\n1\n",
+        "empty.csv": b"",
+        "header.csv": csv_of("-a,b", "1,2"),
+    }
+    assert refusals(files) == []
+
+
+def test_the_guard_keeps_long_digit_runs_and_blanks_only_digests() -> None:
+    assert refusals({"a.md": b"RIB 0612345678901234567890\n"}) == [
+        ("a.md", 1, None, "bank-account")
+    ]  # fmt: skip
+    digest = "0612345678" + "ab" * 27
+    assert refusals({"a.md": f"sha256:{digest}\n".encode()}) == []
+
+
+def test_a_free_text_cell_is_not_taken_for_a_code() -> None:
+    files = {
+        "datapackage.json": descriptor("milestones"),
+        "milestones.csv": csv_of("milestone_id,title_fr", "m1,0612345678"),
+        "README.md": b"0612345678\n",
+        "changes.json": canonical_json({"ids_changed": ["0612345678"]}),
+    }
+    assert refusals(files) == [
+        ("milestones.csv", 2, "title_fr", "phone"),
+        ("README.md", 1, None, "phone"),
+        ("changes.json", None, "ids_changed[0]", "phone"),
+    ]
+    coded = {**files, "milestones.csv": csv_of("milestone_id,title_fr", "0612345678,ok")}
+    assert refusals(coded) == []
+
+
+def test_json_keys_are_checked_for_what_would_run() -> None:
+    files = {"x.json": canonical_json({"javascript:alert(1)": 1, "a": {"b\x07": 2}})}
+    assert refusals(files) == [
+        ("x.json", None, "a.b\x07", "control"),
+        ("x.json", None, "javascript:alert(1)", "unsafe-url"),
+    ]
+
+
+def test_a_manifest_without_what_newer_ones_hold_still_plans() -> None:
+    new = release({"t": {"a": "1", "b": "1"}, "u": {"z": "1"}})
+    current = versioning.Published("1.0.0", {"metadata": "old"})
+    nothing = versioning.plan(new, current, None)  # the manifest could not be read
+    assert nothing.changes_dict()["t"] == {
+        "rows_added": 2, "rows_removed": 0, "rows_changed": 0, "ids_added": ["a", "b"],
+        "new_table": True,
+    }  # fmt: skip
+    assert nothing.changes_dict()["metadata"] == {"changed": True}
+    assert nothing.version == "1.1.0"
+    sparse = {"tables": {"t": {}, "gone": {}}}
+    plan = versioning.plan(new, current, sparse)
+    assert plan.changes["t"].added == ["a", "b"]
+    assert plan.changes["t"].fields_added == ["id", "n"]
+    assert plan.changes["gone"].dropped_table and plan.changes["gone"].removed == []
+    untyped = release({"t": {"a": "1"}}, {"id": ""})
+    untyped.tables["t"].schema["fields"][0].pop("type")
+    typed = {"tables": {"t": {"row_index": {"a": "1"}, "fields": {"id": "string"}}}}
+    assert versioning.plan(untyped, current, typed).changes["t"].fields_retyped == []
+
+
+def test_a_new_table_listed_first_does_not_hide_the_others() -> None:
+    old = release({"t": {"a": "1"}})
+    new = release({"a_new": {"x": "1"}, "t": {"a": "2"}})
+    plan = planned(old, new)
+    assert plan.changes["t"].changed == ["a"]
+    entry = versioning.changelog_entry(plan, "2026-12-04")
+    assert "- `a_new` (minor): 1 row(s) added (x); new table" in entry
+    assert "- `t` (patch): 1 row(s) changed (a)" in entry
+
+
+def test_a_table_without_changes_is_left_out_of_the_changelog_not_the_ones_after() -> None:
+    old = release({"a": {"x": "1"}, "b": {"y": "1"}})
+    entry = versioning.changelog_entry(
+        planned(old, release({"a": {"x": "1"}, "b": {"y": "2"}})), "2026-12-04"
+    )
+    assert "`a`" not in entry
+    assert "- `b` (patch): 1 row(s) changed (y)" in entry
+    wider = release({"b": {"y": "1"}}, {"id": "string", "n": "integer", "p": "string",
+                                        "q": "string"})  # fmt: skip
+    entry = versioning.changelog_entry(planned(release({"b": {"y": "1"}}), wider), "2026-12-04")
+    assert "- `b` (minor): fields added: p, q" in entry
+
+
+def test_twenty_ids_are_all_shown_without_an_ellipsis() -> None:
+    plan = planned(release({"t": {}}), release({"t": {f"r{i:02d}": "1" for i in range(20)}}))
+    entry = versioning.changelog_entry(plan, "2026-12-04")
+    assert "r19)" in entry and "…" not in entry
+    same = planned(release({"t": {"a": "1"}}), release({"t": {"a": "1"}}))
+    assert same.previous_version == "1.4.2"
+
+
+def test_a_schema_change_no_reader_sees_is_still_a_patch() -> None:
+    new = release({"t": {"a": "1"}})
+    current = versioning.Published("1.4.2", {**new.hashes(), "schema:t": "an older wording"})
+    plan = versioning.plan(new, current, new.manifest("1.4.2"))
+    assert (plan.status, plan.bump, plan.version) == ("new", None, "1.4.3")
+    with pytest.raises(ValueError):
+        versioning.bump("1.0.0", "PATCH")  # type: ignore[arg-type]
+
+
+def test_run_all_runs_every_registered_rule_but_the_skipped() -> None:
+    rows = table("milestones", {"start_date": "2024-05-02", "due_date": "2024-05-01",
+                                "title_fr": "=x"})  # fmt: skip
+    ctx = Context({"milestones": rows})
+    assert {f.code for f in checks.run_all(ctx)} >= {"date-order", "formula-injection"}
+    skipped = {f.code for f in checks.run_all(ctx, skip=[REGISTRY["date-order"]])}
+    assert "date-order" not in skipped and "formula-injection" in skipped
