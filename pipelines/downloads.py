@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from .formulas import needs_quote
 from .i18n import N_, slashed, tr, trn, trp
 from .release import Release, TableRelease
 
@@ -33,13 +34,11 @@ BOM = "\ufeff"
 # ones. A "sep=;" first line would work everywhere, but Excel then ignores the BOM and
 # turns Arabic into gibberish; so ";", and the .xlsx of every table for everyone else.
 EXCEL_DELIMITER = ";"
-# OWASP's list: what spreadsheet programs take as the start of a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def formula_safe(text: str) -> str:
     """A leading apostrophe makes Excel show the text instead of evaluating it."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if needs_quote(text) else text
 
 
 def excel_name(table: TableRelease) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import pii
 from .findings import Finding, declare
+from .formulas import is_formula
 from .i18n import N_
 from .pii import SUSPECT, kind_of
 from .schemas import TableSchema
@@ -31,7 +32,6 @@ from .schemas import TableSchema
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A link a browser or a spreadsheet would run or open locally instead of fetching.
 UNSAFE_URL = re.compile(r"(?i)(?<![\w.+-])(?:javascript|vbscript|file|data):\S")
-FORMULA = frozenset("=+-@\t\r")
 # Our own digests (hashes of tables, rows, schemas): hexadecimal runs whose digits could
 # look like a number; they are not the steward's text.
 # Starts only where a run of letters and digits starts, and takes the run whole: linear.
@@ -144,7 +144,7 @@ def _refusals(
         kinds.append("control")
     if UNSAFE_URL.search(text):
         kinds.append("unsafe-url")
-    if formulas and text[:1] in FORMULA:
+    if formulas and is_formula(text):
         kinds.append("formula")
     if SUSPECT.search(text):
         kind = kind_of(DIGEST.sub(_unless_number, text)) if personal else None

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from pipelines import validation
+from pipelines.publishing import publish
 
 AIT_AMIRA = "09.163.07.01"
 OTHER_COMMUNE = "07.211.01.09"  # Tamanar (Mun.), province of Essaouira: real, not this folder
@@ -360,6 +361,24 @@ def test_formula_like_text_is_an_error(ait_amira: Path) -> None:
             {"commitments": "F", "milestones": "E"}[f["table"]],
         )
         assert FORMULAS[(f["table"], f["row"])][1] in f["message"]
+
+
+def test_a_list_bullet_is_published_as_text_and_quoted_for_excel(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    bullet = "- Publier le calendrier de collecte"
+    edit(ait_amira, "milestones", setter(0, title_fr=bullet))
+    edit(ait_amira, "milestones", setter(1, title_fr="-2+3 jalon"))  # a formula still
+    rep = validate(ait_amira)
+    assert [(f["row"], f["field"]) for f in found(rep, "formula-injection")] == [(3, "title_fr")]
+
+    edit(ait_amira, "milestones", setter(1, title_fr="Jalon 2"))
+    assert publish(ait_amira, str(tmp_path / "catalog")).status == "published"
+    latest = tmp_path / "catalog" / "openness-programme-09-163-07-01" / "latest"
+    with (latest / "milestones.csv").open(encoding="utf-8", newline="") as fh:
+        assert next(csv.DictReader(fh))["title_fr"] == bullet  # the data as typed
+    excel = (latest / "milestones.excel.csv").read_text(encoding="utf-8-sig")
+    assert f";'{bullet};" in excel and f";{bullet};" not in excel  # inert in Excel
 
 
 # --- scripts and translations -----------------------------------------------------------

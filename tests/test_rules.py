@@ -16,6 +16,7 @@ from pipelines import checks, versioning
 from pipelines.checks import REGISTRY, Context, parse_date, scan
 from pipelines.checks.canonical_numbers import unusual
 from pipelines.checks.formula_injection import is_formula_like
+from pipelines.downloads import formula_safe
 from pipelines.findings import Finding
 from pipelines.guard import inspect
 from pipelines.reading import TableData
@@ -200,6 +201,30 @@ def test_formula_like_text_is_flagged_by_its_first_character() -> None:
     assert [(row, field, p["symbol"]) for _, row, field, p in found] == [
         (2, "title_fr", "="), (4, "title_ar", "@"), (4, "title_fr", "⇥ (tab)")
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "formula"),
+    [
+        ("- Publier le budget", False), ("-  نشر الميزانية", False), ("-\u00a0Former", False),
+        ("– Publier", False), ("• Publier", False), ("-2+3", True), ("- 5", True),
+        ("-A1", True), ("-cmd|' /C calc'!A0", True), ("- =1", True), ("-", True),
+        ("- _x", True), ("=1", True), ("+ Publier", True), ("@Publier", True),
+    ],
+)  # fmt: skip
+def test_a_list_bullet_is_text_and_a_dash_before_anything_else_a_formula(
+    value: str, formula: bool
+) -> None:
+    assert is_formula_like(value) is formula
+    assert [c for c, *_ in run("formula-injection", table("milestones", {"title_fr": value}))] == (
+        ["formula-injection"] if formula else []
+    )
+    files = {"datapackage.json": descriptor("milestones"),
+             "milestones.csv": csv_of("milestone_id,title_fr", f"m1,{value}")}  # fmt: skip
+    assert bool(refusals(files)) is formula
+    # The Excel downloads quote every start Excel would try, bullets included.
+    quoted = value.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert formula_safe(value) == ("'" + value if quoted else value)
 
 
 def test_milestones_must_fall_inside_their_plan_cycle() -> None:
