@@ -194,6 +194,18 @@ declare(
     hint=N_("Nothing to do; write dates as 2024-04-15 to avoid this note."),
 )
 declare(
+    "label-normalised",
+    "warning",
+    title=N_("Labels written as codes"),
+    message=Np_(
+        '{count} cell of "{field_title}" was typed as a label or in another case (such as '
+        '"{value}"); it is published as its code ("{code}").',
+        '{count} cells of "{field_title}" were typed as labels or in another case (such as '
+        '"{value}"); they are published as their codes ("{code}").',
+    ),
+    hint=N_("Nothing to do; pick the values from the list to avoid this note."),
+)
+declare(
     "legacy-encoding",
     "warning",
     title=N_("Legacy encoding"),

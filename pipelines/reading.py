@@ -208,6 +208,7 @@ class _Changes:
 
     kind: str
     rows: list[int]
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def normalise_column(values: list[str], digits: bool) -> tuple[list[str], list[_Changes]]:
@@ -244,6 +245,7 @@ _CHANGE_CODES = {
     "digits": "arabic-digits-normalised",
     "invisible": "invisible-characters-removed",
     "dates": "date-normalised",
+    "labels": "label-normalised",
 }
 # A date frictionless reads (Python's ISO parser takes 2024-4-15) but that every check
 # and every reader compares as text: written YYYY-MM-DD before anything looks at it.
@@ -261,6 +263,59 @@ def padded_dates(values: list[str]) -> tuple[list[str], list[int]]:
                 out = list(values)
             year, month, day = match.groups()
             out[index] = f"{year}-{int(month):02d}-{int(day):02d}"
+            changed.append(index)
+    return out, changed
+
+
+def fold_label(text: str) -> str:
+    """How a typed code or label is compared: whatever its case, composition, spacing,
+    and underscores written as spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).replace("_", " ").split()).casefold()
+
+
+def label_codes(field_descriptor: dict[str, Any]) -> tuple[frozenset[str], dict[str, str]]:
+    """For a list or yes/no field: the values it takes as they are, and what else a
+    steward may type for each, folded: a code in any case or with spaces for
+    underscores (which is its English wording: ``Not started``), its French or Arabic
+    label (``Mise en œuvre``, ``منجز``), a yes/no word in any case (``OUI``). A word
+    two values share means neither, and stays an error."""
+    if field_descriptor.get("type") == "boolean":
+        meanings = {
+            "true": field_descriptor.get("trueValues", ["true"]),
+            "false": field_descriptor.get("falseValues", ["false"]),
+        }
+        taken = frozenset(w for words in meanings.values() for w in words)
+    else:
+        codes = field_descriptor.get("constraints", {}).get("enum") or []
+        labels = field_descriptor.get("x-enum-labels") or {}
+        meanings = {c: [c, *labels.get(c, {}).values()] for c in codes if isinstance(c, str)}
+        taken = frozenset(meanings)
+    lookup: dict[str, str] = {}
+    shared: set[str] = set()
+    for value, words in meanings.items():
+        for word in words:
+            key = fold_label(str(word))
+            if lookup.get(key, value) != value:
+                shared.add(key)
+            lookup[key] = value
+    return taken, {k: v for k, v in lookup.items() if k not in shared}
+
+
+def coded_labels(
+    values: list[str], taken: frozenset[str], lookup: dict[str, str]
+) -> tuple[list[str], list[int]]:
+    """The column with every label or other-case code written as the value it means,
+    and which cells changed; what means nothing is left for validation to judge."""
+    changed: list[int] = []
+    out = values
+    for index, value in enumerate(values):
+        if not value or value in taken:
+            continue
+        meant = lookup.get(fold_label(value))
+        if meant is not None:
+            if out is values:
+                out = list(values)
+            out[index] = meant
             changed.append(index)
     return out, changed
 
@@ -603,6 +658,11 @@ def _rows(
     del picked
     digit_fields = set(schema.digit_fields)
     date_fields = {f["name"] for f in schema.fields if f.get("type") == "date"}
+    coded = {
+        f["name"]: label_codes(f)
+        for f in schema.fields
+        if f.get("type") == "boolean" or f.get("constraints", {}).get("enum")
+    }
     columns: list[list[str]] = []
     source = iter(raw_columns)
     for name, pos in zip(schema.field_names, positions, strict=True):
@@ -614,6 +674,13 @@ def _rows(
             values, padded = padded_dates(values)
             if padded:
                 changes.append(_Changes("dates", padded))
+        if name in coded:
+            typed = values
+            values, relabelled = coded_labels(values, *coded[name])
+            if relabelled:
+                first = relabelled[0]
+                example = {"value": typed[first][:40], "code": values[first]}
+                changes.append(_Changes("labels", relabelled, example))
         columns.append(values)
         for change in changes:
             table.findings.append(
@@ -624,7 +691,7 @@ def _rows(
                     field=name,
                     row=lines[change.rows[0]],
                     column=table.columns.get(name),
-                    params={"count": len(change.rows)},
+                    params={"count": len(change.rows), **change.params},
                 )
             )
     rows = [list(r) for r in zip(*columns, strict=True)] if columns else []

@@ -314,7 +314,15 @@ def test_wrong_code_in_filled_template_is_located(tmp_path: Path, reference_read
     schema = load("milestones")
     letter = get_column_letter(schema.field_names.index("status") + 1)
     wb = openpyxl.load_workbook(path)
-    wb["milestones"][f"{letter}4"] = "en cours"
+    wb["milestones"][f"{letter}4"] = "en cours"  # a label: taken as its code, with a note
+    wb.save(path)
+    report = validate(path).report
+    assert report.valid
+    assert [(f.code, f.row, f.field) for f in report.warnings] == [
+        ("label-normalised", 4, "status")
+    ]  # fmt: skip
+    wb = openpyxl.load_workbook(path)
+    wb["milestones"][f"{letter}4"] = "encours"  # no code, no label
     wb.save(path)
 
     report = validate(path).report
