@@ -83,6 +83,12 @@ class TableSchema:
         return [(a, b) for a, b in self.descriptor.get("x-date-order", [])]
 
     @property
+    def required_one_of(self) -> list[tuple[str, ...]]:
+        """Groups of fields of which a row must fill at least one: a title in Arabic or in
+        French, since real sources often have only one language."""
+        return [tuple(group) for group in self.descriptor.get("x-required-one-of", [])]
+
+    @property
     def text_fields(self) -> list[str]:
         return [f["name"] for f in self.fields if f.get("type", "string") == "string"]
 

@@ -416,6 +416,30 @@ def test_missing_translation_is_one_warning_per_column(ait_amira: Path) -> None:
     assert "2 rows" in warning["message"]
 
 
+def test_a_title_without_arabic_is_a_warning_and_without_any_language_an_error(
+    ait_amira: Path,
+) -> None:
+    """Real sources (a national plan) often have French only: no Arabic to invent."""
+
+    def french_only(rows: Rows) -> None:
+        for row in rows:
+            row["title_ar"] = ""
+
+    edit(ait_amira, "milestones", french_only)
+    rep = validate(ait_amira)
+    assert rep["valid"] is True
+    [warning] = found(rep, "missing-translation")
+    assert where(warning) == ("milestones", 2, "title_ar", "D")
+    assert "6 rows" in warning["message"]
+
+    edit(ait_amira, "milestones", setter(2, title_fr=""))
+    rep = validate(ait_amira)
+    [error] = rep["errors"]
+    assert error["code"] == "missing-both-languages"
+    assert where(error) == ("milestones", 4, "title_ar", "D")
+    assert '"Title (Arabic)" and "Title (French)" are both empty' in error["message"]
+
+
 # --- where a multi-line record is ---------------------------------------------------------
 
 

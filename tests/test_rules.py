@@ -721,3 +721,19 @@ def test_run_all_runs_every_registered_rule_but_the_skipped() -> None:
     assert {f.code for f in checks.run_all(ctx)} >= {"date-order", "formula-injection"}
     skipped = {f.code for f in checks.run_all(ctx, skip=[REGISTRY["date-order"]])}
     assert "date-order" not in skipped and "formula-injection" in skipped
+
+
+def test_a_title_in_one_language_is_enough_and_none_is_an_error() -> None:
+    rows = table(
+        "commitments",
+        {"title_fr": "Publier", "description_ar": "نشر"},
+        {"title_ar": "نشر", "description_fr": "Publier"},
+        {"description_fr": "Publier", "title_ar": " "},
+        {"title_fr": "Publier"},
+    )
+    found = run("missing-both-languages", rows)
+    assert found == [
+        ("missing-both-languages", 4, "title_ar", {"other_field": "title_fr"}),
+        ("missing-both-languages", 5, "description_ar", {"other_field": "description_fr"}),
+    ]
+    assert run("missing-both-languages", table("workshops", {})) == []
