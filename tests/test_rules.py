@@ -133,6 +133,8 @@ def test_non_canonical_numbers_are_located_in_row_then_column_order() -> None:
         ("non-canonical-number", 2, "working_groups"), ("non-canonical-number", 3, "round")
     ]  # fmt: skip
     assert found[1][3] == {"value": "+2"}
+    long = run("non-canonical-number", table("workshops", {"round": "+" + "1" * 50}))
+    assert long[0][3] == {"value": "+" + "1" * 39}
 
 
 def test_completion_needs_every_milestone_done_or_cancelled() -> None:
@@ -179,6 +181,7 @@ def test_control_characters_are_named_by_code_point() -> None:
         {"title_fr": "\x08\x0e"},
     )
     found = run("control-character", rows)
+    assert {code for code, *_ in found} == {"control-character"}
     assert [(row, field, p["char"]) for _, row, field, p in found] == [
         (3, "title_fr", "U+0007"),
         (5, "title_ar", "U+0000"),
@@ -282,20 +285,26 @@ def test_commune_codes_are_known_and_the_folders_own() -> None:
     reference = frozenset({CODE, OTHER})
     rows = table(
         "action_plans",
+        {"commune_code": "not a code"},  # the schema's pattern reports it
+        {"commune_code": ""},
         {"commune_code": CODE},
         {"commune_code": OTHER},
         {"commune_code": "99.999.99.99"},
-        {"commune_code": "not a code"},  # the schema's pattern reports it
-        {"commune_code": ""},
     )
-    found = run("unknown-commune", rows, commune_code=CODE, reference_codes=reference)
+    # A table built in memory without the code column (as the network's are) comes first.
+    codeless = TableData.of_rows("workshops", ["workshop_id"], [["w1"]])
+    found = run("unknown-commune", codeless, rows, commune_code=CODE, reference_codes=reference)
     assert found == [
-        ("commune-mismatch", 3, "commune_code", {"value": OTHER, "expected": CODE}),
-        ("unknown-commune", 4, "commune_code", {"value": "99.999.99.99", "folder_code": CODE}),
+        ("commune-mismatch", 5, "commune_code", {"value": OTHER, "expected": CODE}),
+        ("unknown-commune", 6, "commune_code", {"value": "99.999.99.99", "folder_code": CODE}),
     ]
     # Without a folder code, the first plan's code is the folder's.
-    found = run("unknown-commune", rows, reference_codes=reference)
-    assert codes(found)[0] == ("commune-mismatch", 3, "commune_code")
+    found = run(
+        "unknown-commune",
+        table("action_plans", {"commune_code": CODE}, {"commune_code": OTHER}),
+        reference_codes=reference,
+    )
+    assert codes(found) == [("commune-mismatch", 3, "commune_code")]
     # A folder code that is not in the reference is not suggested as a correction.
     found = run("unknown-commune", table("action_plans", {"commune_code": "99.999.99.99"}),
                 commune_code="99.999.99.99", reference_codes=reference)  # fmt: skip

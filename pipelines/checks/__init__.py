@@ -4,6 +4,10 @@ A check receives the whole package (rules often span tables) and never does I/O;
 validation runs every registered check after frictionless, only on tables whose
 structure is sound, so a missing column is reported once rather than on every row.
 
+A check module registers one function with ``@check`` and has it hand over to a plain
+``rule(ctx)``: mutation testing (``make mutation``, mutmut) never mutates a decorated
+function, so the rule itself stays undecorated.
+
 A table too large to hold is validated in chunks (``streaming.py``): each check then
 sees one chunk in ``tables`` and the other tables through ``table()``. That is right
 for a rule about each row; a rule that needs a table whole says so (``whole=``) and

@@ -36,10 +36,14 @@ def unusual(value: str, plain: re.Pattern[str]) -> bool:
        N_("Write the number with digits only, a minus sign if needed, and a dot for "
           "decimals: 1000, -3, 0.5 (not 1e3, 1_000, +5, 05 or Infinity)."))  # fmt: skip
 def non_canonical_number(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found = []
         for order, field in enumerate(ctx.schema(name).fields):
-            plain = CANONICAL.get(field.get("type", "string"))
+            plain = CANONICAL.get(str(field.get("type")))  # "None": a string, not said
             if plain is None:
                 continue
             for index, value in enumerate(table.column(field["name"])):

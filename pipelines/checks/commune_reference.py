@@ -20,6 +20,10 @@ from . import Context, at, check, rows_of
        N_('The row is about commune "{value}" but the folder belongs to "{expected}".'),
        N_("Correct the code, or move the row to its own commune's folder."))  # fmt: skip
 def commune_reference(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     expected = ctx.commune_code or _first_plan_code(ctx)
     folder_code = expected if expected in ctx.reference_codes else ""
     for name, table in ctx.tables.items():

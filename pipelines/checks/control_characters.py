@@ -25,6 +25,10 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
        N_('The text in "{field_title}" holds an invisible control character ({char}).'),
        N_("Retype the text, or paste it as plain text (without formatting)."))  # fmt: skip
 def control_characters(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found = []
         for order, field_name in enumerate(ctx.schema(name).text_fields):

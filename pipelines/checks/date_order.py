@@ -13,6 +13,10 @@ from . import Context, at, check, parse_date, rows_of
        N_('"{field_title}" ({value}) is before "{other_title}" ({other_value}).'),
        N_("Check both dates; day and month may have been swapped."))  # fmt: skip
 def date_order(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         schema = ctx.schema(name)
         for start, end in schema.date_order:

@@ -27,6 +27,10 @@ def is_formula_like(value: str) -> bool:
        N_("Remove the symbol from the start of the text, or reword it. A list item is fine "
           'as a dash, a space, then the text: "- Publier".'))  # fmt: skip
 def formula_injection(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found = []
         for order, field_name in enumerate(ctx.schema(name).text_fields):

@@ -15,6 +15,10 @@ from . import Context, at, check, parse_date, rows_of
        N_("Correct the date, or adjust the cycle in the action_plans table."),
        whole=("action_plans", "commitments"))  # fmt: skip
 def milestone_outside_cycle(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     plans, commitments, milestones = (
         ctx.table("action_plans"),
         ctx.table("commitments"),

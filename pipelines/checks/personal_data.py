@@ -32,6 +32,10 @@ def kinds_in(values: list[str]) -> dict[int, str]:
        N_("Remove it; name the unit or role instead of the person."),
        words={"kind": KINDS})  # fmt: skip
 def personal_data(ctx: Context) -> Iterator[Finding]:
+    return rule(ctx)
+
+
+def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         found: list[tuple[int, int, str, str]] = []
         for order, field_name in enumerate(ctx.schema(name).free_text_fields):
