@@ -47,7 +47,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 test: setup lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: setup
 	$(BIN)/python benchmarks/bench_validate.py

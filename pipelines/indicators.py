@@ -9,7 +9,9 @@ added later, and filters well in a spreadsheet.
 Definitions (what a journalist quotes; also in the indicator labels):
 
 * milestones due: ``due_date <= as_of``; done on time: due, ``status = complete`` and
-  ``completed_on <= due_date``; share = done on time / due.
+  ``completed_on <= due_date``; done, date unknown: due, complete, no ``completed_on``;
+  share on time = done on time / (due - done, date unknown): a milestone whose date
+  nobody gave is never counted late.
 * workshops held: ``date <= as_of``.
 * participants: sums of the counts given (an empty count is unknown, not zero); women's
   share = female / (female + male), over known counts.
@@ -22,6 +24,7 @@ Definitions (what a journalist quotes; also in the indicator labels):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -73,7 +76,12 @@ def _definitions() -> dict[str, dict[str, str]]:
         "milestones_done_on_time": in_each(
             N_("Due milestones completed on or before their due date")
         ),
-        "milestones_on_time_share": in_each(N_("Share of due milestones completed on time")),
+        "milestones_done_date_unknown": in_each(
+            N_("Due milestones marked complete without a completion date (done, date unknown)")
+        ),
+        "milestones_on_time_share": in_each(
+            N_("Share of due milestones completed on time (those without a date left out)")
+        ),
         "proposals": in_each(N_("Workshop proposals")),
         "proposals_retained": in_each(N_("Proposals retained into commitments")),
         "proposals_retained_share": in_each(N_("Share of proposals retained into commitments")),
@@ -97,13 +105,17 @@ BY_AXIS = (
     "milestones",
     "milestones_due",
     "milestones_done_on_time",
+    "milestones_done_date_unknown",
     "milestones_on_time_share",
     "proposals",
     "proposals_retained",
     "proposals_retained_share",
 )
 SHARES = {
-    "milestones_on_time_share": ("milestones_done_on_time", "milestones_due"),
+    "milestones_on_time_share": (
+        "milestones_done_on_time",
+        "milestones_due-milestones_done_date_unknown",
+    ),
     "proposals_retained_share": ("proposals_retained", "proposals"),
     "women_share": ("participants_female", "participants_female+participants_male"),
 }
@@ -295,8 +307,22 @@ def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame
         & (m["completed_on"] != "")
         & (m["completed_on"] <= m["due_date"])
     )
-    values = {"milestones": 1, "milestones_due": due, "milestones_done_on_time": done}
+    unknown = due & (m["status"] == "complete") & (m["completed_on"] == "")
+    values = {
+        "milestones": 1,
+        "milestones_due": due,
+        "milestones_done_on_time": done,
+        "milestones_done_date_unknown": unknown,
+    }
     return _facts(m, values, axis.fillna(""))
+
+
+def _terms(frame: pd.DataFrame, expression: str) -> pd.Series:
+    """``a+b-c`` over columns of ``frame``: a share's denominator."""
+    total = pd.Series(0.0, index=frame.index)
+    for sign, name in re.findall(r"([+-]?)([a-z_]+)", expression):
+        total = total - frame[name] if sign == "-" else total + frame[name]
+    return total
 
 
 def _proposal_facts(p: pd.DataFrame) -> pd.DataFrame:
@@ -353,7 +379,7 @@ def _long(
     for share, (numerator, denominator) in SHARES.items():
         if share not in indicators:
             continue
-        below = frame[denominator.split("+")].sum(axis=1)
+        below = _terms(frame, denominator)
         frame[share] = (frame[numerator] / below).where(below > 0)
     long = frame.melt(id_vars=["code", "axis"], var_name="indicator", value_name="number")
     long = long[long["indicator"].isin(indicators)]

@@ -35,12 +35,17 @@ GROUPS = ["council_member", "commune_staff", "civil_society", "equity_gender_bod
 BY_AXIS = [
     "commitments", *(f"commitments_{v}" for v in OGP), *(f"completion_{c}" for c in COMPLETION),
     "completion_not_assessed", "milestones", "milestones_due", "milestones_done_on_time",
-    "milestones_on_time_share", "proposals", "proposals_retained", "proposals_retained_share",
+    "milestones_done_date_unknown", "milestones_on_time_share", "proposals",
+    "proposals_retained", "proposals_retained_share",
 ]  # fmt: skip
 TOTALS = [*BY_AXIS, "communes", "workshops_held", "participants", "participants_female",
           "participants_male", "women_share", *(f"participants_{g}" for g in GROUPS)]  # fmt: skip
 SHARES = {
-    "milestones_on_time_share": ("milestones_done_on_time", ["milestones_due"]),
+    # A milestone complete without a date is left out, never counted late.
+    "milestones_on_time_share": (
+        "milestones_done_on_time",
+        ["milestones_due", "-milestones_done_date_unknown"],
+    ),
     "proposals_retained_share": ("proposals_retained", ["proposals"]),
     "women_share": ("participants_female", ["participants_female", "participants_male"]),
 }
@@ -106,8 +111,10 @@ def expected_indicators(folders: list[Path], as_of: str) -> dict[Key, float | No
                 and m["completed_on"] != ""
                 and m["completed_on"] <= m["due_date"]
             )
+            unknown = due and m["status"] == "complete" and m["completed_on"] == ""
             facts = {"milestones": 1, "milestones_due": int(due),
-                     "milestones_done_on_time": int(on_time)}  # fmt: skip
+                     "milestones_done_on_time": int(on_time),
+                     "milestones_done_date_unknown": int(unknown)}  # fmt: skip
             _add(mine, by_axis[axis_of[m["commitment_id"]]], facts)
         for p in t["proposals"]:
             retained = p["retained"] == "true" and p["commitment_id"] != ""
@@ -148,7 +155,7 @@ def _add(total: Counter[str], axis: Counter[str], facts: dict[str, int]) -> None
 def _value(counts: Counter[str], name: str) -> float | None:
     if name in SHARES:
         top, bottom = SHARES[name]
-        below = sum(counts[b] for b in bottom)
+        below = sum(-counts[b[1:]] if b.startswith("-") else counts[b] for b in bottom)
         return counts[top] / below if below else None
     return float(counts[name])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -50,13 +51,34 @@ def publish_all(folders: list[Path], destination: str) -> None:
 def network(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("network")
     folders = synthesise(20, root / "communes", seed=SEED)
+    undated = next(u for u in map(forget_a_completion_date, folders) if u)
     catalog = root / "catalog"
     publish_all(folders, str(catalog))
     result = run_cli(
         "aggregate", "--from", str(catalog), "--to", str(catalog), "--as-of", AS_OF, "--json"
     )
     assert result.code == 0, result.stderr
-    return {"root": root, "folders": folders, "catalog": catalog, "body": result.json()}
+    return {"root": root, "folders": folders, "catalog": catalog, "body": result.json(),
+            "undated": undated}  # fmt: skip
+
+
+def forget_a_completion_date(folder: Path) -> tuple[Path, str] | None:
+    """A due milestone marked complete, its date left empty (as stewards do): it must
+    count as done, date unknown, never as late. Its folder and id (None if the folder
+    has no such milestone)."""
+    path = folder / "milestones.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    done = [r for r in table if r["status"] == "complete" and r["due_date"] <= AS_OF]
+    if not done:
+        return None
+    row = done[0]
+    row["completed_on"] = ""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    return folder, row["milestone_id"]
 
 
 def latest(network: dict[str, Any], file: str) -> bytes:
@@ -100,6 +122,17 @@ def test_added_columns_come_from_the_reference(network: dict[str, Any]) -> None:
     assert any(
         "\u0600" <= ch <= "\u06ff" for ch in some["commune_name_ar"] + some["region_name_ar"]
     )
+
+
+def test_a_milestone_done_without_a_date_is_never_late(network: dict[str, Any]) -> None:
+    got = published_indicators(latest(network, "indicators.csv"))
+    folder, _ = network["undated"]
+    code = folder.name.removeprefix("synthetic-").replace("-", ".")
+    assert got[("commune", code, "milestones_done_date_unknown", "")] == 1
+    assert got[("network", "remacto", "milestones_done_date_unknown", "")] == 1
+    due = got[("commune", code, "milestones_due", "")] or 0
+    on_time = got[("commune", code, "milestones_done_on_time", "")] or 0
+    assert got[("commune", code, "milestones_on_time_share", "")] == on_time / (due - 1)
 
 
 def test_indicators_equal_an_independent_computation(network: dict[str, Any]) -> None:

@@ -746,3 +746,18 @@ def test_a_title_in_one_language_is_enough_and_none_is_an_error() -> None:
         ("missing-both-languages", 5, "description_ar", {"other_field": "description_fr"}),
     ]
     assert run("missing-both-languages", table("workshops", {})) == []
+
+
+def test_a_complete_milestone_without_its_date_is_a_note() -> None:
+    rows = table(
+        "milestones",
+        {"status": "complete", "completed_on": "2024-05-01"},
+        {"status": "complete"},
+        {"status": "in_progress"},
+        {"status": "complete", "completed_on": " "},
+    )
+    assert run("complete-without-date", rows) == [
+        ("complete-without-date", 3, "completed_on", {}),
+        ("complete-without-date", 5, "completed_on", {}),
+    ]
+    assert run("complete-without-date", table("commitments")) == []
