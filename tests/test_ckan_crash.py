@@ -5,8 +5,8 @@ Each publish runs in a forked child whose every answered CKAN call is counted; a
 (the portal did the work, the publisher never heard back) the child kills itself with
 SIGKILL, as a power cut would. N goes over the calls of a first publish and of an
 update, one synthetic commune per N: every call under ``make crash``
-(``INFITAH_CRASH_EVERY=1``, about 15 minutes), every 8th call and the last one under
-``make test``. The oracle is ``tests/source_oracle.py``: the member's CSV files against
+(``INFITAH_CRASH_EVERY=1``, about 12 minutes), every 12th call and the last one
+under ``make test``. The oracle is ``tests/source_oracle.py``: the member's CSV files against
 the downloads and every DataStore row reached from the current resources, never
 Infitah's own hashes.
 """
@@ -29,7 +29,7 @@ from .source_oracle import Tables, snapshot
 from .test_faults import dataset_of, revise
 
 pytestmark = [pytest.mark.ckan, pytest.mark.slow]
-EVERY = int(os.environ.get("INFITAH_CRASH_EVERY", "8"))
+EVERY = int(os.environ.get("INFITAH_CRASH_EVERY", "12"))
 
 
 def in_child(folder: Path, url: str, token: str, crash_at: int | None, calls: Path) -> int:

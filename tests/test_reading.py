@@ -275,6 +275,7 @@ def test_eastern_digits_in_numbers_and_integers(tmp_path: Path, cli: Any) -> Non
         "commune_code": AIT_AMIRA_CODE,
         "axis": "environment",
         "title_ar": "نشر معطيات تدبير النفايات",
+        "description_fr": "Publier le calendrier de collecte.",
         "data_status": "illustrative",
     }
     rows = [
