@@ -268,9 +268,9 @@ def padded_dates(values: list[str]) -> tuple[list[str], list[int]]:
 
 
 def fold_label(text: str) -> str:
-    """How a typed code or label is compared: whatever its case, composition, spacing,
-    and underscores written as spaces."""
-    return " ".join(unicodedata.normalize("NFC", text).replace("_", " ").split()).casefold()
+    """How a typed code or label is compared: as a header is (case, spacing), whatever
+    its composition, and underscores written as spaces."""
+    return normalise_header(unicodedata.normalize("NFC", text).replace("_", " "))
 
 
 def label_codes(field_descriptor: dict[str, Any]) -> tuple[frozenset[str], dict[str, str]]:
@@ -306,17 +306,19 @@ def coded_labels(
 ) -> tuple[list[str], list[int]]:
     """The column with every label or other-case code written as the value it means,
     and which cells changed; what means nothing is left for validation to judge."""
-    changed: list[int] = []
-    out = values
-    for index, value in enumerate(values):
-        if not value or value in taken:
-            continue
-        meant = lookup.get(fold_label(value))
-        if meant is not None:
-            if out is values:
-                out = list(values)
-            out[index] = meant
-            changed.append(index)
+    # A list column holds few distinct values: each is looked up once, and a column
+    # with nothing to rewrite (the usual case) costs a set() and no loop in Python.
+    meant = {
+        value: code
+        for value in set(values) - taken
+        if value and (code := lookup.get(fold_label(value))) is not None
+    }
+    if not meant:
+        return values, []
+    changed = [index for index, value in enumerate(values) if value in meant]
+    out = list(values)
+    for index in changed:
+        out[index] = meant[out[index]]
     return out, changed
 
 
