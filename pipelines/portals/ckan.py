@@ -289,17 +289,17 @@ class CkanPortal:
         """Upload what this version adds to the archive; the archive resource holding each
         file of the version."""
         by_hash = {r.get("infitah_sha256"): r for r in archive.get("resources", []) if r.get("url")}
-        urls: dict[str, dict[str, Any]] = {}
+        archived: dict[str, dict[str, Any]] = {}
         tables = {t.filename: t for t in release.tables.values()}
         for name, data in files.items():
             digest = sha256(data)
             label = f"{version}/{name}"
             existing = _by_name(archive, label)
             if name in tables and digest in by_hash:
-                urls[name] = by_hash[digest]  # same bytes already archived
+                archived[name] = by_hash[digest]  # same bytes already archived
                 continue
             if existing is not None and existing.get("infitah_sha256") == digest:
-                urls[name] = existing  # uploaded by an interrupted run
+                archived[name] = existing  # uploaded by an interrupted run
                 continue
             fields: dict[str, Any] = {
                 "name": label,
@@ -321,8 +321,8 @@ class CkanPortal:
                     package_id=archive["id"],
                     **fields,
                 )
-            urls[name] = resource
-        return urls
+            archived[name] = resource
+        return archived
 
     def _latest_resources(
         self,
@@ -393,14 +393,10 @@ class CkanPortal:
         view a resource has): table previews of DataStore tables, or text views (the
         README). A preview is presentation, not data: if the portal fails it after
         retries, the version is still published and the next publish makes it again."""
-        resources = [
-            {**r, "datastore_active": True} if datastore else r
-            for r in package.get("resources", [])
-        ]
         try:
             self._call(
                 "package_create_default_resource_views",
-                package={**package, "resources": resources},
+                package=package,
                 create_datastore_views=datastore,
             )
         except PortalError as exc:
