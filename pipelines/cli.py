@@ -375,6 +375,73 @@ def check_catalog(destination: str, as_json: bool, lang: Lang) -> None:
     sys.exit(0 if result.ok else EXIT_INVALID)
 
 
+IMPORT_WORDS = {
+    "done": N_("{commitments} commitments of {plans} action plans written to {folder}."),
+    "todo": N_("Still to add by the steward (Infitah invents none of it):"),
+    "dates": N_("  {count} OGP dates could not be read and were left empty, such as {value}."),
+    "scrubbed": N_(
+        "  Personal data (e-mail, phone, ID) was left out of {count} texts, marked […]: "
+        "first {commitment}."
+    ),
+}
+MISSING_WORDS = {
+    "action_plans.title_ar": N_("the Arabic title of {count} action plan(s)"),
+    "action_plans.title_fr": N_("the French title of {count} action plan(s)"),
+    "commitments.title_ar": N_("the Arabic title of {count} commitment(s)"),
+    "commitments.title_fr": N_("the French title of {count} commitment(s)"),
+    "commitments.description_ar": N_("the Arabic description of {count} commitment(s)"),
+    "commitments.description_fr": N_("the French description of {count} commitment(s)"),
+    "commitments.implementation_status": N_(
+        "the member's own implementation status of {count} commitment(s)"
+    ),
+}
+
+
+@cli.command("import-ogp")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--member", required=True, help="The member's code (e.g. 09.163.07.01).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="New member folder.")
+@click.option("--plan", default=None, help="Only this OGP action plan (e.g. AP_MAR01).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@LANG_OPTION
+def import_ogp(
+    source: Path, member: str, out: Path, plan: str | None, as_json: bool, lang: Lang
+) -> None:
+    """Turn rows of OGP's commitment data sheet (CSV) into a member folder to validate
+    and publish; list what the steward still has to add."""
+    from .ogp import import_ogp as run
+
+    result = run(source, member, out, plan)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        fill(
+            tr(lang, IMPORT_WORDS["done"]),
+            {"commitments": result.commitments, "plans": result.plans, "folder": out},
+        )
+    )
+    if result.missing:
+        click.echo(tr(lang, IMPORT_WORDS["todo"]))
+        for what, count in result.missing:
+            click.echo("  - " + fill(tr(lang, MISSING_WORDS[what]), {"count": count}))
+    if result.scrubbed:
+        first = result.scrubbed[0][0]
+        click.echo(
+            fill(
+                tr(lang, IMPORT_WORDS["scrubbed"]),
+                {"count": len(result.scrubbed), "commitment": first},
+            )
+        )
+    if result.unread_dates:
+        value = result.unread_dates[0][2]
+        click.echo(
+            fill(
+                tr(lang, IMPORT_WORDS["dates"]), {"count": len(result.unread_dates), "value": value}
+            )
+        )
+
+
 @cli.command()
 @click.option("--communes", "count", type=click.IntRange(1, 2000), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)

@@ -186,12 +186,26 @@ declare(
 declare(
     "date-normalised",
     "warning",
-    title=N_("Dates completed"),
+    title=N_("Dates rewritten"),
     message=Np_(
-        "{count} date was written without its leading zeros; it is published as YYYY-MM-DD.",
-        "{count} dates were written without their leading zeros; they are published as YYYY-MM-DD.",
+        '{count} date of "{field_title}" was written another way (such as "{value}"); it is '
+        'published as "{code}".',
+        '{count} dates of "{field_title}" were written another way (such as "{value}"); they '
+        'are published in the same form (here "{code}").',
     ),
-    hint=N_("Nothing to do; write dates as 2024-04-15 to avoid this note."),
+    hint=N_(
+        "Nothing to do; write dates as 2024-04-15 to avoid this note (or 2024-04, 2024-Q2, "
+        "2024-S1, 2024 where only the month, quarter, semester or year is known)."
+    ),
+)
+declare(
+    "ambiguous-date",
+    "error",
+    title=N_("Date that reads two ways"),
+    message=N_(
+        '"{value}" can be read as {day_first} (day first) or as {month_first} (month first).'
+    ),
+    hint=N_("Write it as year-month-day, for example {day_first}."),
 )
 declare(
     "label-normalised",
@@ -236,8 +250,11 @@ declare(
 declare(
     "missing-optional-label",
     "warning",
-    title=N_("Optional column missing"),
-    message=N_('The column "{field_title}" is missing; it is treated as empty.'),
+    title=N_("Optional columns missing"),
+    message=Np_(
+        "{count} optional column is missing ({columns}); it is treated as empty.",
+        "{count} optional columns are missing ({columns}); they are treated as empty.",
+    ),
     hint=N_("Add the column if you have this information."),
 )
 declare(

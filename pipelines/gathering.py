@@ -27,7 +27,14 @@ def package_findings(package: PackageData, codes: frozenset[str]) -> list[Findin
         findings.extend(table.findings)
     sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
     ctx = checks.Context(sound, package.commune_code, codes)
-    findings.extend(sound_findings(sound, ctx))
+    # A date that reads two ways was reported when read, with both readings; the
+    # type error frictionless then finds in the same cell would say it twice.
+    told = {(f.table, f.row, f.field) for f in findings if f.code == "ambiguous-date"}
+    findings.extend(
+        f
+        for f in sound_findings(sound, ctx)
+        if not (f.code == "type-error" and (f.table, f.row, f.field) in told)
+    )
     return findings
 
 

@@ -17,6 +17,12 @@ Definitions (what a journalist quotes; also in the indicator labels):
   share = female / (female + male), over known counts.
 * proposals retained: ``retained = true`` and linked to a commitment.
 * shares are empty where their denominator is 0.
+* only rows whose ``data_status`` is ``reported`` are counted; ``left_out`` says, per
+  indicator, how many illustrative or synthetic rows (for a share: rows of its
+  denominator) were left out, so an invented row never moves a published figure.
+* dates of reduced precision are intervals (``dates.py``): a milestone due ``2022-09``
+  is due once the as-of date reaches 30 September 2022; it is done on time when it was
+  completed on a day that may be on or before that (``completed_on``'s first day).
 
 ``as_of`` is passed explicitly, so the same data always gives the same indicators.
 """
@@ -29,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import dates
 from .i18n import N_, in_each, tr
 from .members import NETWORK_CODE, NETWORK_TITLE
 from .schemas import TableSchema, load
@@ -119,7 +126,8 @@ SHARES = {
     "proposals_retained_share": ("proposals_retained", "proposals"),
     "women_share": ("participants_female", "participants_female+participants_male"),
 }
-COLUMNS = ["level", "code", "name_fr", "name_ar", "indicator", "axis", "value"]
+COLUMNS = ["level", "code", "name_fr", "name_ar", "indicator", "axis", "value", "left_out"]
+KEYS = ["level", "code", "indicator", "axis"]
 
 
 def schema() -> TableSchema:
@@ -169,8 +177,23 @@ def schema() -> TableSchema:
                 "title": "Value",
                 "x-title-fr": tr("fr", N_("Value")),
                 "x-title-ar": tr("ar", N_("Value")),
-                "description": "A count, or a share between 0 and 1; empty when undefined.",
+                "description": (
+                    "A count, or a share between 0 and 1; empty when undefined. Counts only "
+                    "rows whose data_status is 'reported'."
+                ),
                 "constraints": {"minimum": 0},
+            },
+            {
+                "name": "left_out",
+                "type": "integer",
+                "title": "Rows left out",
+                "x-title-fr": tr("fr", N_("Rows left out")),
+                "x-title-ar": tr("ar", N_("Rows left out")),
+                "description": (
+                    "Illustrative or synthetic rows (data_status) that the value does not "
+                    "count; for a share, those of its denominator."
+                ),
+                "constraints": {"minimum": 0, "required": True},
             },
         ],
         "primaryKey": ["level", "code", "indicator", "axis"],
@@ -229,15 +252,17 @@ def compute(tables: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
         ignore_index=True,
     )
     all_facts = pd.concat([axis_facts, other_facts], ignore_index=True)
-    rows = []
-    for level in LEVELS:
-        key = KEY.get(level)
-        names = entities[level]
-        totals = _sum(all_facts, key, False)
-        rows.append(_long(level, names, totals, list(INDICATORS), by_axis=False))
-        by_axis = _sum(axis_facts, key, True)
-        rows.append(_long(level, names, by_axis, list(BY_AXIS), by_axis=True))
-    out = pd.concat(rows, ignore_index=True)
+    counted = _rows(all_facts, axis_facts, entities, reported=True)
+    left = _rows(all_facts, axis_facts, entities, reported=False)
+    left = left[[*KEYS, "number"]].rename(columns={"number": "left"})
+    out = counted.merge(left, on=KEYS, how="outer", validate="one_to_one")
+    # An entity or axis with only left-out rows still shows, as 0 counted.
+    names = pd.concat([entities[level].assign(level=level) for level in LEVELS])
+    out = out.drop(columns=["name_fr", "name_ar"]).merge(names, on=["level", "code"], how="left")
+    counts = ~out["indicator"].isin(list(SHARES))
+    out["number"] = out["number"].where(~(counts & out["number"].isna()), 0.0)
+    out["value"] = out["number"].map(_number)
+    out["left_out"] = out["left"].fillna(0).astype(int).astype(str)
     out = out[~((out["level"] == "commune") & (out["indicator"] == "communes"))]
     order = {name: i for i, name in enumerate(INDICATORS)}
     axes = {a: i for i, a in enumerate(["", *_schema_labels("commitments", "axis")])}
@@ -247,6 +272,26 @@ def compute(tables: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
         _a=out["axis"].map(axes),
     ).sort_values(["_l", "code", "_a", "_i"], kind="stable")
     return out[COLUMNS].reset_index(drop=True)
+
+
+def _rows(
+    all_facts: pd.DataFrame,
+    axis_facts: pd.DataFrame,
+    entities: dict[str, pd.DataFrame],
+    reported: bool,
+) -> pd.DataFrame:
+    """Every level's indicators over the reported rows, or over the rows left out (whose
+    shares are then the left-out rows of their denominators)."""
+    mine = all_facts[all_facts["_reported"] == reported].drop(columns="_reported")
+    by_axis_facts = axis_facts[axis_facts["_reported"] == reported].drop(columns="_reported")
+    rows = []
+    for level in LEVELS:
+        key = KEY.get(level)
+        names = entities[level]
+        rows.append(_long(level, names, _sum(mine, key, False), list(INDICATORS), False, reported))
+        by_axis = _sum(by_axis_facts, key, True)
+        rows.append(_long(level, names, by_axis, list(BY_AXIS), True, reported))
+    return pd.concat(rows, ignore_index=True)
 
 
 def _communes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -280,6 +325,7 @@ def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _facts(frame: pd.DataFrame, values: dict[str, Any], axis: pd.Series | str = "") -> pd.DataFrame:
     facts = frame[GEO].copy()
     facts["axis"] = axis
+    facts["_reported"] = frame["data_status"].eq("reported") if "data_status" in frame else True
     for name, value in values.items():
         facts[name] = pd.Series(value, index=frame.index).astype(float)
     return facts
@@ -300,13 +346,10 @@ def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame
         c[["commune_code", "commitment_id", "axis"]], how="left", validate="many_to_one"
     )["axis"]
     axis.index = m.index
-    due = m["due_date"] <= day
-    done = (
-        due
-        & (m["status"] == "complete")
-        & (m["completed_on"] != "")
-        & (m["completed_on"] <= m["due_date"])
-    )
+    due_by = m["due_date"].map(_last_day)
+    due = (due_by != "") & (due_by <= day)
+    completed = m["completed_on"].map(_first_day)
+    done = due & (m["status"] == "complete") & (completed != "") & (completed <= due_by)
     unknown = due & (m["status"] == "complete") & (m["completed_on"] == "")
     values = {
         "milestones": 1,
@@ -315,6 +358,16 @@ def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame
         "milestones_done_date_unknown": unknown,
     }
     return _facts(m, values, axis.fillna(""))
+
+
+def _last_day(value: str) -> str:
+    day = dates.last_day(value)
+    return day.isoformat() if day else ""
+
+
+def _first_day(value: str) -> str:
+    day = dates.first_day(value)
+    return day.isoformat() if day else ""
 
 
 def _terms(frame: pd.DataFrame, expression: str) -> pd.Series:
@@ -363,6 +416,7 @@ def _long(
     sums: pd.DataFrame,
     indicators: list[str],
     by_axis: bool,
+    reported: bool = True,
 ) -> pd.DataFrame:
     sums = sums.reindex(columns=[i for i in indicators if i not in SHARES], fill_value=0.0)
     if by_axis:
@@ -380,13 +434,12 @@ def _long(
         if share not in indicators:
             continue
         below = _terms(frame, denominator)
-        frame[share] = (frame[numerator] / below).where(below > 0)
+        frame[share] = (frame[numerator] / below).where(below > 0) if reported else below
     long = frame.melt(id_vars=["code", "axis"], var_name="indicator", value_name="number")
     long = long[long["indicator"].isin(indicators)]
     long = long.merge(names, on="code", how="left")
     long["level"] = level
-    long["value"] = long["number"].map(_number)
-    return long[COLUMNS]
+    return long[["level", "code", "name_fr", "name_ar", "indicator", "axis", "number"]]
 
 
 def _number(value: float) -> str:

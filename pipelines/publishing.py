@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import guard, members, versioning
+from . import dates, guard, members, versioning
 from .bundle import version_files
 from .credentials import portal_token
 from .errors import InputError
@@ -198,6 +198,35 @@ def _reference_table(code: str) -> TableData:
     return TableData.of_rows(REFERENCE_TABLE, *members.reference_rows(code))
 
 
+# Where each table names the public page a row comes from, and what to call it.
+SOURCE_COLUMNS = (
+    ("action_plans", "plan_id", ("title_fr", "title_ar", "title_en")),
+    ("commitments", "commitment_id", ("title_fr", "title_ar", "title_en")),
+)
+
+
+def sources_of(package: PackageData) -> list[dict[str, str]]:
+    """The descriptor's sources, then every programme's and commitment's ``source_url``
+    (once each, titled by the row that gives it): readers of the release, its README
+    and the portal see where every commitment comes from, not an empty list."""
+    out: list[dict[str, str]] = [dict(s) for s in package.descriptor.get("sources") or []]
+    seen = {s.get("path") for s in out}
+    for table_name, key, titles in SOURCE_COLUMNS:
+        table = package.tables.get(table_name)
+        if table is None or "source_url" not in table.fields:
+            continue
+        columns = [table.column(n) if n in table.fields else [""] * len(table.rows) for n in titles]
+        for i, (ident, url) in enumerate(
+            zip(table.column(key), table.column("source_url"), strict=True)
+        ):
+            if not url or url in seen:
+                continue
+            seen.add(url)
+            title = next((c[i] for c in columns if c[i]), "")
+            out.append({"title": f"{ident}: {title}" if title else ident, "path": url})
+    return out
+
+
 def member_release(package: PackageData, report: Report) -> tuple[Release, Owner]:
     code = members.code_of(package)
     if code is None:
@@ -220,8 +249,12 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         "ar": str(descriptor.get("x-description-ar") or ""),
     }
     plans = package.tables.get("action_plans")
+    # Days, whatever the precision of the plans' dates (DCAT's temporal is xsd:date).
     cycles = (
-        sorted(zip(plans.column("cycle_start"), plans.column("cycle_end"), strict=True))
+        sorted(
+            (str(dates.first_day(a) or a), str(dates.last_day(b) or b))
+            for a, b in zip(plans.column("cycle_start"), plans.column("cycle_end"), strict=True)
+        )
         if plans
         else []
     )
@@ -229,7 +262,7 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
         "x-commune-code": code,
         "x-commune": {key: commune[key] for key in COMMUNE_KEYS},
         "licenses": descriptor.get("licenses") or [LICENCE],
-        "sources": descriptor.get("sources") or [],
+        "sources": sources_of(package),
         "x-publisher": {
             "name": commune["name_fr"],
             "name_ar": commune["name_ar"],

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from . import dates
 from .errors import InputError
 from .findings import Finding, column_letter
 from .i18n import LANGS, N_, tr
@@ -247,24 +248,26 @@ _CHANGE_CODES = {
     "dates": "date-normalised",
     "labels": "label-normalised",
 }
-# A date frictionless reads (Python's ISO parser takes 2024-4-15) but that every check
-# and every reader compares as text: written YYYY-MM-DD before anything looks at it.
-_SHORT_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
-def padded_dates(values: list[str]) -> tuple[list[str], list[int]]:
-    """The column with dates such as ``2024-4-15`` written ``2024-04-15``, and which
-    cells changed; anything else is left for validation to judge."""
+def typed_dates(values: list[str], reduced: bool) -> tuple[list[str], list[int], list[int]]:
+    """The column with every date written canonically (``dates.read``), which cells
+    changed, and which read two ways (left as typed, for an ``ambiguous-date`` error)."""
     changed: list[int] = []
+    ambiguous: list[int] = []
     out = values
     for index, value in enumerate(values):
-        if len(value) < 10 and (match := _SHORT_DATE.fullmatch(value)):
+        if not value or (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+            continue  # empty, or already YYYY-MM-DD: the usual cell costs no parsing
+        meant = dates.read(value, reduced)
+        if meant.ambiguous:
+            ambiguous.append(index)
+        elif meant.changed:
             if out is values:
                 out = list(values)
-            year, month, day = match.groups()
-            out[index] = f"{year}-{int(month):02d}-{int(day):02d}"
+            out[index] = meant.value
             changed.append(index)
-    return out, changed
+    return out, changed, ambiguous
 
 
 def fold_label(text: str) -> str:
@@ -277,7 +280,8 @@ def label_codes(field_descriptor: dict[str, Any]) -> tuple[frozenset[str], dict[
     """For a list or yes/no field: the values it takes as they are, and what else a
     steward may type for each, folded: a code in any case or with spaces for
     underscores (which is its English wording: ``Not started``), its French or Arabic
-    label (``Mise en œuvre``, ``منجز``), a yes/no word in any case (``OUI``). A word
+    label (``Mise en œuvre``, ``منجز``), a yes/no word in any case (``OUI``), or how
+    OGP's data writes it (``x-enum-aliases``: ``ND``, ``Worsens``). A word
     two values share means neither, and stays an error."""
     if field_descriptor.get("type") == "boolean":
         meanings = {
@@ -288,7 +292,12 @@ def label_codes(field_descriptor: dict[str, Any]) -> tuple[frozenset[str], dict[
     else:
         codes = field_descriptor.get("constraints", {}).get("enum") or []
         labels = field_descriptor.get("x-enum-labels") or {}
-        meanings = {c: [c, *labels.get(c, {}).values()] for c in codes if isinstance(c, str)}
+        aliases = field_descriptor.get("x-enum-aliases") or {}
+        meanings = {
+            c: [c, *labels.get(c, {}).values(), *aliases.get(c, [])]
+            for c in codes
+            if isinstance(c, str)
+        }
         taken = frozenset(meanings)
     lookup: dict[str, str] = {}
     shared: set[str] = set()
@@ -659,7 +668,11 @@ def _rows(
     raw_columns = list(zip(*picked, strict=True)) if picked else [() for _ in present]
     del picked
     digit_fields = set(schema.digit_fields)
-    date_fields = {f["name"] for f in schema.fields if f.get("type") == "date"}
+    date_fields = {
+        f["name"]: f.get("x-date") == "reduced"
+        for f in schema.fields
+        if f.get("type") == "date" or f.get("x-date") == "reduced"
+    }
     coded = {
         f["name"]: label_codes(f)
         for f in schema.fields
@@ -673,9 +686,14 @@ def _rows(
             continue
         values, changes = normalise_column(list(next(source)), name in digit_fields)
         if name in date_fields:
-            values, padded = padded_dates(values)
-            if padded:
-                changes.append(_Changes("dates", padded))
+            typed = values
+            values, rewritten, ambiguous = typed_dates(values, date_fields[name])
+            if rewritten:
+                first = rewritten[0]
+                example = {"value": typed[first][:40], "code": values[first]}
+                changes.append(_Changes("dates", rewritten, example))
+            for index in ambiguous:
+                table.findings.append(_ambiguous(table, name, lines[index], values[index]))
         if name in coded:
             typed = values
             values, relabelled = coded_labels(values, *coded[name])
@@ -702,6 +720,19 @@ def _rows(
         rows = [rows[i] for i in keep]
         lines = [lines[i] for i in keep]
     return rows, lines
+
+
+def _ambiguous(table: TableData, name: str, line: int, value: str) -> Finding:
+    day_first, month_first = dates.read(value, False).ambiguous or ("", "")
+    return Finding(
+        "ambiguous-date",
+        table=table.name,
+        file=table.file,
+        field=name,
+        row=line,
+        column=table.columns.get(name),
+        params={"value": value[:40], "day_first": day_first, "month_first": month_first},
+    )
 
 
 def _extra_cells(table: TableData, line: int, record: list[str], width: int) -> None:
@@ -765,10 +796,20 @@ def _map_header(table: TableData, schema: TableSchema, header: list[str]) -> lis
             )
         )
     table.columns = {name: column_letter(i) for name, i in found.items()}
-    for name in schema.field_names:
-        if name not in found and name not in misspelt:
-            code = "missing-label" if schema.required(name) else "missing-optional-label"
-            table.findings.append(Finding(code, table.name, None, name, table.file))
+    absent = [n for n in schema.field_names if n not in found and n not in misspelt]
+    optional = [n for n in absent if not schema.required(n)]
+    for name in absent:
+        if schema.required(name):
+            table.findings.append(Finding("missing-label", table.name, None, name, table.file))
+    if optional:
+        # One note per table: a schema that grows optional columns (the IRM's, say)
+        # must not bury a steward's older file under a note per column.
+        params = {"count": len(optional), "columns": ", ".join(optional)}
+        table.findings.append(
+            Finding(
+                "missing-optional-label", table.name, None, optional[0], table.file, None, params
+            )
+        )
     return [found.get(name) for name in schema.field_names]
 
 

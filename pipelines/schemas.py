@@ -157,7 +157,17 @@ class TableSchema:
             for fk in descriptor.get("foreignKeys", [])
             if fk["reference"].get("resource", "") in keep_foreign_keys_to
         ]
+        for f in descriptor["fields"]:
+            if f.get("x-date") == "reduced":
+                # The published schema keeps the pattern for other validators; here the
+                # ``invalid-date`` check says what a date may look like, in words.
+                f.get("constraints", {}).pop("pattern", None)
         return descriptor
+
+    @property
+    def reduced_dates(self) -> list[str]:
+        """Fields that keep a date at its source's precision (``dates.py``)."""
+        return [f["name"] for f in self.fields if f.get("x-date") == "reduced"]
 
 
 def normalise_header(text: str) -> str:

@@ -110,17 +110,30 @@ def test_dangling_foreign_key(ait_amira: Path) -> None:
 # --- cells (frictionless) -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "31/12/2024", "demain"])
-def test_bad_date_is_a_type_error_with_field_and_column(ait_amira: Path, bad: str) -> None:
-    edit(ait_amira, "milestones", setter(1, due_date=bad))
+@pytest.mark.parametrize("bad", ["2024-02-30", "31/13/2024", "demain"])
+def test_bad_day_is_a_type_error_with_field_and_column(ait_amira: Path, bad: str) -> None:
+    edit(ait_amira, "workshops", setter(0, date=bad))
 
     rep = validate(ait_amira)
 
     [error] = rep["errors"]
     assert error["code"] == "type-error"
-    assert where(error) == ("milestones", 3, "due_date", "G")
+    assert where(error) == ("workshops", 2, "date", "F")
     assert bad in error["message"]
     assert "YYYY-MM-DD" in error["message"]
+
+
+@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13", "2024-S3", "demain"])
+def test_bad_reduced_date_says_what_a_date_may_look_like(ait_amira: Path, bad: str) -> None:
+    edit(ait_amira, "milestones", setter(1, due_date=bad))
+
+    rep = validate(ait_amira)
+
+    [error] = rep["errors"]
+    assert error["code"] == "invalid-date"
+    assert where(error) == ("milestones", 3, "due_date", "G")
+    assert bad in error["message"]
+    assert "2024-S1" in error["hint"]
 
 
 def test_negative_budget_is_a_constraint_error_not_a_formula(ait_amira: Path) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from .. import dates
 from ..findings import Finding, Severity, declare
 from ..reading import TableData
 from ..schemas import TableSchema, load
@@ -116,16 +117,14 @@ def run_all(ctx: Context, skip: Collection[CheckFn] = ()) -> list[Finding]:
 
 @lru_cache(maxsize=4096)
 def parse_date(value: str) -> dt.date | None:
-    """ISO date or None: a malformed date is frictionless's type-error, not ours.
+    """The first day a date means (a day, or a month, quarter, semester or year written
+    as ``dates.py`` keeps it), or None: a malformed date is reported elsewhere."""
+    return dates.first_day(value)
 
-    Cached: dates repeat from row to row, and large tables are checked row by row.
-    """
-    if len(value) != 10:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
+
+def last_date(value: str) -> dt.date | None:
+    """The last day a date means: ``2022-09`` is due by 30 September."""
+    return dates.last_day(value)
 
 
 def rows_of(table: TableData, *names: str) -> Iterator[tuple[int, tuple[str, ...]]]:

@@ -1,4 +1,10 @@
-"""A commitment is complete only when its milestones are (cancelled ones aside)."""
+"""A commitment is complete only when its milestones are (cancelled ones aside).
+
+The rule judges the member's own account: ``implementation_status`` "done", or a
+``completion`` of "complete" that the member assessed itself (or did not say who did,
+as files from before ``assessed_by`` existed). An IRM or civil-society rating is another
+party's reading of the commitment, recorded as given even without milestone detail.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,21 @@ from . import Context, at, check, rows_of
 
 DONE = frozenset({"complete", "cancelled"})
 SHOWN = 10
+EXTERNAL = frozenset({"irm", "civil_society"})
+
+
+def claims_complete(status: str, completion: str, assessed_by: str) -> bool:
+    """Whether the member itself says the commitment is complete."""
+    return status == "done" or (completion == "complete" and assessed_by not in EXTERNAL)
+
+
+def _own_claims(table: TableData) -> Iterator[tuple[int, str, str]]:
+    """(row, commitment, the field that says it) for each commitment claimed complete."""
+    for i, (commitment, status, completion, by) in rows_of(
+        table, "commitment_id", "implementation_status", "completion", "assessed_by"
+    ):
+        if claims_complete(status, completion, by):
+            yield i, commitment, "implementation_status" if status == "done" else "completion"
 
 
 class OpenMilestones:
@@ -21,8 +42,7 @@ class OpenMilestones:
     def __init__(self, ctx: Context) -> None:
         self.commitments = ctx.table("commitments")
         self.complete = (
-            {c for _, (c, done) in rows_of(self.commitments, "commitment_id", "completion")
-             if done == "complete"}
+            {c for _, c, _ in _own_claims(self.commitments)}
             if self.commitments is not None else set()
         )  # fmt: skip
         self.shown: dict[str, list[str]] = defaultdict(list)
@@ -42,10 +62,10 @@ class OpenMilestones:
     def findings(self) -> Iterator[Finding]:
         if self.commitments is None:
             return
-        for i, (commitment, completion) in rows_of(self.commitments, "commitment_id", "completion"):
-            if completion == "complete" and self.count[commitment]:
+        for i, commitment, where in _own_claims(self.commitments):
+            if self.count[commitment]:
                 yield at(
-                    self.commitments, i, "completion", "complete-with-open-milestones",
+                    self.commitments, i, where, "complete-with-open-milestones",
                     value=commitment, count=self.count[commitment],
                     milestones=", ".join(self.shown[commitment]),
                 )  # fmt: skip
@@ -56,7 +76,7 @@ class OpenMilestones:
            "{milestones}.",
            'Commitment "{value}" is marked complete, but {count} of its milestones are not: '
            "{milestones}."),
-       N_("Mark those milestones complete, or change the commitment's completion."),
+       N_("Mark those milestones complete, or change the commitment's status."),
        whole=("milestones",),
        folds={"milestones": OpenMilestones})  # fmt: skip
 def complete_with_open_milestones(ctx: Context) -> Iterator[Finding]:

@@ -1,4 +1,8 @@
-"""A milestone dated outside its programme's cycle cannot be delivered by that programme."""
+"""A milestone dated outside its programme's cycle cannot be delivered by that programme.
+
+Dates are intervals (``2026`` overlaps a cycle ending in April 2026): only a date none
+of whose days is in the cycle is outside it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..i18n import N_
-from . import Context, at, check, parse_date, rows_of
+from . import Context, at, check, last_date, parse_date, rows_of
 
 
 @check("milestone-outside-cycle", "error", N_("Milestone outside the cycle"),
@@ -27,15 +31,16 @@ def rule(ctx: Context) -> Iterator[Finding]:
     if plans is None or commitments is None or milestones is None:
         return
     cycles = {
-        plan: (parse_date(start), parse_date(end))
+        plan: (parse_date(start), last_date(end))
         for _, (plan, start, end) in rows_of(plans, "plan_id", "cycle_start", "cycle_end")
     }
     plan_of = {c: p for _, (c, p) in rows_of(commitments, "commitment_id", "plan_id")}
     for field_name in ("start_date", "due_date", "completed_on"):
         for i, (commitment, value) in rows_of(milestones, "commitment_id", field_name):
             start, end = cycles.get(plan_of.get(commitment, ""), (None, None))
-            day = parse_date(value)
-            if day and start and end and not start <= day <= end:
+            first, last = parse_date(value), last_date(value)
+            # A reduced date is outside only when none of its interval is inside.
+            if first and last and start and end and (last < start or first > end):
                 yield at(
                     milestones, i, field_name, "milestone-outside-cycle",
                     value=value, cycle_start=start.isoformat(), cycle_end=end.isoformat(),

@@ -28,4 +28,4 @@ def rule(ctx: Context) -> Iterator[Finding]:
             for index, values in rows_of(table, *group):
                 if not any(v.strip() for v in values):
                     yield at(table, index, group[0], "missing-both-languages",
-                             other_field=group[-1])  # fmt: skip
+                             other_field=group[1])  # fmt: skip

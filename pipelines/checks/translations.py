@@ -20,9 +20,16 @@ def missing_translation(ctx: Context) -> Iterator[Finding]:
 def rule(ctx: Context) -> Iterator[Finding]:
     for name, table in ctx.tables.items():
         schema = ctx.schema(name)
+        names = set(schema.field_names)
         for ar, fr in schema.translation_pairs:
+            # English (OGP's own language) stands in for the other side when only it
+            # is there: "add the Arabic title" is what a steward importing it must do.
+            en = ar[:-3] + "_en" if ar[:-3] + "_en" in names else None
             for empty, filled in ((ar, fr), (fr, ar)):
                 rows = [i for i, (e, f) in rows_of(table, empty, filled) if f and not e]
+                if en and not rows:
+                    filled = en
+                    rows = [i for i, (e, f) in rows_of(table, empty, en) if f and not e]
                 if rows:
                     yield at(table, rows[0], empty, "missing-translation",
                              count=len(rows), other_field=filled)  # fmt: skip

@@ -708,7 +708,38 @@ def _notes(release: Release) -> str:
     illustrative = release.metadata.get("x-illustrative", {})
     if illustrative:
         parts.append(f"Illustrative rows: {illustrative.get('rule', '')}")
+    sources = release.metadata.get("sources") or []
+    if sources:
+        # The portal shows notes as Markdown: a reader sees where the data comes from
+        # (the first ones; every source is in the release's datapackage.json and README).
+        lines = [f"- [{_md(s.get('title') or s['path'])}]({_md_url(s['path'])})" if s.get("path")
+                 else f"- {_md(s.get('title', ''))}" for s in sources[:NOTE_SOURCES]]  # fmt: skip
+        if len(sources) > NOTE_SOURCES:
+            lines.append(f"- … {len(sources) - NOTE_SOURCES} more: see datapackage.json")
+        heading = " / ".join(tr(lang, SOURCES_HEADING) for lang in ("fr", "ar"))
+        parts.append(f"{heading}:\n" + "\n".join(lines))
     return "\n\n".join(p for p in parts if p)
+
+
+NOTE_SOURCES = 20
+SOURCES_HEADING = N_("Sources")
+
+
+def _md_url(url: str) -> str:
+    """A link target that cannot close the Markdown link early."""
+    return (
+        str(url)
+        .replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
+
+
+def _md(text: str) -> str:
+    """Text shown inside a Markdown link's brackets, inert."""
+    return "".join("\\" + c if c in "[]()\\*_`<>#!|" else c for c in str(text))
 
 
 def _licence_id(release: Release) -> str:
