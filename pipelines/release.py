@@ -51,6 +51,14 @@ class TableRelease:
         header = next(reader, [])
         return header, list(reader)
 
+    def rows_by_key(self) -> dict[str, list[str]]:
+        """Each row under the key ``row_index`` gives it."""
+        header, rows = self.parsed
+        pk = self.schema.get("primaryKey") or []
+        keys = [header.index(k) for k in ([pk] if isinstance(pk, str) else pk) if k in header]
+        keys = keys or list(range(len(header)))
+        return {"|".join(row[i] for i in keys): row for row in rows}
+
     def records(self) -> list[dict[str, Any]]:
         """The rows as typed records (empty non-text cells as None, booleans as bool),
         as a portal's datastore takes them."""
@@ -135,10 +143,27 @@ class Release:
                         if f.get("constraints", {}).get("required")
                     ),
                     "row_index": t.row_index,
+                    # The rows themselves, so the next version can say what changed
+                    # field by field ("c11 completion: limited → substantial").
+                    "header": t.parsed[0],
+                    "values": t.rows_by_key(),
                 }
                 for name, t in self.tables.items()
             },
+            "about": self.about_sha256(),
         }
+
+    def about_sha256(self) -> str:
+        """What readers call the metadata: titles, descriptions, licence and sources.
+        A changelog says "metadata updated" only when this changed (row counts by data
+        status and coverage dates follow the rows and are not news of their own)."""
+        about = {
+            "title": self.title,
+            "description": self.description,
+            "licenses": self.metadata.get("licenses"),
+            "sources": self.metadata.get("sources"),
+        }
+        return sha256(canonical_json(about))
 
 
 def _typed(kind: str, value: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .i18n import N_, Lang, Np_, fill, tr, trn
 from .release import Release
 
 Bump = Literal["major", "minor", "patch"]
@@ -40,6 +41,9 @@ class TableChange:
     fields_now_required: list[str] = field(default_factory=list)
     new_table: bool = False
     dropped_table: bool = False
+    # (row id, field, old value, new value) of the changed rows, when the previous
+    # version's manifest holds its rows (versions published before it did not).
+    field_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def bump(self) -> Bump | None:
@@ -74,6 +78,11 @@ class TableChange:
             out["new_table"] = True
         if self.dropped_table:
             out["dropped_table"] = True
+        if self.field_changes:
+            out["fields_changed"] = [
+                {"id": i, "field": f, "old": old, "new": new}
+                for i, f, old, new in self.field_changes[:SHOWN_IDS]
+            ]
         return out
 
 
@@ -86,6 +95,8 @@ class Plan:
     previous_version: str | None
     changes: dict[str, TableChange]
     metadata_changed: bool = False
+    # Titles, descriptions, licence or sources: what "metadata updated" means to readers.
+    about_changed: bool = False
 
     @property
     def bump(self) -> Bump | None:
@@ -118,6 +129,9 @@ def plan(release: Release, current: Published | None, manifest: dict[str, Any] |
     changes = diff(release, manifest or {})
     result = Plan("new", current.version, current.version, changes)
     result.metadata_changed = current.hashes.get("metadata") != release.hashes()["metadata"]
+    # A manifest from before "about" was kept cannot tell: any metadata change counts.
+    about = (manifest or {}).get("about")
+    result.about_changed = result.metadata_changed and about != release.about_sha256()
     result.version = bump(current.version, result.bump or "patch")
     return result
 
@@ -152,6 +166,7 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
             and f["name"] not in required_before
             and f["name"] in old_fields
         )
+        change.field_changes = _field_changes(change.changed, old, table.rows_by_key(), table)
         changes[name] = change
     for name in before:
         if name not in release.tables:
@@ -159,6 +174,27 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
                 removed=list(before[name].get("row_index", {})), dropped_table=True
             )
     return changes
+
+
+def _field_changes(
+    changed: list[str], old: dict[str, Any], new_rows: dict[str, list[str]], table: Any
+) -> list[tuple[str, str, str, str]]:
+    """Field by field, the changed rows' old and new values (fields both versions have)."""
+    old_header: list[str] = old.get("header") or []
+    old_values: dict[str, list[str]] = old.get("values") or {}
+    if not old_header or not changed:
+        return []
+    new_header = table.parsed[0]
+    out = []
+    for key in changed:
+        before, after = old_values.get(key), new_rows.get(key)
+        if before is None or after is None:
+            continue
+        was = dict(zip(old_header, before, strict=False))
+        for name, value in zip(new_header, after, strict=False):
+            if name in was and was[name] != value:
+                out.append((key, name, was[name], value))
+    return out
 
 
 def bump(version: str, level: Bump) -> str:
@@ -172,28 +208,87 @@ def bump(version: str, level: Bump) -> str:
     raise ValueError(f"no such version bump: {level!r}")  # a bug, never the steward's data
 
 
+WORDS: dict[str, Any] = {
+    "first": N_("First published version."),
+    "added": Np_("{count} row added ({ids})", "{count} rows added ({ids})"),
+    "removed": Np_("{count} row removed ({ids})", "{count} rows removed ({ids})"),
+    "changed": Np_("{count} row changed ({ids})", "{count} rows changed ({ids})"),
+    "fields_added": N_("fields added: {fields}"),
+    "fields_removed": N_("fields removed: {fields}"),
+    "fields_retyped": N_("fields retyped: {fields}"),
+    "fields_now_required": N_("fields now required: {fields}"),
+    "new_table": N_("new table"),
+    "dropped_table": N_("table removed"),
+    "metadata": N_("metadata (titles, description, licence or sources) updated"),
+    "notes": N_("notes on the data updated (facts, coverage)"),
+    "more": N_("… and {count} more changes"),
+    "empty": N_("(empty)"),
+    "heading": N_("In English"),
+    "major": N_("major"),
+    "minor": N_("minor"),
+    "patch": N_("patch"),
+}
+SHOWN_FIELD_CHANGES = 50
+CHANGELOG_LANGS: tuple[Lang, ...] = ("en", "fr", "ar")
+
+
 def changelog_entry(p: Plan, published_at: str) -> str:
-    """A markdown section for CHANGELOG.md: what a journalist reads to see what changed."""
+    """A markdown section for CHANGELOG.md: what a journalist reads to see what changed,
+    in English, then French, then Arabic; the rows' ids, field names and values are
+    the data's own and the same in each."""
     lines = [f"## {p.version} — {published_at[:10]}", ""]
+    for lang in CHANGELOG_LANGS:
+        if lang != "en":
+            lines += ["", f"### {tr(lang, str(WORDS['heading']))}", ""]
+        lines += _entry_lines(p, lang)
+    return "\n".join(lines) + "\n"
+
+
+def _entry_lines(p: Plan, lang: Lang) -> list[str]:
+    def say(key: str, **values: Any) -> str:
+        return fill(tr(lang, str(WORDS[key])), values)
+
     if p.previous_version is None:
-        lines.append("First published version.")
+        return [say("first")]
+    lines = []
     for name, change in sorted(p.changes.items()):
-        if not change.bump or p.previous_version is None:
+        if not change.bump:
             continue
         parts = []
-        for key, label in (("added", "added"), ("removed", "removed"), ("changed", "changed")):
+        for key in ("added", "removed", "changed"):
             ids = getattr(change, key)
             if ids:
                 shown = ", ".join(ids[:SHOWN_IDS]) + (" …" if len(ids) > SHOWN_IDS else "")
-                parts.append(f"{len(ids)} row(s) {label} ({shown})")
+                one, many = WORDS[key]
+                parts.append(
+                    fill(trn(lang, one, many, len(ids)), {"count": len(ids), "ids": shown})
+                )
         for key in ("fields_added", "fields_removed", "fields_retyped", "fields_now_required"):
             if getattr(change, key):
-                parts.append(f"{key.replace('_', ' ')}: {', '.join(getattr(change, key))}")
-        if change.new_table:
-            parts.append("new table")
-        if change.dropped_table:
-            parts.append("table removed")
-        lines.append(f"- `{name}` ({change.bump}): " + "; ".join(parts))
-    if p.metadata_changed:
-        lines.append("- metadata (titles, description, licence or sources) updated")
-    return "\n".join(lines) + "\n"
+                parts.append(say(key, fields=", ".join(getattr(change, key))))
+        for key in ("new_table", "dropped_table"):
+            if getattr(change, key):
+                parts.append(say(key))
+        level = say(change.bump)
+        lines.append(f"- `{name}` ({level}): " + "; ".join(parts))
+        empty = say("empty")
+        for key, field_name, old, new in change.field_changes[:SHOWN_FIELD_CHANGES]:
+            lines.append(f"  - {key} {field_name}: {_shown(old, empty)} → {_shown(new, empty)}")
+        if len(change.field_changes) > SHOWN_FIELD_CHANGES:
+            lines.append(
+                "  - " + say("more", count=len(change.field_changes) - SHOWN_FIELD_CHANGES)
+            )
+    if p.about_changed:
+        lines.append("- " + say("metadata"))
+    elif p.metadata_changed and not any(c.bump for c in p.changes.values()):
+        lines.append("- " + say("notes"))
+    return lines
+
+
+def _shown(value: str, empty: str) -> str:
+    """A value as a Markdown code span: inert (no link, no markup), on one line, short."""
+    if not value:
+        return empty
+    text = " ".join(value.split())
+    text = text[:60] + "…" if len(text) > 60 else text
+    return "`" + text.replace("`", "'") + "`"

@@ -101,8 +101,19 @@ def test_changed_rows_give_a_new_version_and_keep_the_old_bytes(
             "rows_removed": 0,
             "rows_changed": 1,
             "ids_changed": ["ait-amira-c1-m1"],
+            "fields_changed": [
+                {"id": "ait-amira-c1-m1", "field": "status", "old": "not_started",
+                 "new": "in_progress"},
+            ],
         }
-    }
+    }  # fmt: skip
+    # Field by field, in English, French and Arabic; no "metadata updated" for rows.
+    entry = (out / DATASET / "versions" / "1.0.1" / "CHANGES.md").read_text(encoding="utf-8")
+    line = "  - ait-amira-c1-m1 status: `not_started` → `in_progress`"
+    assert entry.count(line) == 3
+    assert "### En français" in entry and "### بالعربية" in entry
+    assert "1 ligne modifiée (ait-amira-c1-m1)" in entry
+    assert "metadata" not in entry and "métadonnées" not in entry
 
     def add(rows: list[list[str]]) -> None:
         new = list(rows[-1])
@@ -127,7 +138,7 @@ def test_changed_rows_give_a_new_version_and_keep_the_old_bytes(
     assert info["versions"] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
     changelog = (home / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.index("## 2.0.0") < changelog.index("## 1.1.0") < changelog.index("## 1.0.0")
-    assert "1 row(s) removed (ait-amira-c3-m3)" in changelog
+    assert "1 row removed (ait-amira-c3-m3)" in changelog
 
 
 def test_invalid_data_publishes_nothing(tmp_path: Path, ait_amira: Path) -> None:
@@ -144,7 +155,7 @@ def test_invalid_data_publishes_nothing(tmp_path: Path, ait_amira: Path) -> None
     body = result.json()
     assert body["status"] == "invalid"
     assert body["report"]["valid"] is False
-    assert {e["code"] for e in body["report"]["errors"]} == {"type-error"}
+    assert {e["code"] for e in body["report"]["errors"]} == {"invalid-date"}
     assert snapshot(out) == before
 
 

@@ -142,7 +142,8 @@ def test_a_changed_row_gives_a_new_version_and_old_bytes_stay(
     assert "1.0.1/commitments.csv" not in archive
     changelog = requests.get(str(latest["CHANGELOG.md"]["url"]), timeout=30).text
     assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")
-    assert "1 row(s) changed (ait-amira-c1-m1)" in changelog
+    assert "1 row changed (ait-amira-c1-m1)" in changelog
+    assert "  - ait-amira-c1-m1 status: `not_started` → `in_progress`" in changelog
     rows = portal.api().action.datastore_search(
         resource_id=latest["milestones"]["infitah_datastore_id"],
         filters={"milestone_id": "ait-amira-c1-m1"},

@@ -489,10 +489,10 @@ def test_the_changes_name_rows_and_fields() -> None:
     entry = versioning.changelog_entry(plan, "2026-12-04T10:00:00+00:00")
     assert entry.splitlines()[0] == "## 2.0.0 — 2026-12-04"
     assert (
-        "- `t` (major): 1 row(s) added (d); 1 row(s) removed (c); 1 row(s) changed (b); "
+        "- `t` (major): 1 row added (d); 1 row removed (c); 1 row changed (b); "
         "fields added: x; fields retyped: n; fields now required: n" in entry
     )
-    assert "- `gone` (major): 1 row(s) removed (z); table removed" in entry
+    assert "- `gone` (major): 1 row removed (z); table removed" in entry
 
 
 def test_long_lists_of_ids_are_cut_where_people_read_them() -> None:
@@ -502,12 +502,12 @@ def test_long_lists_of_ids_are_cut_where_people_read_them() -> None:
     shown = plan.changes_dict()["t"]
     assert shown["rows_added"] == 25 and len(shown["ids_added"]) == 20
     entry = versioning.changelog_entry(plan, "2026-12-04")
-    assert "25 row(s) added (r00, " in entry and "r19 …)" in entry and "r20" not in entry
+    assert "25 rows added (r00, " in entry and "r19 …)" in entry and "r20" not in entry
     first = versioning.changelog_entry(versioning.plan(new, None, None), "2026-12-04")
-    assert first == "## 1.0.0 — 2026-12-04\n\nFirst published version.\n"
+    assert first.startswith("## 1.0.0 — 2026-12-04\n\nFirst published version.\n")
     meta = planned(release({"t": {}}), release({"t": {}}, title="U"))
-    assert versioning.changelog_entry(meta, "2026-12-04").endswith(
-        "- metadata (titles, description, licence or sources) updated\n"
+    assert "\n- metadata (titles, description, licence or sources) updated\n" in (
+        versioning.changelog_entry(meta, "2026-12-04")
     )
 
 
@@ -686,8 +686,8 @@ def test_a_new_table_listed_first_does_not_hide_the_others() -> None:
     plan = planned(old, new)
     assert plan.changes["t"].changed == ["a"]
     entry = versioning.changelog_entry(plan, "2026-12-04")
-    assert "- `a_new` (minor): 1 row(s) added (x); new table" in entry
-    assert "- `t` (patch): 1 row(s) changed (a)" in entry
+    assert "- `a_new` (minor): 1 row added (x); new table" in entry
+    assert "- `t` (patch): 1 row changed (a)" in entry
 
 
 def test_a_table_without_changes_is_left_out_of_the_changelog_not_the_ones_after() -> None:
@@ -696,7 +696,7 @@ def test_a_table_without_changes_is_left_out_of_the_changelog_not_the_ones_after
         planned(old, release({"a": {"x": "1"}, "b": {"y": "2"}})), "2026-12-04"
     )
     assert "`a`" not in entry
-    assert "- `b` (patch): 1 row(s) changed (y)" in entry
+    assert "- `b` (patch): 1 row changed (y)" in entry
     wider = release({"b": {"y": "1"}}, {"id": "string", "n": "integer", "p": "string",
                                         "q": "string"})  # fmt: skip
     entry = versioning.changelog_entry(planned(release({"b": {"y": "1"}}), wider), "2026-12-04")
