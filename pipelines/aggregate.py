@@ -21,14 +21,14 @@ import copy
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from . import charts, indicators, members
+from . import charts, dates, indicators, members
 from .errors import InputError
 from .gathering import tables_report
 from .i18n import N_, Lang, in_each, tr
@@ -56,6 +56,7 @@ ADDED_FIELDS = (
     ("region_code", "region_code", N_("Region code")),
     ("region_name_fr", "region_name_fr", N_("Region (French)")),
     ("region_name_ar", "region_name_ar", N_("Region (Arabic)")),
+    ("member_kind", "member_kind", N_("Member kind")),
 )
 # Keys whose fields may be empty cannot include the commune code (frictionless would look
 # up (code, "")); they were checked within each commune before it was published.
@@ -199,9 +200,11 @@ def network_schema(name: str) -> TableSchema:
 def combine(harvested: dict[str, Tables], communes: pd.DataFrame | None = None) -> Tables:
     """One DataFrame per table: every commune's rows (in commune code order), schema field
     order, then the added fields from the reference."""
-    from .members import load_communes
+    from .members import load_members
 
-    reference = (communes if communes is not None else load_communes()).set_index("code")
+    reference = (communes if communes is not None else load_members()).set_index("code")
+    if "member_kind" not in reference:  # a communes-only frame (tests, older callers)
+        reference = reference.assign(member_kind="commune")
     out: Tables = {}
     for name in TABLES:
         fields = load(name).field_names
@@ -233,13 +236,15 @@ DESCRIPTION = N_(
 
 
 def network_release(
-    harvested: list[Harvested], as_of: dt.date | None = None
+    harvested: list[Harvested],
+    as_of: dt.date | None = None,
+    counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
 ) -> tuple[Release, Report, Tables]:
     """The network's release (tables, indicators, charts), its validation report, and the
     combined tables with the indicators (for summaries)."""
     day = as_of or default_as_of(harvested)
     tables = combine({h.code: h.tables for h in harvested})
-    tables["indicators"] = indicators.compute(tables, day)
+    tables["indicators"] = indicators.compute(tables, day, counted)
     schemas = {name: network_schema(name) for name in TABLES}
     schemas["indicators"] = indicators.schema()
     data = {name: _table_data(name, frame) for name, frame in tables.items()}
@@ -251,7 +256,7 @@ def network_release(
         title=in_each(TITLE),
         description=in_each(DESCRIPTION, ("en", "fr", "ar"), count=count, day=day),
         metadata={
-            **_metadata(harvested, tables, day),
+            **_metadata(harvested, tables, day, counted),
             "x-data-status": data_statuses(data.values()),
         },
         tables=released,
@@ -274,10 +279,16 @@ def _table_data(name: str, frame: pd.DataFrame) -> TableData:
     )
 
 
-def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[str, Any]:
+def _metadata(
+    harvested: list[Harvested],
+    tables: Tables,
+    day: dt.date,
+    counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
+) -> dict[str, Any]:
     plans = tables["action_plans"]
-    starts = sorted(v for v in plans["cycle_start"] if v)
-    ends = sorted(v for v in plans["cycle_end"] if v)
+    # Days, whatever the precision of the plans' dates (DCAT's temporal is xsd:date).
+    starts = sorted(str(dates.first_day(v)) for v in plans["cycle_start"] if dates.first_day(v))
+    ends = sorted(str(dates.last_day(v)) for v in plans["cycle_end"] if dates.last_day(v))
     title = in_each(NETWORK_TITLE)
     return {
         "licenses": [LICENCE],
@@ -291,6 +302,8 @@ def _metadata(harvested: list[Harvested], tables: Tables, day: dt.date) -> dict[
         "x-publisher": {"name": title["fr"], "name_ar": title["ar"], "network": network()},
         "x-temporal": {"start": starts[0], "end": ends[-1]} if starts and ends else {},
         "x-as-of": day.isoformat(),
+        # Which rows the indicators count (data_status): reported, unless a test says.
+        "x-indicators-count": sorted(counted),
         "x-added-fields": [a[0] for a in ADDED_FIELDS],
         "x-charts": [{"path": c.file, "title": c.title} for c in charts.CHARTS],
         "x-readme": [
@@ -316,6 +329,7 @@ def aggregate(
     progress: Callable[[int], None] | None = None,
     total: Callable[[int], None] | None = None,
     now: dt.datetime | None = None,
+    counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
 ) -> NetworkOutcome:
     """Harvest ``source``, combine, validate, and publish the network dataset to
     ``destination`` (a new version only if something changed)."""
@@ -326,7 +340,7 @@ def aggregate(
             path=source,
             key="no-programmes",
         )
-    release, report, tables = network_release(harvested, as_of)
+    release, report, tables = network_release(harvested, as_of, counted)
     communes = len(harvested)
     return publish_network(release, report, tables, destination, token, dry_run, now, communes)
 

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .i18n import N_, in_each, slashed, tr
+from .i18n import N_, fill, in_each, slashed, tr
 from .schemas import load
 
 matplotlib.use("Agg")
@@ -39,6 +39,7 @@ WOMEN_SHARE = N_("women's share")
 DUE = N_("due")
 ON_TIME = N_("done on time")
 NO_DATA = N_("no data")
+LEFT_OUT = N_("reported rows only: {count} illustrative or synthetic rows left out")
 
 
 def fr_en(message: str) -> str:
@@ -64,6 +65,17 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
     values = indicators.assign(number=pd.to_numeric(indicators["value"], errors="coerce"))
     network = values[values["level"] == "network"]
     totals = network[network["axis"] == ""].set_index("indicator")["number"]
+    left = (
+        pd.to_numeric(network[network["axis"] == ""].set_index("indicator")["left_out"])
+        if "left_out" in network
+        else pd.Series(dtype=float)
+    )
+
+    def left_out(indicator: str) -> str:
+        """What the chart does not count, said on it (a reader of the image alone sees it)."""
+        count = int(left.get(indicator, 0) or 0)
+        return fill(fr_en(LEFT_OUT), {"count": count}) if count else ""
+
     by_axis = network[(network["indicator"] == "commitments") & (network["axis"] != "")]
     axis_labels = load("commitments").enum_labels("axis")
     completion_labels = load("commitments").enum_labels("completion")
@@ -73,6 +85,7 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
         "chart-commitments-by-axis.png": _bars(
             [axis_labels.get(a, {}).get("fr", a) for a in by_axis["axis"]],
             {fr_en(COMMITMENTS): list(by_axis["number"])},
+            note=left_out("commitments"),
         ),
         "chart-completion.png": _bars(
             [labels.get("fr", code) for code, labels in completion_labels.items()]
@@ -83,8 +96,9 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
                 ]
                 + [totals.get("completion_not_assessed", 0.0)]
             },
+            note=left_out("commitments"),
         ),
-        "chart-milestones-by-region.png": _region_bars(regions),
+        "chart-milestones-by-region.png": _region_bars(regions, left_out("milestones_due")),
         "chart-participation.png": _bars(
             [labels.get("fr", g) for g, labels in group_labels.items()],
             {
@@ -92,7 +106,9 @@ def render(indicators: pd.DataFrame) -> dict[str, bytes]:
                     totals.get(f"participants_{g}", 0.0) for g in group_labels
                 ],
             },
-            note=_women(totals.get("women_share")),
+            note="\n".join(
+                n for n in (_women(totals.get("women_share")), left_out("participants")) if n
+            ),
         ),
     }
     return {chart.file: drawn[chart.file] for chart in CHARTS}
@@ -104,7 +120,7 @@ def _women(share: float | None) -> str:
     return f"{fr_en(WOMEN_SHARE)}: {share:.0%}"
 
 
-def _region_bars(regions: pd.DataFrame) -> bytes:
+def _region_bars(regions: pd.DataFrame, note: str = "") -> bytes:
     table = regions.pivot_table(
         index="name_fr", columns="indicator", values="number", aggfunc="sum"
     ).reindex(columns=["milestones_due", "milestones_done_on_time"], fill_value=0.0)
@@ -114,6 +130,7 @@ def _region_bars(regions: pd.DataFrame) -> bytes:
             fr_en(DUE): list(table["milestones_due"].fillna(0.0)),
             fr_en(ON_TIME): list(table["milestones_done_on_time"].fillna(0.0)),
         },
+        note=note,
     )
 
 

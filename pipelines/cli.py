@@ -179,11 +179,24 @@ def said(outcome: dict[str, Any], lang: Lang) -> str:
     default=None,
     help="Date the indicators are computed at, YYYY-MM-DD (default: the latest publication).",
 )
+@click.option(
+    "--count",
+    "counted",
+    multiple=True,
+    type=click.Choice(["reported", "illustrative", "synthetic"]),
+    help="Rows the indicators count, by data_status (repeat; default: reported only).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @LANG_OPTION
 def aggregate(
-    source: str, destination: str, as_of: str | None, dry_run: bool, as_json: bool, lang: Lang
+    source: str,
+    destination: str,
+    as_of: str | None,
+    counted: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    lang: Lang,
 ) -> None:
     """Combine every published commune programme into the network dataset, with indicators."""
     from .aggregate import aggregate as run
@@ -198,6 +211,7 @@ def aggregate(
             token=token,
             as_of=_day(as_of),
             dry_run=dry_run,
+            counted=counted or ("reported",),
             progress=bar.advance,
             total=bar.start,
         )
@@ -208,8 +222,8 @@ def aggregate(
         n = result.communes
         combined = trn(
             lang,
-            "{n} commune combined; indicators as of {day}.",
-            "{n} communes combined; indicators as of {day}.",
+            "{n} member combined; indicators as of {day}.",
+            "{n} members combined; indicators as of {day}.",
             n,
         )
         click.echo(fill(combined, {"n": n, "day": result.as_of}))

@@ -314,7 +314,8 @@ declare(
             "enum": N_('the value "{value}" is not one of: {allowed}'),
             "pattern": N_('"{value}" may only contain Latin letters, digits, - _ . and no spaces'),
             "pattern-commune": N_(
-                '"{value}" is not a commune code shaped like 09.163.07.01 (text, not a number)'
+                '"{value}" is not a member code shaped like 09.163.07.01 (a commune), 09.163 '
+                "(a province), 09 (a region) or MA (text, not a number)"
             ),
             "pattern-list": N_('"{value}" must be codes separated by ; among: {codes}'),
             "minimum": N_('the value "{value}" is below the minimum {limit}'),

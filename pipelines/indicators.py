@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -40,9 +41,10 @@ from .i18n import N_, in_each, tr
 from .members import NETWORK_CODE, NETWORK_TITLE
 from .schemas import TableSchema, load
 
-LEVELS = ("network", "region", "province", "commune")
+LEVELS = ("network", "region", "province", "member", "commune")
 LEVEL_LABELS = {
     "commune": in_each(N_("Commune")),
+    "member": in_each(N_("Member above communes (province, region, national)")),
     "province": in_each(N_("Province")),
     "region": in_each(N_("Region")),
     "network": in_each(N_("Network")),
@@ -64,6 +66,10 @@ def _definitions() -> dict[str, dict[str, str]]:
     """Indicator code -> labels (ar/fr/en), in the order rows are written."""
     out: dict[str, dict[str, str]] = {
         "communes": in_each(N_("Communes that published their programme")),
+        "members_province": in_each(N_("Provinces that published their programme")),
+        "members_prefecture": in_each(N_("Prefectures that published their programme")),
+        "members_region": in_each(N_("Regions that published their programme")),
+        "members_national": in_each(N_("National action plans published")),
         "commitments": in_each(N_("Commitments")),
     }
     commitments = load("commitments")
@@ -153,7 +159,8 @@ def schema() -> TableSchema:
             _field(
                 "code",
                 N_("Code"),
-                "Commune, province or region code; 'remacto' for the network.",
+                "Member (commune, province, region or MA), province or region code; "
+                "'remacto' for the network.",
                 required=True,
             ),
             _field("name_fr", N_("Name (French)"), "Name in French."),
@@ -227,35 +234,53 @@ def _field(
 # --- computing ----------------------------------------------------------------------------
 
 GEO = ["commune_code", "province_code", "region_code"]
-KEY = {"commune": "commune_code", "province": "province_code", "region": "region_code"}
+KEY = {
+    "commune": "commune_code",
+    "member": "commune_code",
+    "province": "province_code",
+    "region": "region_code",
+}
+# Members above communes, counted by kind (the network view sets them beside communes).
+MEMBER_COUNTS = ("province", "prefecture", "region", "national")
+# Counts of members: meaningful where members are grouped, not for one member.
+GROUP_ONLY = frozenset({"communes", *(f"members_{k}" for k in MEMBER_COUNTS)})
 
 
-def compute(tables: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
-    """Indicators of the network tables (as ``aggregate.combine`` makes them), as text."""
+COUNTED_BY_DEFAULT: tuple[str, ...] = ("reported",)
+
+
+def compute(
+    tables: dict[str, pd.DataFrame],
+    as_of: dt.date,
+    counted: Collection[str] = COUNTED_BY_DEFAULT,
+) -> pd.DataFrame:
+    """Indicators of the network tables (as ``aggregate.combine`` makes them), as text,
+    counting the rows whose ``data_status`` is in ``counted`` (reported, by default:
+    a test network of synthetic rows may count those too, and says so)."""
     day = as_of.isoformat()
     communes = _communes(tables)
     entities = _entities(communes)
     axis_facts = pd.concat(
         [
-            _commitment_facts(tables["commitments"]),
-            _milestone_facts(tables["milestones"], tables["commitments"], day),
-            _proposal_facts(tables["proposals"]),
+            _commitment_facts(tables["commitments"], counted),
+            _milestone_facts(tables["milestones"], tables["commitments"], day, counted),
+            _proposal_facts(tables["proposals"], counted),
         ],
         ignore_index=True,
     )
     other_facts = pd.concat(
         [
-            _workshop_facts(tables["workshops"], day),
-            _participation_facts(tables["workshop_participation"]),
-            _facts(communes, {"communes": 1}),
+            _workshop_facts(tables["workshops"], day, counted),
+            _participation_facts(tables["workshop_participation"], counted),
+            _facts(communes, _member_counts(communes)),
         ],
         ignore_index=True,
     )
     all_facts = pd.concat([axis_facts, other_facts], ignore_index=True)
-    counted = _rows(all_facts, axis_facts, entities, reported=True)
+    kept = _rows(all_facts, axis_facts, entities, reported=True)
     left = _rows(all_facts, axis_facts, entities, reported=False)
     left = left[[*KEYS, "number"]].rename(columns={"number": "left"})
-    out = counted.merge(left, on=KEYS, how="outer", validate="one_to_one")
+    out = kept.merge(left, on=KEYS, how="outer", validate="one_to_one")
     # An entity or axis with only left-out rows still shows, as 0 counted.
     names = pd.concat([entities[level].assign(level=level) for level in LEVELS])
     out = out.drop(columns=["name_fr", "name_ar"]).merge(names, on=["level", "code"], how="left")
@@ -263,7 +288,8 @@ def compute(tables: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
     out["number"] = out["number"].where(~(counts & out["number"].isna()), 0.0)
     out["value"] = out["number"].map(_number)
     out["left_out"] = out["left"].fillna(0).astype(int).astype(str)
-    out = out[~((out["level"] == "commune") & (out["indicator"] == "communes"))]
+    one = out["level"].isin(["commune", "member"])
+    out = out[~(one & out["indicator"].isin(list(GROUP_ONLY)))]
     order = {name: i for i, name in enumerate(INDICATORS)}
     axes = {a: i for i, a in enumerate(["", *_schema_labels("commitments", "axis")])}
     out = out.assign(
@@ -295,24 +321,45 @@ def _rows(
 
 
 def _communes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every commune with rows in any table, with its province's and region's names."""
+    """Every member with rows in any table, with its kind and its province's and
+    region's names (empty above them: a region has no province)."""
     columns = [
         f"{level}_{part}"
         for level in ("commune", "province", "region")
         for part in ("code", "name_fr", "name_ar")
     ]
-    frames = [t[columns] for t in tables.values() if len(t)]
+    frames = [
+        t.reindex(columns=[*columns, "member_kind"], fill_value="commune")
+        for t in tables.values()
+        if len(t)
+    ]
     if not frames:
-        return pd.DataFrame(columns=columns, dtype=str)
+        return pd.DataFrame(columns=[*columns, "member_kind"], dtype=str)
     return pd.concat(frames, ignore_index=True).drop_duplicates("commune_code")
 
 
+def _member_counts(members: pd.DataFrame) -> dict[str, Any]:
+    kinds = members["member_kind"].replace("", "commune")
+    return {
+        "communes": kinds == "commune",
+        **{f"members_{k}": kinds == k for k in MEMBER_COUNTS},
+    }
+
+
 def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Code -> names of every commune, province and region with a programme."""
+    """Code -> names of every commune, member above communes, province and region with
+    a programme (a province, region or the network holds its members' programmes)."""
     out: dict[str, pd.DataFrame] = {}
-    for level in ("commune", "province", "region"):
+    is_commune = communes["member_kind"].replace("", "commune") == "commune"
+    for level, rows, prefix in (
+        ("commune", communes[is_commune], "commune"),
+        ("member", communes[~is_commune], "commune"),
+        ("province", communes, "province"),
+        ("region", communes, "region"),
+    ):
         code = KEY[level]
-        frame = communes[[code, f"{level}_name_fr", f"{level}_name_ar"]].drop_duplicates(code)
+        frame = rows[[code, f"{prefix}_name_fr", f"{prefix}_name_ar"]].drop_duplicates(code)
+        frame = frame[frame[code] != ""]
         frame.columns = pd.Index(["code", "name_fr", "name_ar"])
         out[level] = frame.sort_values("code").reset_index(drop=True)
     title = in_each(NETWORK_TITLE)
@@ -322,26 +369,35 @@ def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _facts(frame: pd.DataFrame, values: dict[str, Any], axis: pd.Series | str = "") -> pd.DataFrame:
+def _facts(
+    frame: pd.DataFrame,
+    values: dict[str, Any],
+    axis: pd.Series | str = "",
+    counted: Collection[str] = COUNTED_BY_DEFAULT,
+) -> pd.DataFrame:
     facts = frame[GEO].copy()
     facts["axis"] = axis
-    facts["_reported"] = frame["data_status"].eq("reported") if "data_status" in frame else True
+    facts["_reported"] = (
+        frame["data_status"].isin(list(counted)) if "data_status" in frame else True
+    )
     for name, value in values.items():
         facts[name] = pd.Series(value, index=frame.index).astype(float)
     return facts
 
 
-def _commitment_facts(c: pd.DataFrame) -> pd.DataFrame:
+def _commitment_facts(c: pd.DataFrame, counted: Collection[str]) -> pd.DataFrame:
     values: dict[str, Any] = {"commitments": 1}
     for name in OGP_VALUES:
         values[f"commitments_{name}"] = c[name] == "true"
     for level in _schema_labels("commitments", "completion"):
         values[f"completion_{level}"] = c["completion"] == level
     values["completion_not_assessed"] = c["completion"] == ""
-    return _facts(c, values, c["axis"])
+    return _facts(c, values, c["axis"], counted)
 
 
-def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame:
+def _milestone_facts(
+    m: pd.DataFrame, c: pd.DataFrame, day: str, counted: Collection[str]
+) -> pd.DataFrame:
     axis = m[["commune_code", "commitment_id"]].merge(
         c[["commune_code", "commitment_id", "axis"]], how="left", validate="many_to_one"
     )["axis"]
@@ -357,7 +413,7 @@ def _milestone_facts(m: pd.DataFrame, c: pd.DataFrame, day: str) -> pd.DataFrame
         "milestones_done_on_time": done,
         "milestones_done_date_unknown": unknown,
     }
-    return _facts(m, values, axis.fillna(""))
+    return _facts(m, values, axis.fillna(""), counted)
 
 
 def _last_day(value: str) -> str:
@@ -378,16 +434,16 @@ def _terms(frame: pd.DataFrame, expression: str) -> pd.Series:
     return total
 
 
-def _proposal_facts(p: pd.DataFrame) -> pd.DataFrame:
+def _proposal_facts(p: pd.DataFrame, counted: Collection[str]) -> pd.DataFrame:
     retained = (p["retained"] == "true") & (p["commitment_id"] != "")
-    return _facts(p, {"proposals": 1, "proposals_retained": retained}, p["axis"])
+    return _facts(p, {"proposals": 1, "proposals_retained": retained}, p["axis"], counted)
 
 
-def _workshop_facts(w: pd.DataFrame, day: str) -> pd.DataFrame:
-    return _facts(w, {"workshops_held": w["date"] <= day})
+def _workshop_facts(w: pd.DataFrame, day: str, counted: Collection[str]) -> pd.DataFrame:
+    return _facts(w, {"workshops_held": w["date"] <= day}, counted=counted)
 
 
-def _participation_facts(p: pd.DataFrame) -> pd.DataFrame:
+def _participation_facts(p: pd.DataFrame, counted: Collection[str]) -> pd.DataFrame:
     count = pd.to_numeric(p["participants"], errors="coerce").fillna(0)
     values: dict[str, Any] = {
         "participants": count,
@@ -396,7 +452,7 @@ def _participation_facts(p: pd.DataFrame) -> pd.DataFrame:
     }
     for group in _schema_labels("workshop_participation", "stakeholder_group"):
         values[f"participants_{group}"] = count.where(p["stakeholder_group"] == group, 0)
-    return _facts(p, values)
+    return _facts(p, values, counted=counted)
 
 
 def _sum(facts: pd.DataFrame, key: str | None, by_axis: bool) -> pd.DataFrame:
@@ -421,7 +477,7 @@ def _long(
     sums = sums.reindex(columns=[i for i in indicators if i not in SHARES], fill_value=0.0)
     if by_axis:
         frame = sums.reset_index()
-        frame = frame[frame["axis"] != ""]
+        frame = frame[(frame["axis"] != "") & frame["code"].isin(names["code"])]
     else:
         frame = (
             sums.reindex(pd.Index(names["code"], name="code"), fill_value=0.0)

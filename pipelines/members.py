@@ -1,9 +1,12 @@
 """Who a member of the network is, and who the network is: one place for identities.
 
-A commune is known by its code in the communes reference (``datasets/reference``);
-everything else follows from that code alone, so names stay stable across versions and
-renamings: its organization, its dataset, its titles. The network publishes under its
-own organization and dataset. Nothing else in the package spells these names.
+A member is a territorial collectivity of any level, known by its code in the reference
+(``datasets/reference``): a commune (``09.163.07.01``, communes.csv), a province or
+prefecture (``09.163``), a region (``09``) or the national level (``MA``, for the
+national action plan), the last three in collectivities.csv. Everything else follows
+from that code alone, so names stay stable across versions and renamings: its
+organization, its dataset, its titles. The network publishes under its own organization
+and dataset. Nothing else in the package spells these names.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pandas as pd
 
 from .errors import InputError
 from .i18n import N_, in_each, tr
-from .resources import COMMUNES_CSV
+from .resources import COLLECTIVITIES_CSV, COMMUNES_CSV
 
 PROGRAMME_PREFIX = "openness-programme-"
 COMMUNE_FIELD = "commune_code"
@@ -64,6 +67,32 @@ def _communes() -> pd.DataFrame:
     return _read(COMMUNES_CSV)
 
 
+@cache
+def _members() -> pd.DataFrame:
+    """Every collectivity that may be a member: communes, then those above them."""
+    above = _read(COLLECTIVITIES_CSV) if COLLECTIVITIES_CSV.is_file() else None
+    frame = _communes() if above is None else pd.concat([_communes(), above], ignore_index=True)
+    return frame.set_index("code", drop=False)
+
+
+def load_members() -> pd.DataFrame:
+    """Every member's reference row (communes and the collectivities above them), with
+    ``member_kind``: commune, province, prefecture, region or national."""
+    frame = _members().reset_index(drop=True).copy()
+    frame["member_kind"] = [kind_of({"kind": k}) for k in frame["kind"]]
+    return frame
+
+
+COMMUNE_KINDS = frozenset({"rural_commune", "municipality", "city_with_arrondissements"})
+MEMBER_KINDS = ("commune", "province", "prefecture", "region", "national")
+
+
+def kind_of(row: Mapping[str, str]) -> str:
+    """``commune`` for any kind of commune, else the collectivity's own kind."""
+    kind = str(row.get("kind", ""))
+    return "commune" if kind in COMMUNE_KINDS else kind
+
+
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(
@@ -74,33 +103,40 @@ def _read(path: Path) -> pd.DataFrame:
 
 @cache
 def commune_codes() -> frozenset[str]:
-    """Every commune code of the reference (what ``unknown-commune`` checks against)."""
-    return frozenset(_communes()["code"])
+    """Every member code of the reference (what ``unknown-commune`` checks against)."""
+    return frozenset(_members()["code"])
 
 
 def reference_rows(code: str) -> tuple[list[str], list[list[str]]]:
-    """The communes reference's columns and the row of one commune (empty if unknown)."""
-    frame = _communes()
+    """The reference's columns and the row of one member (empty if unknown)."""
+    frame = _members()
     match = frame[frame["code"] == code]
     return [str(c) for c in frame.columns], match.astype(str).values.tolist()
 
 
-def commune(code: str) -> dict[str, str] | None:
-    """The reference row of one commune, or None for a code it does not know."""
-    match = _communes()[_communes()["code"] == code]
-    return None if match.empty else {str(k): str(v) for k, v in match.iloc[0].items()}
+def member(code: str) -> dict[str, str] | None:
+    """The reference row of one member, or None for a code it does not know."""
+    frame = _members()
+    if code not in frame.index:
+        return None
+    return {str(k): str(v) for k, v in frame.loc[code].items()}
+
+
+commune = member  # the name the commune-only code knew it by
 
 
 # --- names on the portals ------------------------------------------------------------------
 
 
 def dataset_name(code: str) -> str:
-    """Stable across versions and renamings: derived from the commune code only."""
-    return f"{PROGRAMME_PREFIX}{code.replace('.', '-')}"
+    """Stable across versions and renamings: derived from the member's code only
+    (``openness-programme-09-163-07-01``, ``-09``, ``-ma``)."""
+    return f"{PROGRAMME_PREFIX}{code.replace('.', '-').lower()}"
 
 
-def organization_name(code: str) -> str:
-    return f"commune-{code.replace('.', '-')}"
+def organization_name(code: str, kind: str = "commune") -> str:
+    """``commune-09-163-07-01``, ``province-09-163``, ``region-09``, ``national-ma``."""
+    return f"{kind}-{code.replace('.', '-').lower()}"
 
 
 # --- a member's folder ---------------------------------------------------------------------
@@ -133,28 +169,41 @@ def code_of(folder: _Folder) -> str | None:
     return None
 
 
-OWNER_TITLE = N_("Commune of {name}")
-OWNER_DESCRIPTION = N_("{name}, province {province}, region {region} (code {code})")
+OWNER_TITLES = {
+    "commune": N_("Commune of {name}"),
+    "province": N_("Province of {name}"),
+    "prefecture": N_("Prefecture of {name}"),
+    "region": N_("Region of {name}"),
+    "national": N_("{name}: national level"),
+}
+OWNER_DESCRIPTIONS = {
+    "commune": N_("{name}, province {province}, region {region} (code {code})"),
+    "province": N_("{name}, region {region} (code {code})"),
+    "prefecture": N_("{name}, region {region} (code {code})"),
+    "region": N_("{name} (code {code})"),
+    "national": N_("{name} (code {code})"),
+}
 NETWORK_DESCRIPTION = N_(
     "Moroccan network of open territorial communities: the data of its communes, combined."
 )
 
 
 def commune_owner(commune: Mapping[str, str]) -> Owner:
-    """A commune's organization, from its row of the reference."""
+    """A member's organization, from its row of the reference: named for its kind."""
     code = commune["code"]
+    kind = kind_of(commune)
     return Owner(
-        name=organization_name(code),
-        title=in_each(OWNER_TITLE, ("ar", "fr"), name=_names(commune, "name")),
+        name=organization_name(code, kind),
+        title=in_each(OWNER_TITLES[kind], ("ar", "fr"), name=_names(commune, "name")),
         description=in_each(
-            OWNER_DESCRIPTION,
+            OWNER_DESCRIPTIONS[kind],
             ("fr", "ar"),
             name=_names(commune, "name"),
             province=_names(commune, "province_name"),
             region=_names(commune, "region_name"),
             code=code,
         ),
-        extras={"commune_code": code},
+        extras={"commune_code": code, "member_kind": kind},
     )
 
 

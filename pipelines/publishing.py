@@ -190,7 +190,13 @@ def _dataset_name_or_none(package: PackageData) -> str | None:
 
 COMMUNE_KEYS = ("code", "name_fr", "name_ar", "province_code", "province_name_fr",
                 "province_name_ar", "region_code", "region_name_fr", "region_name_ar")  # fmt: skip
-TITLE = N_("Openness programme of the commune of {name}")
+TITLES = {
+    "commune": N_("Openness programme of the commune of {name}"),
+    "province": N_("Openness programme of the Province of {name}"),
+    "prefecture": N_("Openness programme of the Prefecture of {name}"),
+    "region": N_("Openness programme of the Region of {name}"),
+    "national": N_("National open government action plan: {name}"),
+}
 
 
 def _reference_table(code: str) -> TableData:
@@ -261,6 +267,7 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
     metadata = {
         "x-commune-code": code,
         "x-commune": {key: commune[key] for key in COMMUNE_KEYS},
+        "x-member-kind": members.kind_of(commune),
         "licenses": descriptor.get("licenses") or [LICENCE],
         "sources": sources_of(package),
         "x-publisher": {
@@ -276,7 +283,7 @@ def member_release(package: PackageData, report: Report) -> tuple[Release, Owner
     release = build(
         package,
         dataset=members.dataset_name(code),
-        title=in_each(TITLE, name=name),
+        title=in_each(TITLES[members.kind_of(commune)], name=name),
         description=description,
         metadata=metadata,
         report=report.public_dict(),

@@ -263,6 +263,36 @@ def build_communes(source: Path = DEFAULT_SOURCE) -> pd.DataFrame:
     return table.sort_values("code", kind="stable").reset_index(drop=True)
 
 
+NATIONAL_CODE = "MA"
+
+
+def build_collectivities(communes: pd.DataFrame) -> pd.DataFrame:
+    """The members above communes, in the communes' columns: the national level ``MA``,
+    the 12 regions (``09``) and the 75 provinces and prefectures (``09.163``), each
+    with what is above it. REMACTO's members are collectivities of every level
+    (Constitution, art. 135), and a national action plan sits beside local ones."""
+    national = {"code": NATIONAL_CODE, "name_fr": CLEANING["national"][0],
+                "name_ar": CLEANING["national"][1], "kind": "national",
+                "iso_3166_2": NATIONAL_CODE}  # fmt: skip
+    regions = [
+        {"code": code, "name_fr": fr, "name_ar": ar, "kind": "region", "region_code": code,
+         "region_name_fr": fr, "region_name_ar": ar, "iso_3166_2": f"MA-{code}"}
+        for code, (fr, ar) in sorted(REGION_NAMES.items())
+    ]  # fmt: skip
+    columns = ["province_code", "province_name_fr", "province_name_ar", "province_kind",
+               "region_code", "region_name_fr", "region_name_ar", "iso_3166_2"]  # fmt: skip
+    provinces = communes[columns].drop_duplicates("province_code")
+    provinces = provinces.assign(
+        code=provinces["province_code"],
+        name_fr=provinces["province_name_fr"],
+        name_ar=provinces["province_name_ar"],
+        kind=provinces["province_kind"],
+    )
+    table = pd.concat([pd.DataFrame([national, *regions]), provinces], ignore_index=True)
+    table = table.reindex(columns=COLUMNS).fillna("").astype(str)
+    return table.sort_values("code", kind="stable").reset_index(drop=True)
+
+
 def build_arrondissements(source: Path = DEFAULT_SOURCE) -> pd.DataFrame:
     """The 41 arrondissements with their city's derived code: they are not communes, but
     stewards of the six cities know their arrondissement first."""
@@ -280,13 +310,20 @@ def build_arrondissements(source: Path = DEFAULT_SOURCE) -> pd.DataFrame:
 
 
 def write_reference(source: Path = DEFAULT_SOURCE, out_dir: Path = REFERENCE_DIR) -> list[Path]:
-    """Write communes.csv, arrondissements.csv and datapackage.json, byte for byte stable
+    """Write communes.csv, collectivities.csv (the members above communes),
+    arrondissements.csv and datapackage.json, byte for byte stable
     (UTF-8 without BOM, ``\\n`` line ends, sorted rows), so a rebuild shows no diff."""
     communes = build_communes(source)
+    collectivities = build_collectivities(communes)
     arrondissements = build_arrondissements(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, frame in (("communes", communes), ("arrondissements", arrondissements)):
+    frames = (
+        ("communes", communes),
+        ("collectivities", collectivities),
+        ("arrondissements", arrondissements),
+    )
+    for name, frame in frames:
         path = out_dir / f"{name}.csv"
         frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         paths.append(path)
@@ -401,6 +438,18 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
                 "format": "csv",
                 "encoding": "utf-8",
                 "mediatype": "text/csv",
+                "schema": schema,
+            },
+            {
+                "name": "collectivities",
+                "path": "collectivities.csv",
+                "format": "csv",
+                "encoding": "utf-8",
+                "mediatype": "text/csv",
+                "description": (
+                    "The members above communes: the 12 regions, the 75 provinces and "
+                    "prefectures, and the national level MA, in the communes' columns."
+                ),
                 "schema": schema,
             },
             {

@@ -16,6 +16,7 @@ DATA_DIR = PACKAGE_DIR / "data"
 SCHEMAS_DIR = DATA_DIR / "schemas"
 REFERENCE_DIR = DATA_DIR / "reference"
 COMMUNES_CSV = REFERENCE_DIR / "communes.csv"
+COLLECTIVITIES_CSV = REFERENCE_DIR / "collectivities.csv"
 LOCALE_DIR = PACKAGE_DIR / "locale"
 # The official DCAT-AP 3.0.1 SHACL shapes (CC-BY 4.0, European Union), unchanged.
 DCAT_AP_DIR = DATA_DIR / "dcat-ap-3.0.1"

@@ -7,6 +7,7 @@ the two can fail when either is wrong.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from collections import Counter, defaultdict
@@ -26,10 +27,14 @@ PRIMARY_KEYS = {
     "progress_updates": ["update_id"],
 }
 ADDED = ["commune_name_fr", "commune_name_ar", "province_code", "province_name_fr",
-         "province_name_ar", "region_code", "region_name_fr", "region_name_ar"]  # fmt: skip
+         "province_name_ar", "region_code", "region_name_fr", "region_name_ar",
+         "member_kind"]  # fmt: skip
+COMMUNE_KINDS = ("rural_commune", "municipality", "city_with_arrondissements")
+MEMBER_KINDS = ["province", "prefecture", "region", "national"]
 OGP = ["ogp_access_to_information", "ogp_civic_participation", "ogp_public_accountability",
        "ogp_technology_innovation"]  # fmt: skip
-COMPLETION = ["no_evidence", "not_started", "limited", "substantial", "complete"]
+COMPLETION = ["no_evidence", "not_started", "limited", "substantial", "complete", "withdrawn",
+              "unclear", "not_determined", "not_reviewed", "not_applicable"]  # fmt: skip
 GROUPS = ["council_member", "commune_staff", "civil_society", "equity_gender_body",
           "supporting_ngo", "citizen", "authority", "other"]  # fmt: skip
 BY_AXIS = [
@@ -38,7 +43,8 @@ BY_AXIS = [
     "milestones_done_date_unknown", "milestones_on_time_share", "proposals",
     "proposals_retained", "proposals_retained_share",
 ]  # fmt: skip
-TOTALS = [*BY_AXIS, "communes", "workshops_held", "participants", "participants_female",
+GROUP_ONLY = ["communes", *(f"members_{k}" for k in MEMBER_KINDS)]
+TOTALS = [*BY_AXIS, *GROUP_ONLY, "workshops_held", "participants", "participants_female",
           "participants_male", "women_share", *(f"participants_{g}" for g in GROUPS)]  # fmt: skip
 SHARES = {
     # A milestone complete without a date is left out, never counted late.
@@ -58,8 +64,39 @@ def rows(data: bytes) -> list[dict[str, str]]:
 
 
 def reference() -> dict[str, dict[str, str]]:
-    path = REPO / "datasets" / "reference" / "communes.csv"
-    return {r["code"]: r for r in rows(path.read_bytes())}
+    """Every member's row: the communes, then the collectivities above them."""
+    out = {}
+    for name in ("communes.csv", "collectivities.csv"):
+        for r in rows((REPO / "datasets" / "reference" / name).read_bytes()):
+            kind = "commune" if r["kind"] in COMMUNE_KINDS else r["kind"]
+            out[r["code"]] = r | {"member_kind": kind}
+    return out
+
+
+def last_day(value: str) -> str:
+    """The last day a date of reduced precision means, as the README defines them."""
+    if len(value) == 10:
+        return value
+    year = int(value[:4])
+    if len(value) == 4:
+        return f"{year}-12-31"
+    if value[5] in "SQ":
+        size = 6 if value[5] == "S" else 3
+        month = int(value[6]) * size
+    else:
+        month = int(value[5:7])
+    return f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def first_day(value: str) -> str:
+    if len(value) == 10:
+        return value
+    if len(value) == 4:
+        return f"{value}-01-01"
+    if value[5] in "SQ":
+        size = 6 if value[5] == "S" else 3
+        return f"{value[:4]}-{(int(value[6]) - 1) * size + 1:02d}-01"
+    return f"{value}-01"
 
 
 def source_tables(folders: list[Path]) -> dict[str, list[dict[str, str]]]:
@@ -85,16 +122,34 @@ def keyed(table: str, records: list[dict[str, str]]) -> dict[tuple[str, ...], tu
     return {tuple(r[k] for k in key): tuple(sorted(r.items())) for r in records}
 
 
-def expected_indicators(folders: list[Path], as_of: str) -> dict[Key, float | None]:
+def expected_indicators(
+    folders: list[Path],
+    as_of: str,
+    left_out: bool = False,
+    counted: tuple[str, ...] = ("reported",),
+) -> dict[Key, float | None]:
+    """Each indicator over the rows whose data_status is ``reported``; with
+    ``left_out``, the number of other rows each leaves out (for a share, those of its
+    denominator)."""
     ref = reference()
-    totals: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    axes: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    buckets = ("left", "reported")
+    totals: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    axes: dict[tuple[str, str, str, str], Counter[str]] = defaultdict(Counter)
+    seen_axes: set[tuple[str, str, str]] = set()
     for folder in folders:
         t = {name: rows((folder / f"{name}.csv").read_bytes()) for name in TABLES}
         code = t["action_plans"][0]["commune_code"]
         commune = ref[code]
-        mine: Counter[str] = Counter({"communes": 1})
-        by_axis: dict[str, Counter[str]] = defaultdict(Counter)
+        mine = {b: Counter() for b in buckets}
+        by_axis: dict[str, dict[str, Counter[str]]] = {b: defaultdict(Counter) for b in buckets}
+        kind = commune["member_kind"]
+        mine["reported"]["communes"] = int(kind == "commune")
+        for k in MEMBER_KINDS:
+            mine["reported"][f"members_{k}"] = int(kind == k)
+
+        def bucket(row: dict[str, str]) -> str:
+            return "reported" if row.get("data_status") in counted else "left"
+
         axis_of = {}
         for c in t["commitments"]:
             axis_of[c["commitment_id"]] = c["axis"]
@@ -102,47 +157,62 @@ def expected_indicators(folders: list[Path], as_of: str) -> dict[Key, float | No
             facts |= {f"commitments_{v}": int(c[v] == "true") for v in OGP}
             facts |= {f"completion_{x}": int(c["completion"] == x) for x in COMPLETION}
             facts["completion_not_assessed"] = int(c["completion"] == "")
-            _add(mine, by_axis[c["axis"]], facts)
+            b = bucket(c)
+            _add(mine[b], by_axis[b][c["axis"]], facts)
         for m in t["milestones"]:
-            due = m["due_date"] <= as_of
+            due_by = last_day(m["due_date"]) if m["due_date"] else ""
+            due = due_by != "" and due_by <= as_of
             on_time = (
                 due
                 and m["status"] == "complete"
                 and m["completed_on"] != ""
-                and m["completed_on"] <= m["due_date"]
+                and first_day(m["completed_on"]) <= due_by
             )
             unknown = due and m["status"] == "complete" and m["completed_on"] == ""
             facts = {"milestones": 1, "milestones_due": int(due),
                      "milestones_done_on_time": int(on_time),
                      "milestones_done_date_unknown": int(unknown)}  # fmt: skip
-            _add(mine, by_axis[axis_of[m["commitment_id"]]], facts)
+            b = bucket(m)
+            _add(mine[b], by_axis[b][axis_of[m["commitment_id"]]], facts)
         for p in t["proposals"]:
             retained = p["retained"] == "true" and p["commitment_id"] != ""
-            _add(mine, by_axis[p["axis"]], {"proposals": 1, "proposals_retained": int(retained)})
+            b = bucket(p)
+            _add(mine[b], by_axis[b][p["axis"]],
+                 {"proposals": 1, "proposals_retained": int(retained)})  # fmt: skip
         for w in t["workshops"]:
-            mine["workshops_held"] += int(w["date"] <= as_of)
+            mine[bucket(w)]["workshops_held"] += int(w["date"] <= as_of)
         for p in t["workshop_participation"]:
             if p["participants"] == "":
                 continue
             n = int(p["participants"])
-            mine["participants"] += n
-            mine[f"participants_{p['stakeholder_group']}"] += n
+            b = bucket(p)
+            mine[b]["participants"] += n
+            mine[b][f"participants_{p['stakeholder_group']}"] += n
             if p["gender"] in ("female", "male"):
-                mine[f"participants_{p['gender']}"] += n
-        places = [("commune", code), ("province", commune["province_code"]),
+                mine[b][f"participants_{p['gender']}"] += n
+        own = "commune" if kind == "commune" else "member"
+        places = [(own, code), ("province", commune["province_code"]),
                   ("region", commune["region_code"]), ("network", "remacto")]  # fmt: skip
         for place in places:
-            totals[place].update(mine)
-            for axis, counts in by_axis.items():
-                axes[(*place, axis)].update(counts)
+            if not place[1]:
+                continue  # a region has no province, the national level no region
+            for b in buckets:
+                totals[(*place, b)].update(mine[b])
+                for axis, counts in by_axis[b].items():
+                    axes[(*place, axis, b)].update(counts)
+                    seen_axes.add((*place, axis))
+    want = "left" if left_out else "reported"
     out: dict[Key, float | None] = {}
-    for (level, code), counts in totals.items():
+    places = {(level, code) for level, code, _ in totals}
+    for level, code in places:
+        counts = totals[(level, code, want)]
         for name in TOTALS:
-            if not (level == "commune" and name == "communes"):
-                out[(level, code, name, "")] = _value(counts, name)
-    for (level, code, axis), counts in axes.items():
+            if not (level in ("commune", "member") and name in GROUP_ONLY):
+                out[(level, code, name, "")] = _value(counts, name, left_out)
+    for level, code, axis in seen_axes:
+        counts = axes[(level, code, axis, want)]
         for name in BY_AXIS:
-            out[(level, code, name, axis)] = _value(counts, name)
+            out[(level, code, name, axis)] = _value(counts, name, left_out)
     return out
 
 
@@ -152,20 +222,23 @@ def _add(total: Counter[str], axis: Counter[str], facts: dict[str, int]) -> None
         axis[name] += value
 
 
-def _value(counts: Counter[str], name: str) -> float | None:
+def _value(counts: Counter[str], name: str, left_out: bool = False) -> float | None:
     if name in SHARES:
         top, bottom = SHARES[name]
         below = sum(-counts[b[1:]] if b.startswith("-") else counts[b] for b in bottom)
+        if left_out:
+            return float(below)
         return counts[top] / below if below else None
     return float(counts[name])
 
 
-def published_indicators(data: bytes) -> dict[Key, float | None]:
+def published_indicators(data: bytes, left_out: bool = False) -> dict[Key, float | None]:
+    column = "left_out" if left_out else "value"
     out: dict[Key, float | None] = {}
     for r in rows(data):
         key = (r["level"], r["code"], r["indicator"], r["axis"])
         assert key not in out, key
-        out[key] = float(r["value"]) if r["value"] != "" else None
+        out[key] = float(r[column]) if r[column] != "" else None
     return out
 
 

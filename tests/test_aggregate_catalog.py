@@ -28,6 +28,9 @@ from .network_oracle import (
 
 SEED = 2024
 AS_OF = "2025-06-30"
+# Synthetic communes: their rows are counted on purpose (the default is reported only).
+COUNTED = ("reported", "synthetic")
+COUNT = [arg for status in COUNTED for arg in ("--count", status)]
 NETWORK = "remacto-network-programmes"
 
 
@@ -55,7 +58,15 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     catalog = root / "catalog"
     publish_all(folders, str(catalog))
     result = run_cli(
-        "aggregate", "--from", str(catalog), "--to", str(catalog), "--as-of", AS_OF, "--json"
+        "aggregate",
+        "--from",
+        str(catalog),
+        "--to",
+        str(catalog),
+        "--as-of",
+        AS_OF,
+        *COUNT,
+        "--json",
     )
     assert result.code == 0, result.stderr
     return {"root": root, "folders": folders, "catalog": catalog, "body": result.json(),
@@ -137,7 +148,7 @@ def test_a_milestone_done_without_a_date_is_never_late(network: dict[str, Any]) 
 
 def test_indicators_equal_an_independent_computation(network: dict[str, Any]) -> None:
     got = published_indicators(latest(network, "indicators.csv"))
-    want = expected_indicators(network["folders"], AS_OF)
+    want = expected_indicators(network["folders"], AS_OF, counted=COUNTED)
     assert_same_indicators(got, want)
     assert got[("network", "remacto", "communes", "")] == 20
 
@@ -172,11 +183,11 @@ def test_aggregating_again_changes_nothing(network: dict[str, Any]) -> None:
     before = snapshot(network["catalog"])
     result = run_cli(
         "aggregate", "--from", str(network["catalog"]), "--to", str(network["catalog"]),
-        "--as-of", AS_OF, "--lang", "fr",
+        "--as-of", AS_OF, *COUNT, "--lang", "fr",
     )  # fmt: skip
     assert result.code == 0, result.stderr
     assert "Aucun changement" in result.stdout and "1.0.0" in result.stdout
-    assert "20 communes réunies" in result.stdout
+    assert "20 membres combinés" in result.stdout
     assert snapshot(network["catalog"]) == before
 
 
@@ -189,7 +200,15 @@ def test_a_new_commune_is_a_minor_version_and_its_rows_are_added(
     extra = next(f for f in synthesise(30, tmp_path / "more", seed=SEED + 1) if f.name not in known)
     assert publish(extra, str(catalog)).status == "published"
     result = run_cli(
-        "aggregate", "--from", str(catalog), "--to", str(catalog), "--as-of", AS_OF, "--json"
+        "aggregate",
+        "--from",
+        str(catalog),
+        "--to",
+        str(catalog),
+        "--as-of",
+        AS_OF,
+        *COUNT,
+        "--json",
     )
     assert result.code == 0, result.stderr
     body = result.json()
@@ -247,7 +266,11 @@ def test_the_prefect_flow_publishes_the_same_bytes(
 
     destination = tmp_path / "flow-catalog"
     state = aggregate_flow(
-        str(network["catalog"]), destination=str(destination), as_of=AS_OF, return_state=True
+        str(network["catalog"]),
+        destination=str(destination),
+        as_of=AS_OF,
+        count=list(COUNTED),
+        return_state=True,
     )
     assert state.is_completed(), state
     result = state.result()

@@ -143,7 +143,7 @@ def test_negative_budget_is_a_constraint_error_not_a_formula(ait_amira: Path) ->
 
     [error] = rep["errors"]
     assert error["code"] == "constraint-error"
-    assert where(error) == ("commitments", 2, "budget_mad", "W")
+    assert where(error) == ("commitments", 2, "budget_mad", "AB")
     assert "minimum" in error["message"]
     assert found(rep, "formula-injection") == []
 
@@ -158,7 +158,7 @@ def test_end_before_start_is_date_order(ait_amira: Path) -> None:
 
     [error] = rep["errors"]
     assert error["code"] == "date-order"
-    assert where(error) == ("commitments", 4, "end_date", "V")
+    assert where(error) == ("commitments", 4, "end_date", "AA")
     assert "2025-01-06" in error["message"] and "2025-06-01" in error["message"]
 
 
@@ -173,7 +173,7 @@ def test_every_pair_of_dates_is_checked_not_only_the_first(ait_amira: Path) -> N
 
     found = sorted(where(e) for e in rep["errors"] if e["code"] == "date-order")
     assert found == [
-        ("action_plans", 2, "consultation_end", "I"),
+        ("action_plans", 2, "consultation_end", "J"),
         ("milestones", 3, "completed_on", "I"),
     ]
 
@@ -220,7 +220,7 @@ def test_complete_commitment_with_open_milestones(ait_amira: Path) -> None:
 
     [error] = rep["errors"]
     assert error["code"] == "complete-with-open-milestones"
-    assert where(error) == ("commitments", 2, "completion", "X")
+    assert where(error) == ("commitments", 2, "completion", "AO")
     assert "ait-amira-c1-m1" in error["message"]
     assert "ait-amira-c1-m2" not in error["message"]
 
@@ -296,8 +296,8 @@ NOT_PERSONAL = {
     (4, "lead_unit"): "Bureau d'ordre @ la commune",
     (4, "expected_results_ar"): "برنامج ٢٠٢٤-٢٠٢٦ بميزانية ١٥٠٠٠٠ درهم",
 }
-COMMITMENT_COLUMNS = {"problem_fr": "H", "status_quo_fr": "J", "description_fr": "L",
-                      "description_ar": "K"}  # fmt: skip
+COMMITMENT_COLUMNS = {"problem_fr": "K", "status_quo_fr": "M", "description_fr": "O",
+                      "description_ar": "N"}  # fmt: skip
 
 
 def _fill_commitments(folder: Path, cells: dict[tuple[int, str], str]) -> None:
@@ -371,7 +371,7 @@ def test_formula_like_text_is_an_error(ait_amira: Path) -> None:
     for f in formulas:
         assert (f["field"], f["column"]) == (
             "title_fr",
-            {"commitments": "F", "milestones": "E"}[f["table"]],
+            {"commitments": "H", "milestones": "E"}[f["table"]],
         )
         assert FORMULAS[(f["table"], f["row"])][1] in f["message"]
 
@@ -425,7 +425,7 @@ def test_missing_translation_is_one_warning_per_column(ait_amira: Path) -> None:
     assert rep["valid"] is True
     [warning] = found(rep, "missing-translation")
     assert warning in rep["warnings"]
-    assert where(warning) == ("commitments", 3, "title_fr", "F")
+    assert where(warning) == ("commitments", 3, "title_fr", "H")
     assert "2 rows" in warning["message"]
 
 
@@ -469,8 +469,8 @@ def test_multi_line_cell_rows_are_reported_at_the_line_they_start(ait_amira: Pat
     rep = validate(ait_amira)
 
     assert [(f["code"], f["row"], f["column"]) for f in rep["errors"]] == [
-        ("type-error", 2, "G"),
-        ("type-error", 5, "G"),
+        ("invalid-date", 2, "G"),
+        ("invalid-date", 5, "G"),
         ("unknown-commune", 7, "C"),
     ]
 
@@ -486,4 +486,4 @@ def test_rows_after_blank_lines_keep_their_line_numbers(tmp_path: Path) -> None:
     rep = validation.validate(path, "milestones").report.to_dict("en")
 
     [error] = rep["errors"]
-    assert (error["code"], error["row"], error["field"]) == ("type-error", 7, "due_date")
+    assert (error["code"], error["row"], error["field"]) == ("invalid-date", 7, "due_date")

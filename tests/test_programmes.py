@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,11 @@ import pytest
 
 from pipelines import dates
 from tests.conftest import REPO, run_cli
+from tests.network_oracle import (
+    assert_same_indicators,
+    expected_indicators,
+    published_indicators,
+)
 from tests.test_checks import Rows, edit, found, only_errors, setter, validate, where
 
 OGP_SHEET = REPO.parent / "shared" / "data" / "ogp-commitments" / "ogp-commitments.csv"
@@ -316,3 +322,64 @@ def test_indicators_count_reported_rows_and_say_how_many_were_left_out() -> None
     pairs = zip(by_axis["value"], by_axis["left_out"], strict=True)
     counted = dict(zip(by_axis["axis"], pairs, strict=True))
     assert counted["communication"] == ("0", "1")
+
+
+# --- every kind of member, and the network view -------------------------------------------
+
+
+def member_copy(root: Path, code: str) -> Path:
+    """The sample commune's programme, as if member ``code`` had published it."""
+    folder = root / f"member-{code}"
+    shutil.copytree(REPO / "datasets" / "ait-amira", folder)
+    for path in [*folder.glob("*.csv"), folder / "datapackage.json"]:
+        path.write_text(path.read_text(encoding="utf-8").replace(MEMBER, code), encoding="utf-8")
+    return folder
+
+
+def test_a_region_a_province_and_the_national_level_publish_as_themselves(
+    tmp_path: Path,
+) -> None:
+    catalog = tmp_path / "catalog"
+    folders = [REPO / "datasets" / "ait-amira"]
+    folders += [member_copy(tmp_path, code) for code in ("09", "09.163", "MA")]
+    for folder in folders:
+        result = run_cli("publish", str(folder), "--to", str(catalog), "--json")
+        assert result.code == 0, result.stdout[-1500:]
+    expected = {
+        "openness-programme-09": ("region-09", "Programme d'ouverture de la Région de Souss-Massa",
+                                  "MA-09"),
+        "openness-programme-09-163": ("province-09-163",
+                                      "Programme d'ouverture de la Province de Chtouka-Ait Baha",
+                                      "MA-09"),
+        "openness-programme-ma": ("national-ma", "Plan d'action national pour un gouvernement "
+                                  "ouvert : Royaume du Maroc", None),
+    }  # fmt: skip
+    for dataset, (organization, title, iso) in expected.items():
+        info = json.loads((catalog / dataset / "dataset.json").read_text(encoding="utf-8"))
+        assert info["owner"]["name"] == organization
+        package = json.loads((catalog / dataset / "latest" / "datapackage.json").read_text())
+        assert package["x-title-fr"] == title
+        turtle = (catalog / dataset / "dataset.ttl").read_text(encoding="utf-8")
+        assert (f'"{iso}"' in turtle) if iso else ('"MA"' in turtle)
+    assert run_cli("check-catalog", str(catalog)).code == 0
+
+    aggregated = run_cli("aggregate", "--from", str(catalog), "--to", str(catalog),
+                         "--as-of", "2025-12-31", "--json")  # fmt: skip
+    assert aggregated.code == 0, aggregated.stderr
+    data = (catalog / "remacto-network-programmes" / "latest" / "indicators.csv").read_bytes()
+    got = published_indicators(data)
+    network = {k[2]: v for k, v in got.items() if k[:2] == ("network", "remacto") and not k[3]}
+    assert (network["communes"], network["members_region"], network["members_province"],
+            network["members_national"]) == (1, 1, 1, 1)  # fmt: skip
+    assert ("member", "09", "commitments", "") in got
+    assert not any(k[0] == "province" and k[1] == "" for k in got)
+    # Only reported rows count; the illustrative commitments are said to be left out.
+    assert_same_indicators(got, expected_indicators(folders, "2025-12-31"))
+    assert_same_indicators(
+        published_indicators(data, left_out=True),
+        expected_indicators(folders, "2025-12-31", left_out=True),
+    )
+    assert network["commitments"] == 0
+    assert (
+        published_indicators(data, left_out=True)[("network", "remacto", "commitments", "")] == 12
+    )

@@ -1,4 +1,5 @@
-"""Every row names a real commune, and the commune whose folder it is in."""
+"""Every row names a real member (a commune, province, region or MA), and the member
+whose folder it is in."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from ..schemas import COMMUNE_FIELD
 from . import Context, at, check, rows_of
 
 
-@check("unknown-commune", "error", N_("Unknown commune code"),
-       N_('The code "{value}" is not in the reference list of communes.'),
-       N_("Copy your commune's code from datasets/reference/communes.csv{folder_code}."),
+@check("unknown-commune", "error", N_("Unknown member code"),
+       N_('The code "{value}" is not in the reference list of territorial collectivities.'),
+       N_("Copy your code from datasets/reference/communes.csv (a commune) or "
+          "collectivities.csv (a province, prefecture or region; MA for the national "
+          "level){folder_code}."),
        words={"folder_code": {"*": N_(" (this folder's code: {folder_code})")}},
        whole=("action_plans",))  # fmt: skip
 @check("commune-mismatch", "error", N_("Different commune"),

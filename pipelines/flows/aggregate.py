@@ -57,9 +57,9 @@ def fetch_task(source: str, datasets: list[PublishedDataset]) -> list[Harvested]
 
 @task(name="network-release", cache_policy=NO_CACHE)
 def release_task(
-    harvested: list[Harvested], as_of: dt.date | None
+    harvested: list[Harvested], as_of: dt.date | None, counted: tuple[str, ...] = ("reported",)
 ) -> tuple[Release, Report, Tables]:
-    return network_release(harvested, as_of)
+    return network_release(harvested, as_of, counted)
 
 
 @task(name="publish-network", cache_policy=NO_CACHE)
@@ -85,6 +85,7 @@ def aggregate_flow(
     as_of: str | None = None,
     dry_run: bool = False,
     lang: Lang = "en",
+    count: list[str] | None = None,
 ) -> dict[str, Any]:
     """Combine every published member programme into the network dataset, with indicators.
 
@@ -97,6 +98,8 @@ def aggregate_flow(
             publication, so an unchanged network stays unchanged).
         dry_run: say what would be published, and write nothing.
         lang: the language of the summary: ar, fr or en.
+        count: the rows the indicators count, by data_status (default: reported only;
+            a test network may add synthetic).
     """
     datasets = list_task(source)
     if not datasets:
@@ -109,7 +112,7 @@ def aggregate_flow(
     futures = fetch_task.map(unmapped(source), batches)
     harvested = sorted((h for f in futures for h in f.result()), key=lambda h: h.code)
     day = dt.date.fromisoformat(as_of) if as_of else None
-    built = release_task(harvested, day)
+    built = release_task(harvested, day, tuple(count or ("reported",)))
     result = publish_task(built, destination, dry_run, len(harvested))
     create_markdown_artifact(
         key="aggregate-network",
