@@ -217,7 +217,10 @@ declare(
         '{count} cells of "{field_title}" were typed as labels or in another case (such as '
         '"{value}"); they are published as their codes ("{code}").',
     ),
-    hint=N_("Nothing to do; pick the values from the list to avoid this note."),
+    hint=N_(
+        "Nothing to do: labels are welcome (the template's lists offer them); the "
+        "published data holds their codes."
+    ),
 )
 declare(
     "legacy-encoding",

@@ -268,11 +268,24 @@ def _width(field: dict[str, Any], title: str) -> float:
 
 
 def _codes(field: dict[str, Any]) -> list[str]:
-    """The values a dropdown offers: the enum, or the codes of a ';'-separated list."""
+    """The values a field takes: the enum, or the codes of a ';'-separated list."""
     enum = field.get("constraints", {}).get("enum")
     if enum:
         return [str(code) for code in enum]
     return [str(code) for code in field.get("x-list-of") or {}]
+
+
+def choices(schema: TableSchema, field: dict[str, Any], lang: Lang) -> list[str]:
+    """What a dropdown offers: a list's labels in the workbook's language (a French
+    workbook offers "Non démarré", an Arabic one "لم ينطلق"), which reading turns back
+    into codes; the codes themselves in English (they are its words), for ';'-lists
+    (several codes in one cell are not one label), or where two codes share a label."""
+    codes = _codes(field)
+    if lang == "en" or field.get("x-list-of"):
+        return codes
+    labels = schema.enum_labels(field["name"])
+    shown = [(labels.get(code) or {}).get(lang) or code for code in codes]
+    return shown if len(set(shown)) == len(shown) else codes
 
 
 def _label(labels: dict[str, dict[str, str]], code: str, lang: Lang) -> str:
@@ -344,7 +357,8 @@ def _validation(
     bound = "" if minimum is None else COMMA[lang] + WORDS["minimum"][lang].format(minimum)
     codes = _codes(field)
     if codes:
-        dv = DataValidation(type="list", formula1=_list_range(lists, schema, field, codes))
+        offered = choices(schema, field, lang)
+        dv = DataValidation(type="list", formula1=_list_range(lists, schema, field, offered))
         labels = schema.enum_labels(field["name"])
         mapping = [f"{code} = {_label(labels, code, lang)}" for code in codes]
         head = WORDS["list_of" if field.get("x-list-of") else "enum"][lang]
@@ -354,7 +368,8 @@ def _validation(
         values = [str(v) for v in (*field.get("trueValues", ()), *field.get("falseValues", ()))]
         if "true" not in values or "false" not in values:
             raise ValueError(f"{schema.name}.{field['name']}: true/false are not accepted")
-        dv = DataValidation(type="list", formula1='"true,false"')
+        yes, no = _yes_no(field, lang)
+        dv = DataValidation(type="list", formula1=f'"{yes},{no}"')
         dv.prompt = WORDS["boolean"][lang]
         dv.error = WORDS["error_enum"][lang]
     elif kind == "date":
@@ -392,6 +407,27 @@ def _validation(
     dv.error = (dv.error or "")[:MAX_PROMPT]
     dv.errorStyle = "stop"
     return dv
+
+
+FRENCH_YES_NO = ("oui", "non")
+
+
+def _yes_no(field: dict[str, Any], lang: Lang) -> tuple[str, str]:
+    """The yes/no words the schema accepts in the workbook's language (``oui``/``non``,
+    the Arabic pair), else ``true``/``false``."""
+    trues = [str(v) for v in field.get("trueValues", ())]
+    falses = [str(v) for v in field.get("falseValues", ())]
+
+    def pick(words: list[str], default: str, wanted: str) -> str:
+        if lang == "fr":
+            return wanted if wanted in words else default
+        if lang == "ar":
+            return next(
+                (w for w in words if w and all("\u0600" <= c <= "\u06ff" for c in w)), default
+            )
+        return default
+
+    return pick(trues, "true", FRENCH_YES_NO[0]), pick(falses, "false", FRENCH_YES_NO[1])
 
 
 def _list_range(

@@ -21,6 +21,7 @@ from pipelines.template import (
     DATA_ROWS,
     LISTS_SHEET,
     README_SHEET,
+    choices,
     write_template,
 )
 from pipelines.validation import validate
@@ -147,18 +148,22 @@ def test_every_enum_field_has_a_dropdown_of_its_codes(template: Any) -> None:
                 continue
             dv = _only(ws, get_column_letter(index))
             assert dv.type == "list"
-            assert _list_values(wb, dv.formula1) == codes, (schema.name, field["name"])
+            offered = _list_values(wb, dv.formula1)
+            labels = schema.enum_labels(field["name"])
+            if lang == "en" or not enum:
+                assert offered == codes, (schema.name, field["name"])
+            else:  # the workbook's language: what a steward reads is what they pick
+                assert offered == [labels[c][lang] for c in codes], (schema.name, field["name"])
             assert dv.allow_blank
             # Enums refuse other values; ';'-lists of codes must accept combinations.
             assert bool(dv.showErrorMessage) == bool(enum)
-            labels = schema.enum_labels(field["name"])
             assert f"{codes[0]} = {labels[codes[0]][lang]}" in dv.prompt
             seen += 1
     assert seen >= 20
 
 
 def test_boolean_fields_offer_true_false_that_the_schema_accepts(template: Any) -> None:
-    _, _, wb = template
+    lang, _, wb = template
     seen = 0
     for schema in _schemas():
         for index, field in enumerate(schema.fields, start=1):
@@ -166,7 +171,8 @@ def test_boolean_fields_offer_true_false_that_the_schema_accepts(template: Any) 
                 continue
             dv = _only(wb[schema.name], get_column_letter(index))
             assert dv.type == "list"
-            assert dv.formula1 == '"true,false"'
+            assert dv.formula1 == {"en": '"true,false"', "fr": '"oui,non"',
+                                   "ar": '"نعم,لا"'}[lang]  # fmt: skip
             assert "true" in field["trueValues"] and "false" in field["falseValues"]
             seen += 1
     assert seen == 5
@@ -264,8 +270,10 @@ def _as_steward_types(field: dict[str, Any], text: str) -> Any:
     return text
 
 
-def _fill(path: Path) -> int:
-    """Copy Aït Amira's CSVs into the template's sheets; return the number of rows."""
+def _fill(path: Path, picked_in: Lang | None = None) -> int:
+    """Copy Aït Amira's CSVs into the template's sheets; return the number of rows.
+    With ``picked_in``, every list value is the label its dropdown offers in that
+    language, as a steward picks it."""
     wb = openpyxl.load_workbook(path)
     total = 0
     for schema in _schemas():
@@ -274,7 +282,11 @@ def _fill(path: Path) -> int:
             rows = list(csv.DictReader(fh))
         for number, row in enumerate(rows, start=2):
             for index, field in enumerate(schema.fields, start=1):
-                ws.cell(number, index).value = _as_steward_types(field, row[field["name"]])
+                value = row[field["name"]]
+                enum = field.get("constraints", {}).get("enum")
+                if picked_in and enum and value:
+                    value = choices(schema, field, picked_in)[enum.index(value)]
+                ws.cell(number, index).value = _as_steward_types(field, value)
         total += len(rows)
     wb.save(path)
     return total
@@ -306,6 +318,22 @@ def test_filled_template_validates_as_is(
     assert data["valid"] is True
     assert data["stats"]["rows"] == total
     assert data["stats"]["by_table"]["milestones"]["rows"] == 6
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_what_a_steward_picks_from_the_dropdowns_validates_and_publishes_codes(
+    tmp_path: Path, lang: Lang, reference_ready: None
+) -> None:
+    path = write_template(tmp_path / "picked.xlsx", lang)
+    _fill(path, picked_in=lang)
+    wb = openpyxl.load_workbook(path)
+    stage = load("action_plans").field_names.index("stage") + 1
+    assert wb["action_plans"].cell(2, stage).value == {"fr": "Préparation", "ar": "الإعداد"}[lang]
+    checked = validate(path)
+    assert checked.report.valid, checked.report.render_text("en")
+    assert any(f.code == "label-normalised" for f in checked.report.findings)
+    plans = checked.package.tables["action_plans"]
+    assert plans.column("stage") == ["preparation"]
 
 
 def test_wrong_code_in_filled_template_is_located(tmp_path: Path, reference_ready: None) -> None:
