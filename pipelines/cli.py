@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import InfitahError, UsageError
-from .i18n import LANGS, N_, Lang, fill, tr, trn
+from .i18n import LANGS, N_, Lang, Np_, fill, tr, trn
 
 if TYPE_CHECKING:
     from .publishing import Outcome
@@ -389,8 +389,11 @@ def check_catalog(destination: str, as_json: bool, lang: Lang) -> None:
     sys.exit(0 if result.ok else EXIT_INVALID)
 
 
-IMPORT_WORDS = {
-    "done": N_("{commitments} commitments of {plans} action plans written to {folder}."),
+IMPORT_WORDS: dict[str, Any] = {
+    "done": Np_(
+        "{commitments} commitments of {plans} action plan written to {folder}.",
+        "{commitments} commitments of {plans} action plans written to {folder}.",
+    ),
     "todo": N_("Still to add by the steward (Infitah invents none of it):"),
     "dates": N_("  {count} OGP dates could not be read and were left empty, such as {value}."),
     "scrubbed": N_(
@@ -429,11 +432,10 @@ def import_ogp(
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    one, many = IMPORT_WORDS["done"]
+    done = trn(lang, one, many, result.plans)
     click.echo(
-        fill(
-            tr(lang, IMPORT_WORDS["done"]),
-            {"commitments": result.commitments, "plans": result.plans, "folder": out},
-        )
+        fill(done, {"commitments": result.commitments, "plans": result.plans, "folder": out})
     )
     if result.missing:
         click.echo(tr(lang, IMPORT_WORDS["todo"]))
