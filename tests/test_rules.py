@@ -758,3 +758,229 @@ def test_a_complete_milestone_without_its_date_is_a_note() -> None:
         ("complete-without-date", 5, "completed_on", {}),
     ]
     assert run("complete-without-date", table("commitments")) == []
+
+
+# --- real programmes: reduced dates, the member's own status, IRM ratings ------------------
+
+
+def test_reduced_dates_are_the_intervals_they_mean() -> None:
+    from pipelines.checks import last_date
+
+    spans = {
+        "2024": ("2024-01-01", "2024-12-31"),
+        "2024-02": ("2024-02-01", "2024-02-29"),
+        "2023-02": ("2023-02-01", "2023-02-28"),
+        "2024-Q1": ("2024-01-01", "2024-03-31"),
+        "2024-Q4": ("2024-10-01", "2024-12-31"),
+        "2024-S1": ("2024-01-01", "2024-06-30"),
+        "2024-S2": ("2024-07-01", "2024-12-31"),
+        "2024-04-15": ("2024-04-15", "2024-04-15"),
+    }
+    for value, (first, last) in spans.items():
+        assert str(parse_date(value)) == first and str(last_date(value)) == last, value
+    for value in ("2024-S3", "2024-Q5", "2024-13", "2024-00", "24", "2024-S", "S2 2024"):
+        assert parse_date(value) is None and last_date(value) is None, value
+
+
+def test_date_order_compares_intervals() -> None:
+    rows = table(
+        "milestones",
+        {"start_date": "2025", "due_date": "2025-03"},  # the year may mean its first months
+        {"start_date": "2025-03", "due_date": "2025"},
+        {"start_date": "2025-06", "due_date": "2025-Q1"},  # wholly before: wrong
+        {"start_date": "2025-06-15", "due_date": "2025-06"},  # same month: fine
+        {"start_date": "2025-07-01", "due_date": "2025-06"},
+    )
+    assert codes(run("date-order", rows)) == [
+        ("date-order", 4, "due_date"),
+        ("date-order", 6, "due_date"),
+    ]
+
+
+def test_a_reduced_date_is_outside_the_cycle_only_when_none_of_it_is_inside() -> None:
+    plans = table("action_plans", {"plan_id": "p", "cycle_start": "2024-04-15",
+                                    "cycle_end": "2026-04-14"})  # fmt: skip
+    commitments = table("commitments", {"commitment_id": "c", "plan_id": "p"})
+    milestones = table(
+        "milestones",
+        {"commitment_id": "c", "due_date": "2026-04"},  # overlaps the last days
+        {"commitment_id": "c", "due_date": "2024"},  # overlaps the first days
+        {"commitment_id": "c", "due_date": "2026-S2"},  # after the end
+        {"commitment_id": "c", "due_date": "2024-Q1"},  # before the start
+        {"commitment_id": "c", "due_date": "2026-04-14"},
+        {"commitment_id": "c", "due_date": "2026-04-15"},
+    )
+    found = run("milestone-outside-cycle", plans, commitments, milestones)
+    assert codes(found) == [
+        ("milestone-outside-cycle", 4, "due_date"),
+        ("milestone-outside-cycle", 5, "due_date"),
+        ("milestone-outside-cycle", 7, "due_date"),
+    ]
+    assert found[0][3]["cycle_end"] == "2026-04-14"
+    plans_by_year = table("action_plans", {"plan_id": "p", "cycle_start": "2024",
+                                           "cycle_end": "2025"})  # fmt: skip
+    inside = table("milestones", {"commitment_id": "c", "due_date": "2025-12-31"})
+    assert run("milestone-outside-cycle", plans_by_year, commitments, inside) == []
+
+
+def test_only_the_members_own_claim_of_completion_needs_closed_milestones() -> None:
+    commitments = table(
+        "commitments",
+        {"commitment_id": "c1", "implementation_status": "done"},
+        {"commitment_id": "c2", "completion": "complete", "assessed_by": "irm"},
+        {"commitment_id": "c3", "completion": "complete", "assessed_by": "civil_society"},
+        {"commitment_id": "c4", "completion": "complete", "assessed_by": "self_assessment"},
+        {"commitment_id": "c5", "completion": "complete"},
+        {"commitment_id": "c6", "implementation_status": "in_progress", "completion": "limited"},
+    )
+    milestones = table(
+        "milestones",
+        *({"milestone_id": f"m{i}", "commitment_id": f"c{i}", "status": "in_progress"}
+          for i in range(1, 7)),
+    )  # fmt: skip
+    found = run("complete-with-open-milestones", commitments, milestones)
+    assert codes(found) == [
+        ("complete-with-open-milestones", 2, "implementation_status"),
+        ("complete-with-open-milestones", 5, "completion"),
+        ("complete-with-open-milestones", 6, "completion"),
+    ]
+
+
+def test_a_rating_without_its_assessor_is_one_note_per_column() -> None:
+    rows = table(
+        "commitments",
+        {"completion": "limited"},
+        {"completion": "complete", "assessed_by": "irm"},
+        {"completion": "substantial", "did_it_open_government": "major"},
+        {"irm_verifiable": "yes", "assessed_by": "irm"},
+        {"implementation_status": "done"},
+    )
+    assert run("assessor-missing", rows) == [
+        ("assessor-missing", 2, "completion", {"count": 2}),
+        ("assessor-missing", 4, "did_it_open_government", {"count": 1}),
+    ]
+    assert run("assessor-missing", table("milestones", {})) == []
+
+
+def test_a_reduced_date_field_holding_no_date_is_an_error() -> None:
+    rows = table(
+        "milestones",
+        {"due_date": "2024-02-30"},
+        {"due_date": "2024-S2"},
+        {"due_date": "demain"},
+        {"due_date": "9/1/2018"},  # two readings: reported when read, not twice
+        {"due_date": ""},
+        {"due_date": "2024", "completed_on": "2024-13"},
+    )
+    assert run("invalid-date", rows) == [
+        ("invalid-date", 2, "due_date", {"value": "2024-02-30"}),
+        ("invalid-date", 4, "due_date", {"value": "demain"}),
+        ("invalid-date", 7, "completed_on", {"value": "2024-13"}),
+    ]
+    assert run("invalid-date", table("workshops", {"date": "demain"})) == []
+
+
+def test_english_stands_in_for_the_missing_side_of_a_translation() -> None:
+    rows = table(
+        "commitments",
+        {"title_en": "Open data"},
+        {"title_en": "Open budget", "title_fr": "Budget ouvert"},
+        {"title_ar": "نشر"},
+    )
+    found = run("missing-translation", rows)
+    assert found == [
+        ("missing-translation", 2, "title_ar", {"count": 2, "other_field": "title_en"}),
+        ("missing-translation", 2, "title_fr", {"count": 2, "other_field": "title_en"}),
+    ]
+    french = run("missing-translation", table("commitments", {"title_fr": "x", "title_en": "y"}))
+    assert french == [
+        ("missing-translation", 2, "title_ar", {"count": 1, "other_field": "title_fr"})
+    ]
+    both = run("missing-both-languages", table("commitments", {"description_en": "x"}))
+    assert both == [("missing-both-languages", 2, "title_ar", {"other_field": "title_fr"})]
+
+
+# --- versions: field by field, in three languages ---------------------------------------
+
+
+def csv_release(
+    rows: list[list[str]], title: str = "T", sources: list[Any] | None = None
+) -> Release:
+    """A release of one table ``t`` (columns id, a, b) with real CSV bytes."""
+    import csv as csv_module
+    import io
+
+    from pipelines.release import row_index
+
+    schema = {"fields": [{"name": n, "type": "string"} for n in ("id", "a", "b")],
+              "primaryKey": ["id"]}  # fmt: skip
+    buffer = io.StringIO(newline="")
+    csv_module.writer(buffer, lineterminator="\n").writerows([["id", "a", "b"], *rows])
+    data = buffer.getvalue().encode()
+    made = TableRelease("t", data, len(rows), schema, row_index(rows, ["id", "a", "b"], ["id"]))
+    metadata = {"sources": sources or [], "x-data-status": {"reported": len(rows)}}
+    return Release("d", {"fr": title}, {}, metadata, {"t": made})
+
+
+def test_changed_rows_are_told_field_by_field_in_three_languages() -> None:
+    old = csv_release([["r1", "limited", "x"], ["r2", "", "y"], ["r3", "a", "b"]])
+    new = csv_release([["r1", "substantial", "x"], ["r2", "`x` " + "y" * 70, "y"],
+                       ["r3", "a", "b"], ["r4", "n", "n"]])  # fmt: skip
+    plan = planned(old, new)
+    change = plan.changes["t"]
+    assert change.field_changes == [
+        ("r1", "a", "limited", "substantial"),
+        ("r2", "a", "", "`x` " + "y" * 70),
+    ]
+    assert plan.changes_dict()["t"]["fields_changed"][0] == {
+        "id": "r1", "field": "a", "old": "limited", "new": "substantial",
+    }  # fmt: skip
+    entry = versioning.changelog_entry(plan, "2026-12-05")
+    assert entry.count("  - r1 a: `limited` → `substantial`") == 3
+    assert "  - r2 a: (empty) → `'x' " + "y" * 56 + "…`" in entry
+    assert "(vide)" in entry and "(فارغ)" in entry
+    assert "### En français" in entry and "### بالعربية" in entry
+    assert "1 ligne ajoutée (r4)" in entry and "2 lignes modifiées (r1, r2)" in entry
+    # Row counts by data status moved: no "metadata updated" for that.
+    assert not plan.about_changed and plan.metadata_changed
+    assert "metadata" not in entry and "notes on the data" not in entry
+
+
+def test_metadata_updated_only_for_titles_descriptions_licence_or_sources() -> None:
+    rows = [["r1", "a", "b"]]
+    retitled = planned(csv_release(rows), csv_release(rows, title="U"))
+    assert retitled.about_changed
+    assert "\n- metadata (titles, description, licence or sources) updated\n" in (
+        versioning.changelog_entry(retitled, "2026-12-05")
+    )
+    sourced = planned(csv_release(rows), csv_release(rows, sources=[{"path": "https://x.ma"}]))
+    assert sourced.about_changed
+    other = csv_release(rows)
+    other.metadata["x-facts"] = {"reported": ["a fact"]}
+    noted = planned(csv_release(rows), other)
+    assert noted.metadata_changed and not noted.about_changed
+    entry = versioning.changelog_entry(noted, "2026-12-05")
+    assert "- notes on the data updated (facts, coverage)" in entry
+    assert "metadata (titles" not in entry
+    # A manifest from before "about" was kept: any metadata change is news.
+    old = csv_release(rows)
+    manifest = old.manifest("1.4.2")
+    del manifest["about"]
+    legacy = versioning.plan(other, versioning.Published("1.4.2", old.hashes()), manifest)
+    assert legacy.about_changed
+    assert versioning.plan(csv_release(rows), None, None).changes["t"].field_changes == []
+
+
+def test_the_guard_never_glues_digits_across_a_blanked_code() -> None:
+    import json
+
+    schema = {"fields": [{"name": "year", "type": "string",
+                          "constraints": {"pattern": "^[0-9]{4}$"}},
+                         {"name": "text", "type": "string"}]}  # fmt: skip
+    text = "Foros 06/01/2016 28/02/2016 56 beta"
+    files = {
+        "datapackage.json": json.dumps({"resources": [{"name": "c", "schema": schema}]}).encode(),
+        "c.csv": f"year,text\n2016,{text}\n".encode(),
+        "manifest.json": json.dumps({"values": {"c1": ["2016", text]}}).encode(),
+    }
+    assert inspect(files) == []

@@ -22,14 +22,16 @@ def rule(ctx: Context) -> Iterator[Finding]:
         schema = ctx.schema(name)
         names = set(schema.field_names)
         for ar, fr in schema.translation_pairs:
-            # English (OGP's own language) stands in for the other side when only it
-            # is there: "add the Arabic title" is what a steward importing it must do.
+            # English (OGP's own language) counts as a filled side: a row with only the
+            # English title lacks both the Arabic and the French one.
             en = ar[:-3] + "_en" if ar[:-3] + "_en" in names else None
-            for empty, filled in ((ar, fr), (fr, ar)):
-                rows = [i for i, (e, f) in rows_of(table, empty, filled) if f and not e]
-                if en and not rows:
-                    filled = en
-                    rows = [i for i, (e, f) in rows_of(table, empty, en) if f and not e]
+            for empty, other in ((ar, fr), (fr, ar)):
+                rows = [
+                    (i, bool(o))
+                    for i, (e, o, n) in rows_of(table, empty, other, en or other)
+                    if not e and (o or n)
+                ]
                 if rows:
-                    yield at(table, rows[0], empty, "missing-translation",
-                             count=len(rows), other_field=filled)  # fmt: skip
+                    first, by_other = rows[0]
+                    yield at(table, first, empty, "missing-translation", count=len(rows),
+                             other_field=other if by_other or en is None else en)  # fmt: skip
