@@ -35,6 +35,8 @@ COUNTRY_MA = URIRef(EU + "country/MAR")
 LANGUAGES = {"ar": URIRef(EU + "language/ARA"), "fr": URIRef(EU + "language/FRA")}
 PUBLIC = URIRef(EU + "access-right/PUBLIC")
 LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
+REGIONAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/RegionalAuthority")
+NATIONAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/NationalAuthority")
 NETWORK_TYPE = URIRef("http://purl.org/adms/publishertype/NonProfitOrganisation")
 ATTRIBUTION = URIRef("http://purl.org/adms/licencetype/Attribution")
 STABLE = URIRef(EU + "planned-availability/STABLE")
@@ -43,6 +45,8 @@ THEMES = URIRef(EU + "data-theme")
 LABELS = {
     THEME_GOVE: {"en": "Government and public sector", "fr": "Gouvernement et secteur public"},
     LOCAL_AUTHORITY: {"en": "Local Authority", "fr": "Autorité locale"},
+    REGIONAL_AUTHORITY: {"en": "Regional Authority", "fr": "Autorité régionale"},
+    NATIONAL_AUTHORITY: {"en": "National Authority", "fr": "Autorité nationale"},
     NETWORK_TYPE: {"en": "Non-Profit Organisation", "fr": "Organisation à but non lucratif"},
     ATTRIBUTION: {"en": "Attribution", "fr": "Attribution"},
     STABLE: {"en": "stable", "fr": "stable"},
@@ -82,6 +86,18 @@ def region_iso(region_code: str) -> str | None:
     reference's region codes are those numbers. Provinces have ISO codes too, but they
     are letters with no rule from our codes, so none is guessed."""
     return f"MA-{region_code}" if region_code.isdigit() and 1 <= int(region_code) <= 12 else None
+
+
+def publisher_type(metadata: Mapping[str, Any]) -> URIRef:
+    """The ADMS publisher type of a member by its kind: a region's council is a regional
+    authority, the national level a national one, communes, provinces and prefectures
+    local ones; the network (no member) a non-profit organisation."""
+    if not metadata.get("x-commune"):
+        return NETWORK_TYPE
+    kind = metadata.get("x-member-kind", "commune")
+    return {"region": REGIONAL_AUTHORITY, "national": NATIONAL_AUTHORITY}.get(
+        str(kind), LOCAL_AUTHORITY
+    )
 
 
 def keywords(metadata: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -226,7 +242,7 @@ class DatasetGraph:
         agent = self.typed(self.iri(f"{self.name}/#publisher"), FOAF.Agent)
         self.add(agent, FOAF.name, *_text(owner.get("title") or {"fr": owner.get("name", "")}))
         self.add(agent, DCTERMS.identifier, Literal(str(owner.get("name", ""))))
-        self.add(agent, DCTERMS.type, _concept(self.g, LOCAL_AUTHORITY))
+        self.add(agent, DCTERMS.type, _concept(self.g, publisher_type(self.metadata)))
         return agent
 
     def contact_point(self) -> URIRef:

@@ -790,13 +790,8 @@ def _dataset_fields(
         "contact_email": reach.get("email", ""),
         "contact_url": reach.get("url", ""),
         "publisher_name": names.get("fr", "") or NETWORK_NAME,
-        "publisher_type": str(dcat.NETWORK_TYPE if not commune else dcat.LOCAL_AUTHORITY),
-        "spatial_text": (
-            f"{commune.get('name_fr')} / {commune.get('name_ar')}, "
-            f"{commune.get('province_name_fr')}, {commune.get('region_name_fr')}"
-            if commune
-            else ""
-        ),
+        "publisher_type": str(dcat.publisher_type(metadata)),
+        "spatial_text": _spatial_text(commune),
         "spatial_code": str(commune.get("code", "")),
         "spatial_region_iso": dcat.region_iso(str(commune.get("region_code", ""))) or "",
         "temporal_start": str(temporal.get("start", "")),
@@ -809,6 +804,17 @@ def _dataset_fields(
         out["title"] = f"{out['title']} — {slashed(ALL_VERSIONS, ('fr', 'ar'))}"
         out["notes"] = f"Every published version's exact files, never modified.\n\n{out['notes']}"
     return out
+
+
+def _spatial_text(place: dict[str, Any]) -> str:
+    """``Aït Amira / أيت عميرة, Chtouka-Ait Baha, Souss-Massa``: the levels a member has
+    (a region has no province above it, the national level neither)."""
+    if not place:
+        return ""
+    names = f"{place.get('name_fr')} / {place.get('name_ar')}"
+    above = [str(place.get(k) or "") for k in ("province_name_fr", "region_name_fr")]
+    above = [a for a in dict.fromkeys(above) if a and a != place.get("name_fr")]
+    return ", ".join([names, *above])
 
 
 def _dataset_extras(release: Release) -> dict[str, str]:

@@ -42,6 +42,14 @@ LABELS = {
         "en": "Local Authority",
         "fr": "Autorité locale",
     },
+    "http://purl.org/adms/publishertype/RegionalAuthority": {
+        "en": "Regional Authority",
+        "fr": "Autorité régionale",
+    },
+    "http://purl.org/adms/publishertype/NationalAuthority": {
+        "en": "National Authority",
+        "fr": "Autorité nationale",
+    },
     "http://purl.org/adms/licencetype/Attribution": {"en": "Attribution", "fr": "Attribution"},
     "http://purl.org/adms/publishertype/NonProfitOrganisation": {
         "en": "Non-Profit Organisation",
