@@ -254,3 +254,24 @@ def test_tables_have_a_preview_and_a_data_dictionary_in_french_and_arabic(
     }
     assert fields["due_date"]["label"] == "Échéance / الأجل"
     assert "complete: Achevé / منجز" in fields["status"]["notes"]
+
+
+def test_a_region_publishes_as_itself_on_ckan(portal: Portal, tmp_path: Path) -> None:
+    """A region is a member like a commune: its own organization, title and place."""
+    import shutil
+
+    folder = tmp_path / "souss-massa"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "datasets" / "ait-amira", folder)
+    for path in [*folder.glob("*.csv"), folder / "datapackage.json"]:
+        text = path.read_text(encoding="utf-8").replace("09.163.07.01", "09")
+        path.write_text(text, encoding="utf-8")
+    portal.purge("openness-programme-09", "openness-programme-09-versions")
+    result = run_cli("publish", str(folder), "--to", portal.url, "--json", env=env(portal))
+    assert result.code == 0, result.stdout[-1500:] + result.stderr
+    api = portal.api()
+    package = api.action.package_show(id="openness-programme-09")
+    assert package["organization"]["name"] == "region-09"
+    assert package["title_fr"] == "Programme d'ouverture de la Région de Souss-Massa"
+    assert package["spatial_code"] == "09"
+    assert package["spatial_text"] == "Souss-Massa / سوس ماسة"
+    assert package["publisher_type"].endswith("/RegionalAuthority")

@@ -38,6 +38,7 @@ WORDS = {
     "milestones": N_("Milestones"),
     "due": N_("due"),
     "status": N_("Status"),
+    "assessment": N_("Completion ({who})"),
     "tables": N_("Tables"),
     "download": N_("Download"),
     "more_rows": N_("First {shown} rows of {rows}: download the file for all of them."),
@@ -115,7 +116,7 @@ def _commitments(
                 **c,
                 **{
                     f"{field}_{lang}": _label(coded.get(field, {}), c.get(field, ""), lang)
-                    for field in ("axis", "completion")
+                    for field in ("axis", "completion", "implementation_status", "assessed_by")
                     for lang in ("fr", "ar")
                 },
                 "milestones": milestones.get(c.get("commitment_id", ""), []),
