@@ -29,3 +29,22 @@ def test_the_page_follows_the_current_version_and_lists_every_change(
     # The current rows, the steward's markup as text: no element is injected.
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Publier &lt;b&gt;vite&lt;/b&gt;" in page
     assert "<script" not in page and "<b>" not in page
+
+
+def test_the_page_tells_the_members_status_from_an_assessment(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalog"
+    set_cells(ait_amira, "commitments", {
+        (2, "implementation_status"): "in_progress",
+        (2, "completion"): "limited", (2, "assessed_by"): "irm",
+        (3, "implementation_status"): "",
+        (3, "completion"): "substantial", (3, "assessed_by"): "civil_society",
+    })  # fmt: skip
+    assert publish(ait_amira, str(catalog)).status == "published"
+    page = (catalog / AIT_AMIRA / "index.html").read_text(encoding="utf-8")
+    assert '<strong class="status">En cours</strong>' in page
+    assert "Achèvement (Mécanisme d&#39;évaluation indépendant (IRM)) : Limité" in page
+    # Another party's rating is never shown as the member's own status.
+    assert '<strong class="status"></strong> · <span class="assessment">Achèvement ' in page
+    assert "Achèvement (Société civile) : Substantiel" in page
