@@ -123,7 +123,10 @@ def test_a_streamed_table_has_the_findings_of_the_in_memory_path(
     tmp_path: Path, stream_everything: None
 ) -> None:
     plant = {
-        3: {"due_date": "31/12/2025", "title_fr": ""},  # type-error; missing translation
+        3: {"due_date": "31/13/2025", "title_fr": ""},  # invalid date; missing translation
+        12: {"due_date": "9/1/2025"},  # reads two ways: one error, no type error beside it
+        22: {"due_date": "15/04/2025"},  # rewritten, counted once across the chunks
+        36: {"due_date": "16/04/2025"},
         9: {"milestone_id": "m2", "commune_code": "٠٩.١٦٣.٠٧.٠١"},  # duplicate; digits
         15: {"milestone_id": "m2", "status": "done"},  # a third m2; not an enum value
         20: {"title_fr": "Voir\u200f", "start_date": "2025-07-01"},  # bidi mark; date order
@@ -140,10 +143,13 @@ def test_a_streamed_table_has_the_findings_of_the_in_memory_path(
     assert located(streamed) == located(expected)
     codes = {f["code"] for f in streamed["errors"] + streamed["warnings"]}
     assert codes == {
-        "type-error", "missing-translation", "primary-key", "arabic-digits-normalised",
+        "invalid-date", "missing-translation", "primary-key", "arabic-digits-normalised",
         "constraint-error", "invisible-characters-removed", "date-order",
-        "not-arabic-script", "formula-injection", "personal-data",
+        "not-arabic-script", "formula-injection", "personal-data", "ambiguous-date",
+        "date-normalised",
     }  # fmt: skip
+    [rewritten] = [f for f in streamed["warnings"] if f["code"] == "date-normalised"]
+    assert (rewritten["row"], rewritten["message"].startswith("2 dates")) == (24, True)
     [translation] = [f for f in streamed["warnings"] if f["code"] == "missing-translation"]
     assert (translation["row"], "2 rows" in translation["message"]) == (5, True)
     repeats = sorted(
@@ -163,7 +169,7 @@ def commune_with_many_milestones(folder: Path) -> Path:
     commitments = (folder / "commitments.csv").read_text(encoding="utf-8")
     first, rest = commitments.split("\n", 2)[1], commitments.split("\n", 2)[2]
     (folder / "commitments.csv").write_text(
-        commitments.split("\n", 1)[0] + "\n" + first.replace(",not_started,", ",complete,")
+        commitments.split("\n", 1)[0] + "\n" + first.replace(",not_started,", ",done,")
         + "\n" + rest,
         encoding="utf-8",
     )  # fmt: skip
@@ -210,3 +216,24 @@ def test_publishing_a_table_too_large_to_hold_is_a_usage_error(
     assert "milestones" in error.render("fr") and "trop volumineux" in error.render("fr")
     assert "أكبر من أن يُنشر" in error.render("ar")
     assert json.dumps(validate(ait_amira).report.to_dict("en"))  # validating still works
+
+
+def test_a_day_that_reads_two_ways_is_one_error_when_streamed_too(
+    tmp_path: Path, stream_everything: None
+) -> None:
+    """``reported_on`` takes a day only: frictionless would also call ``9/1/2025`` a
+    type error; the steward is told once, with both readings, on either path."""
+    header = "update_id,commitment_id,milestone_id,commune_code,reported_on,completion,data_status"
+    lines = [header] + [
+        f"u{i},ait-amira-c1,,{CODE},{'9/1/2025' if i == 10 else '2025-01-15'},limited,synthetic"
+        for i in range(20)
+    ]
+    path = tmp_path / "progress_updates.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    streamed = validate(path, "progress_updates").report.to_dict("en")
+    expected = in_memory(path, "progress_updates")
+
+    assert streamed["stats"]["by_table"]["progress_updates"]["streamed"] is True
+    assert [(f["code"], f["row"]) for f in streamed["errors"]] == [("ambiguous-date", 12)]
+    assert located(streamed) == located(expected)
