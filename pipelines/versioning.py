@@ -224,6 +224,7 @@ WORDS: dict[str, Any] = {
     "more": N_("… and {count} more changes"),
     "empty": N_("(empty)"),
     "heading": N_("In English"),
+    "line": N_("`{table}` ({level}): {parts}"),
     "major": N_("major"),
     "minor": N_("minor"),
     "patch": N_("patch"),
@@ -269,8 +270,7 @@ def _entry_lines(p: Plan, lang: Lang) -> list[str]:
         for key in ("new_table", "dropped_table"):
             if getattr(change, key):
                 parts.append(say(key))
-        level = say(change.bump)
-        lines.append(f"- `{name}` ({level}): " + "; ".join(parts))
+        lines.append("- " + say("line", table=name, level=say(change.bump), parts="; ".join(parts)))
         empty = say("empty")
         for key, field_name, old, new in change.field_changes[:SHOWN_FIELD_CHANGES]:
             lines.append(f"  - {key} {field_name}: {_shown(old, empty)} → {_shown(new, empty)}")

@@ -984,3 +984,49 @@ def test_the_guard_never_glues_digits_across_a_blanked_code() -> None:
         "manifest.json": json.dumps({"values": {"c1": ["2016", text]}}).encode(),
     }
     assert inspect(files) == []
+
+
+def test_field_changes_survive_old_manifests_and_new_columns() -> None:
+    old = csv_release([["r1", "a", "b"], ["r2", "a", "b"]])
+    manifest = old.manifest("1.4.2")
+    # A previous version that had one column fewer: only the shared fields compare.
+    manifest["tables"]["t"]["header"] = ["id", "a"]
+    manifest["tables"]["t"]["values"] = {"r2": ["r2", "z"]}  # r1's row unknown
+    new = csv_release([["r1", "c", "b"], ["r2", "y", "b"]])
+    current = versioning.Published("1.4.2", old.hashes())
+    plan = versioning.plan(new, current, manifest)
+    assert plan.changes["t"].changed == ["r1", "r2"]
+    assert plan.changes["t"].field_changes == [("r2", "a", "z", "y")]
+    del manifest["tables"]["t"]["header"]
+    assert versioning.plan(new, current, manifest).changes["t"].field_changes == []
+
+
+def test_the_changelog_shows_fifty_field_changes_then_counts_the_rest() -> None:
+    rows = [[f"r{i:02d}", "old", "b"] for i in range(51)]
+    old, new = csv_release(rows), csv_release([[r[0], "new", "b"] for r in rows])
+    entry = versioning.changelog_entry(planned(old, new), "2026-12-05")
+    english = entry.split("\n### ")[0]
+    assert english.count(": `old` → `new`") == 50
+    assert "  - … and 1 more changes\n" in english
+    assert "  - … et 1 autres modifications" in entry
+    fifty = versioning.changelog_entry(planned(csv_release(rows[:50]), csv_release(
+        [[r[0], "new", "b"] for r in rows[:50]])), "2026-12-05")  # fmt: skip
+    assert "more changes" not in fifty
+
+
+def test_a_changelog_entry_is_laid_out_for_readers() -> None:
+    old = csv_release([["r1", "x" * 60, "b"]])
+    new = csv_release([["r1", "y" * 61, "b"]])
+    entry = versioning.changelog_entry(planned(old, new), "2026-12-05T10:00:00+00:00")
+    assert entry.startswith(
+        "## 1.4.3 — 2026-12-05\n\n- `t` (patch): 1 row changed (r1)\n"
+        f"  - r1 a: `{'x' * 60}` → `{'y' * 60}…`\n\n### En français\n\n- `t` (correctif) : "
+    )
+    assert entry.endswith(f"  - r1 a: `{'x' * 60}` → `{'y' * 60}…`\n")
+    assert "\n\n### بالعربية\n\n- `t` (تصحيحية): " in entry
+
+
+def test_an_invalid_date_is_quoted_short() -> None:
+    value = "2024-" + "x" * 60
+    found = run("invalid-date", table("milestones", {"due_date": value}))
+    assert found == [("invalid-date", 2, "due_date", {"value": value[:40]})]
