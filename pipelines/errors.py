@@ -60,7 +60,16 @@ MESSAGES: dict[str, str] = {
         "{path}: no commune code: set x-commune-code in datapackage.json, or fill "
         "commune_code in the action_plans table."
     ),
-    "unknown-member": N_("{path}: the commune code {code} is not in the reference."),
+    "unknown-member": N_("{path}: the member code {code} is not in the reference."),
+    "ogp-column-missing": N_('{path} is not OGP\'s commitment sheet: it has no column "{column}".'),
+    "ogp-bad-row": N_("{path}, line {line}: the row cannot be read ({detail})."),
+    "ogp-too-large": N_("{path} is larger than {limit} MB: not an OGP commitment sheet."),
+    "no-such-plan": N_("{path} has no commitment of the action plan {plan}."),
+    "no-rows": N_("{path} holds no commitment."),
+    "import-unwritable": N_("Cannot write the imported member to {path}: {detail}"),
+    "folder-not-empty": N_(
+        "{path} already exists and is not empty: give a new folder for the imported member."
+    ),
     "portal-auth": N_(
         "The portal {url} refused your API token, or the token's account may not do this "
         "({action}). Check the token on your user page of the portal."

@@ -216,23 +216,44 @@ class _Vocabulary:
         return lookup.get(fold_label(value), value)
 
 
+MAX_SHEET_BYTES = 200 * 1024 * 1024  # OGP's whole export is 10 MB
+MAX_CELL = 1_000_000  # a commitment's full text is some thousands of characters
+
+
 def read_sheet(path: Path) -> list[dict[str, str]]:
     """The rows of OGP's sheet; a file that is not one is refused, naming the column."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", path=str(path), key="no-such-path")
+    if path.stat().st_size > MAX_SHEET_BYTES:
+        raise InputError(
+            f"{path}: too large", path=path.name, key="ogp-too-large",
+            limit=str(MAX_SHEET_BYTES // (1024 * 1024)),
+        )  # fmt: skip
+    previous = csv.field_size_limit(MAX_CELL)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
+            try:
+                columns = reader.fieldnames or []
+                missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+                if missing:
+                    raise InputError(
+                        f"{path.name}: not OGP's commitment sheet (no column {missing[0]!r})",
+                        path=path.name,
+                        key="ogp-column-missing",
+                        column=missing[0],
+                    )
+                return [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+            except csv.Error as exc:
+                line = str(reader.line_num + 1)  # the record it could not finish
                 raise InputError(
-                    f"{path.name}: not OGP's commitment sheet (no column {missing[0]!r})",
-                    path=path.name,
-                    key="ogp-column-missing",
-                    column=missing[0],
-                )
-            return [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+                    f"{path.name}, line {line}: {exc}", path=path.name,
+                    key="ogp-bad-row", line=line, detail=str(exc),
+                ) from exc  # fmt: skip
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: {exc}", path=str(path), key="unreadable-file") from exc
+        raise InputError(f"{path}: {exc}", path=str(path), key="unreadable") from exc
+    finally:
+        csv.field_size_limit(previous)
 
 
 def policy_areas(row: Mapping[str, str], columns: list[str]) -> list[str]:
@@ -252,15 +273,20 @@ def import_ogp(
 ) -> Imported:
     """Write ``out`` (a new member folder) from OGP's commitment sheet ``source``."""
     if members.commune(member) is None:
-        raise UsageError(f"unknown member {member}", key="unknown-member", code=member)
-    if out.exists() and any(out.iterdir()):
+        raise UsageError(
+            f"unknown member {member}", path="--member", key="unknown-member", code=member
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: exists and is not empty", key="folder-not-empty", path=str(out))
     rows = read_sheet(source)
     if plan is not None:
         rows = [r for r in rows if r[PLAN].strip() == plan]
         if not rows:
             raise UsageError(
-                f"{source.name}: no commitment of {plan}", key="no-such-plan", plan=plan
+                f"{source.name}: no commitment of {plan}",
+                path=source.name,
+                key="no-such-plan",
+                plan=plan,
             )
     if not rows:
         raise InputError(f"{source.name}: no commitments", path=source.name, key="no-rows")
@@ -270,13 +296,18 @@ def import_ogp(
     commitments = [_commitment(r, member, columns, words, result) for r in rows]
     plans = _plans(rows, member, commitments, today or dt.date.today())
     result.plans = len(plans)
-    out.mkdir(parents=True, exist_ok=True)
-    _write(out / "action_plans.csv", load("action_plans").field_names, plans)
-    _write(out / "commitments.csv", load("commitments").field_names, commitments)
-    (out / "datapackage.json").write_text(
-        json.dumps(_descriptor(source, member, out, rows), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _write(out / "action_plans.csv", load("action_plans").field_names, plans)
+        _write(out / "commitments.csv", load("commitments").field_names, commitments)
+        descriptor = _descriptor(source, member, out, rows)
+        (out / "datapackage.json").write_text(
+            json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise InputError(
+            f"{out}: {exc}", path=str(out), key="import-unwritable", detail=exc.strerror or str(exc)
+        ) from exc
     result.missing = _missing(plans, commitments)
     return result
 

@@ -383,3 +383,41 @@ def test_a_region_a_province_and_the_national_level_publish_as_themselves(
     assert (
         published_indicators(data, left_out=True)[("network", "remacto", "commitments", "")] == 12
     )
+
+
+HEADER = ("Commitment Unique Identifier,Action Plan ID,Country/Locality,Commitment Title,"
+          "Start Date,End Date,Lead Institution,Supporting Institution(s),URL")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "said"),
+    [
+        (HEADER + '\nX1,AP_X,C,"' + "a" * 1_100_000 + '",,,,,\n', [], "ligne 2"),
+        (HEADER + "\nX1,AP_X,C,T,,,,,\n", ["--plan", "AP_NONE"], "AP_NONE"),
+        (HEADER + "\n", [], "ne contient aucun engagement"),
+        (HEADER + "\nX1,AP_X,C,T,,,,,\n", ["--member", "99.999"], "99.999"),
+        ("\xff\xfe not text".encode("latin-1").decode("latin-1"), [], "Impossible de lire"),
+    ],
+)
+def test_what_is_not_an_ogp_sheet_is_refused_and_nothing_is_written(
+    tmp_path: Path, content: str, args: list[str], said: str
+) -> None:
+    source = tmp_path / "sheet.csv"
+    source.write_bytes(content.encode("latin-1" if "\xff" in content else "utf-8"))
+    out = tmp_path / "out"
+    member = [] if "--member" in args else ["--member", MEMBER]
+    result = run_cli("import-ogp", str(source), *member, *args, "--out", str(out), "--lang", "fr")
+    assert result.code == 2, result.stderr
+    assert said in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_an_import_never_overwrites_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "sheet.csv"
+    source.write_text(HEADER + "\nX1,AP_X,C,T,,,,,\n", encoding="utf-8")
+    out = tmp_path / "member"
+    out.mkdir()
+    (out / "commitments.csv").write_text("steward's own work\n", encoding="utf-8")
+    result = run_cli("import-ogp", str(source), "--member", MEMBER, "--out", str(out))
+    assert result.code == 2 and "not empty" in result.stderr
+    assert (out / "commitments.csv").read_text(encoding="utf-8") == "steward's own work\n"
