@@ -67,7 +67,9 @@ class _Column:
     def __init__(self, name: str, field: dict[str, Any]) -> None:
         self.name = name
         self.field = field
-        self.kind = field.get("type", "string")
+        # A date kept at its source's precision is a date to Excel when it is a day
+        # (``_typed`` leaves ``2024-09`` or ``2024-S2`` as the text it is).
+        self.kind = "date" if field.get("x-date") == "reduced" else field.get("type", "string")
         self.text = self.kind == "string"
         self.is_list = "x-list-of" in field
         self.labels: dict[str, dict[str, str]] = (

@@ -33,7 +33,7 @@ WORDS = json.loads((DATA_DIR / "synth-words.json").read_text(encoding="utf-8"))
 AXIS_TEXT: dict[str, tuple[str, str]] = {k: (v[0], v[1]) for k, v in WORDS["axis_text"].items()}
 AR: dict[str, str] = WORDS["ar"]
 FR: dict[str, str] = WORDS["fr"]
-PLANTABLE = ("type-error", "primary-key", "personal-data", "formula-injection", "date-order")
+PLANTABLE = ("invalid-date", "primary-key", "personal-data", "formula-injection", "date-order")
 
 
 def synthesise(
@@ -205,7 +205,7 @@ def _plant(rng: random.Random, folder: Path, number: int) -> dict[str, Any]:
     """Break one cell on purpose; return where and which code validation must report."""
     code = PLANTABLE[number % len(PLANTABLE)]
     table, field, value = {
-        "type-error": ("milestones", "due_date", "2024-13-45"),
+        "invalid-date": ("milestones", "due_date", "2024-13-45"),
         "primary-key": ("commitments", "commitment_id", None),
         "personal-data": ("commitments", "description_fr", "Contact : 0612345678"),
         "formula-injection": ("commitments", "title_fr", '=HYPERLINK("http://x")'),

@@ -23,13 +23,14 @@ ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 
 def break_milestones(folder: Path) -> None:
-    """Line 3 gets a French-style date (error); line 2 loses its French title (warning)."""
+    """Line 3 gets a date with no 13th month (error); line 2 loses its French title
+    (warning)."""
     path = folder / "milestones.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         rows = list(reader)
-    rows[1]["due_date"] = "31/12/2025"
+    rows[1]["due_date"] = "31/13/2025"
     rows[0]["title_fr"] = ""
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, header, lineterminator="\n")
@@ -71,7 +72,7 @@ def test_json_is_one_object_with_a_pinned_shape(ait_amira: Path, cli: Any) -> No
         assert isinstance(finding["code"], str) and finding["message"] and finding["hint"]
     [error] = report["errors"]
     assert error == {
-        "code": "type-error",
+        "code": "invalid-date",
         "table": "milestones",
         "row": 3,
         "field": "due_date",
@@ -117,9 +118,11 @@ def test_languages_differ_and_are_in_their_script(ait_amira: Path, cli: Any) -> 
     assert ARABIC_LETTER.search(messages["ar"])
     assert len(ARABIC_LETTER.findall(messages["ar"])) > len(messages["ar"]) // 3
     assert not ARABIC_LETTER.search(messages["fr"]) and not ARABIC_LETTER.search(messages["en"])
-    assert "Échéance" in messages["fr"] and "AAAA-MM-JJ" in messages["fr"]
-    assert "Due date" in messages["en"] and "YYYY-MM-DD" in messages["en"]
+    assert "Échéance" in messages["fr"] and "31/13/2025" in messages["fr"]
+    assert "Due date" in messages["en"] and "31/13/2025" in messages["en"]
     assert "الأجل" in messages["ar"]
+    hints = {lang: e["hint"] for lang, e in errors.items()}
+    assert "semestre" in hints["fr"] and "semester" in hints["en"] and "2024-S1" in hints["ar"]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +142,7 @@ def test_human_report_names_file_line_and_column(
 
     assert result.code == 1
     assert line in result.stdout
-    assert "[type-error]" in result.stdout and "[missing-translation]" in result.stdout
+    assert "[invalid-date]" in result.stdout and "[missing-translation]" in result.stdout
     assert todo in result.stdout
     assert_clean(result)
 
@@ -200,7 +203,7 @@ def test_single_table_with_table_option_reports_its_errors(tmp_path: Path, cli: 
     assert result.code == 1
     [error] = result.json()["errors"]
     assert (error["code"], error["file"], error["row"], error["column"]) == (
-        "type-error",
+        "invalid-date",
         "mes jalons.csv",
         3,
         "G",

@@ -262,7 +262,7 @@ def test_eastern_and_persian_digits_in_typed_cells_are_normalised(tmp_path: Path
     digits = {f["field"]: f for f in findings(rep, "arabic-digits-normalised")}
     assert set(digits) == {"commune_code", "cycle_start", "cycle_end"}
     assert (digits["commune_code"]["row"], digits["commune_code"]["column"]) == (4, "B")
-    assert (digits["cycle_start"]["row"], digits["cycle_start"]["column"]) == (3, "E")
+    assert (digits["cycle_start"]["row"], digits["cycle_start"]["column"]) == (3, "F")
     assert all(f in rep["warnings"] for f in digits.values())
     assert cells(path, "action_plans", "commune_code")[-1] == AIT_AMIRA_CODE
     assert cells(path, "action_plans", "cycle_start")[1] == "2024-04-15"
@@ -295,7 +295,7 @@ def test_eastern_digits_in_numbers_and_integers(tmp_path: Path, cli: Any) -> Non
     result = cli("validate", str(commitments), "--table", "commitments", "--json")
     assert result.code == 0, result.stdout + result.stderr
     [warning] = findings(result.json(), "arabic-digits-normalised")
-    assert (warning["field"], warning["row"], warning["column"]) == ("budget_mad", 2, "W")
+    assert (warning["field"], warning["row"], warning["column"]) == ("budget_mad", 2, "AB")
     assert "2" in warning["message"]  # two cells converted
     assert cells(commitments, "commitments", "budget_mad") == ["150000.50", "120000", "90000"]
 
@@ -353,7 +353,7 @@ def test_headers_may_be_titles_in_arabic_french_or_english(tmp_path: Path, lang:
     schema = load("action_plans")
     titles = schema.field_titles(lang)  # type: ignore[arg-type]
     header = [titles[n] for n in schema.field_names]
-    rows = plans(2, cycle_end="14/04/2026")
+    rows = plans(2, cycle_end="31/14/2026")
     path.write_text(csv_text("action_plans", rows, header=header), encoding="utf-8")
 
     rep = report(path)
@@ -361,10 +361,10 @@ def test_headers_may_be_titles_in_arabic_french_or_english(tmp_path: Path, lang:
     assert not findings(rep, "missing-label") and not findings(rep, "extra-label")
     [error] = rep["errors"]
     assert (error["code"], error["row"], error["field"], error["column"]) == (
-        "type-error",
+        "invalid-date",
         3,
         "cycle_end",
-        "F",
+        "G",
     )
 
 
@@ -377,8 +377,8 @@ def test_columns_in_another_order_are_located_where_they_are(tmp_path: Path) -> 
     rep = report(path)
 
     [error] = rep["errors"]
-    assert (error["code"], error["row"], error["field"]) == ("type-error", 3, "cycle_end")
-    assert error["column"] == "I"  # 14 columns reversed: cycle_end (6th) is the 9th
+    assert (error["code"], error["row"], error["field"]) == ("invalid-date", 3, "cycle_end")
+    assert error["column"] == "I"  # 15 columns reversed: cycle_end (7th) is the 9th
     assert cells(path, "action_plans", "title_ar") == [ARABIC_TITLE] * 2
 
 
@@ -412,7 +412,7 @@ def test_unknown_column_is_an_extra_label_warning(tmp_path: Path) -> None:
     assert rep["valid"] is True, rep["errors"]
     [extra] = findings(rep, "extra-label")
     assert extra in rep["warnings"]
-    assert extra["column"] == "O"
+    assert extra["column"] == "P"
     assert "notes internes" in extra["message"]
 
 
@@ -426,7 +426,7 @@ def test_duplicate_column_is_a_duplicate_label_error(tmp_path: Path) -> None:
 
     assert rep["valid"] is False
     [duplicate] = findings(rep, "duplicate-label")
-    assert (duplicate["field"], duplicate["column"]) == ("title_fr", "O")
+    assert (duplicate["field"], duplicate["column"]) == ("title_fr", "P")
     assert error_codes(rep) == {"duplicate-label"}
 
 
@@ -540,13 +540,13 @@ def test_xlsx_errors_name_the_sheet_row_and_column(ait_amira: Path, tmp_path: Pa
     workbook = commune_workbook(ait_amira, tmp_path / "ait-amira.xlsx")
     wb = openpyxl.load_workbook(workbook)
     ws = wb["milestones"]
-    ws["G3"] = "31/12/2024"  # due_date typed as text the French way
+    ws["G3"] = "31/13/2024"  # due_date typed as text, with no 13th month
     ws.insert_rows(1)  # an empty row above the header
     wb.save(workbook)
 
     rep = report(workbook, None)
 
-    type_errors = findings(rep, "type-error")
+    type_errors = findings(rep, "invalid-date")
     assert [(f["file"], f["row"], f["field"], f["column"]) for f in type_errors] == [
         ("ait-amira.xlsx#milestones", 4, "due_date", "G")
     ]
@@ -652,7 +652,7 @@ def test_xlsx_with_a_wrong_stored_dimension_is_read_whole(tmp_path: Path) -> Non
     assert cells(path, "milestones", "due_date")[0] == "2024-09-30"
     [error] = shifted["errors"]
     assert (error["code"], error["row"], error["field"], error["column"]) == (
-        "type-error",
+        "invalid-date",
         3,
         "due_date",
         "G",

@@ -88,7 +88,7 @@ def test_a_million_rows_stream_and_report_exactly_the_planted_errors(
     report = result.json()
     errors = [(f["code"], f["row"], f["field"], f["column"]) for f in report["errors"]]
     assert errors == [
-        ("type-error", 12, "due_date", "G"),
+        ("invalid-date", 12, "due_date", "G"),
         ("primary-key", 500_002, None, None),
         ("formula-injection", 500_003, "title_fr", "E"),
         ("personal-data", MILLION - 8, "title_fr", "E"),
