@@ -178,35 +178,41 @@ def schema() -> TableSchema:
                 enum=axes,
                 required=False,
             ),
-            {
-                "name": "value",
-                "type": "number",
-                "title": "Value",
-                "x-title-fr": tr("fr", N_("Value")),
-                "x-title-ar": tr("ar", N_("Value")),
-                "description": (
-                    "A count, or a share between 0 and 1; empty when undefined. Counts only "
-                    "rows whose data_status is 'reported'."
-                ),
-                "constraints": {"minimum": 0},
-            },
-            {
-                "name": "left_out",
-                "type": "integer",
-                "title": "Rows left out",
-                "x-title-fr": tr("fr", N_("Rows left out")),
-                "x-title-ar": tr("ar", N_("Rows left out")),
-                "description": (
-                    "Illustrative or synthetic rows (data_status) that the value does not "
-                    "count; for a share, those of its denominator."
-                ),
-                "constraints": {"minimum": 0, "required": True},
-            },
+            _numeric_field(
+                "value",
+                N_("Value"),
+                "number",
+                "A count, or a share between 0 and 1; empty when undefined. Counts only rows "
+                "whose data_status is 'reported'.",
+                {"minimum": 0},
+            ),
+            _numeric_field(
+                "left_out",
+                N_("Rows left out"),
+                "integer",
+                "Illustrative or synthetic rows (data_status) that the value does not count; "
+                "for a share, those of its denominator.",
+                {"minimum": 0, "required": True},
+            ),
         ],
         "primaryKey": ["level", "code", "indicator", "axis"],
         "missingValues": [""],
     }
     return TableSchema("indicators", descriptor)
+
+
+def _numeric_field(
+    name: str, title: str, kind: str, description: str, constraints: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": kind,
+        "title": title,
+        "x-title-fr": tr("fr", title),
+        "x-title-ar": tr("ar", title),
+        "description": description,
+        "constraints": constraints,
+    }
 
 
 def _field(

@@ -42,6 +42,12 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
+def aggregate(catalog: Path, *extra: str) -> Any:
+    """``infitah aggregate`` of a catalog into itself, as of AS_OF, counting synthetic rows."""
+    return run_cli("aggregate", "--from", str(catalog), "--to", str(catalog), "--as-of", AS_OF,
+                   *COUNT, *extra)  # fmt: skip
+
+
 def publish_all(folders: list[Path], destination: str) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda f: publish(f, destination), folders))
@@ -57,17 +63,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     undated = next(u for u in map(forget_a_completion_date, folders) if u)
     catalog = root / "catalog"
     publish_all(folders, str(catalog))
-    result = run_cli(
-        "aggregate",
-        "--from",
-        str(catalog),
-        "--to",
-        str(catalog),
-        "--as-of",
-        AS_OF,
-        *COUNT,
-        "--json",
-    )
+    result = aggregate(catalog, "--json")
     assert result.code == 0, result.stderr
     return {"root": root, "folders": folders, "catalog": catalog, "body": result.json(),
             "undated": undated}  # fmt: skip
@@ -181,10 +177,7 @@ def test_charts_are_files_of_the_version(network: dict[str, Any]) -> None:
 
 def test_aggregating_again_changes_nothing(network: dict[str, Any]) -> None:
     before = snapshot(network["catalog"])
-    result = run_cli(
-        "aggregate", "--from", str(network["catalog"]), "--to", str(network["catalog"]),
-        "--as-of", AS_OF, *COUNT, "--lang", "fr",
-    )  # fmt: skip
+    result = aggregate(network["catalog"], "--lang", "fr")
     assert result.code == 0, result.stderr
     assert "Aucun changement" in result.stdout and "1.0.0" in result.stdout
     assert "20 membres combinés" in result.stdout
@@ -199,17 +192,7 @@ def test_a_new_commune_is_a_minor_version_and_its_rows_are_added(
     known = {f.name for f in network["folders"]}
     extra = next(f for f in synthesise(30, tmp_path / "more", seed=SEED + 1) if f.name not in known)
     assert publish(extra, str(catalog)).status == "published"
-    result = run_cli(
-        "aggregate",
-        "--from",
-        str(catalog),
-        "--to",
-        str(catalog),
-        "--as-of",
-        AS_OF,
-        *COUNT,
-        "--json",
-    )
+    result = aggregate(catalog, "--json")
     assert result.code == 0, result.stderr
     body = result.json()
     assert (body["status"], body["version"], body["communes"]) == ("published", "1.1.0", 21)

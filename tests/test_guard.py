@@ -158,21 +158,3 @@ def test_row_ids_named_by_the_changelog_are_not_phone_numbers() -> None:
     assert inspect(files) == []
     files["CHANGES.md"] += b"- appeler le 0508115211\n"  # a phone is still a phone
     assert [(f.file, f.row) for f in inspect(files)] == [("CHANGES.md", 4)]
-
-
-def test_a_code_blanked_between_two_dates_does_not_join_them_into_a_phone() -> None:
-    """The manifest keeps each row's text; judged without the codes the tables hold, a
-    year that is a code ("2016", an assessment year) once left two dates of OGP's text
-    glued into "06/01/ 28/02/ 56", a phone number. Found importing OGP's real sheet."""
-    schema = {"fields": [{"name": "assessed_on", "type": "string",
-                          "constraints": {"pattern": "^[0-9]{4}$"}},
-                         {"name": "description_en", "type": "string"}]}  # fmt: skip
-    text = "Foros 06/01/2016 28/02/2016 56 versión beta"
-    files = {
-        "datapackage.json": json.dumps({"resources": [{"name": "c", "schema": schema}]}).encode(),
-        "c.csv": f"assessed_on,description_en\n2016,{text}\n".encode(),
-        "manifest.json": json.dumps({"values": {"c1": ["2016", text]}}).encode(),
-    }
-    assert inspect(files) == []
-    files["manifest.json"] = json.dumps({"values": {"c1": ["2016", "tél. 0612345678"]}}).encode()
-    assert [f.file for f in inspect(files)] == ["manifest.json"]

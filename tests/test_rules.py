@@ -972,6 +972,9 @@ def test_metadata_updated_only_for_titles_descriptions_licence_or_sources() -> N
 
 
 def test_the_guard_never_glues_digits_across_a_blanked_code() -> None:
+    """The manifest keeps each row's text; judged without the codes the tables hold, a
+    year that is a code ("2016", an assessment year) once left two dates of OGP's text
+    glued into "06/01/ 28/02/ 56", a phone number. Found importing OGP's real sheet."""
     import json
 
     schema = {"fields": [{"name": "year", "type": "string",
@@ -984,6 +987,8 @@ def test_the_guard_never_glues_digits_across_a_blanked_code() -> None:
         "manifest.json": json.dumps({"values": {"c1": ["2016", text]}}).encode(),
     }
     assert inspect(files) == []
+    files["manifest.json"] = json.dumps({"values": {"c1": ["2016", "tél. 0612345678"]}}).encode()
+    assert [f.file for f in inspect(files)] == ["manifest.json"]  # a phone is still one
 
 
 def test_field_changes_survive_old_manifests_and_new_columns() -> None:
