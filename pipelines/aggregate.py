@@ -197,14 +197,12 @@ def network_schema(name: str) -> TableSchema:
     return TableSchema(name, descriptor)
 
 
-def combine(harvested: dict[str, Tables], communes: pd.DataFrame | None = None) -> Tables:
-    """One DataFrame per table: every commune's rows (in commune code order), schema field
+def combine(harvested: dict[str, Tables]) -> Tables:
+    """One DataFrame per table: every member's rows (in code order), schema field
     order, then the added fields from the reference."""
     from .members import load_members
 
-    reference = (communes if communes is not None else load_members()).set_index("code")
-    if "member_kind" not in reference:  # a communes-only frame (tests, older callers)
-        reference = reference.assign(member_kind="commune")
+    reference = load_members().set_index("code")
     out: Tables = {}
     for name in TABLES:
         fields = load(name).field_names

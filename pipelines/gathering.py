@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import checks, engine
@@ -27,15 +27,17 @@ def package_findings(package: PackageData, codes: frozenset[str]) -> list[Findin
         findings.extend(table.findings)
     sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
     ctx = checks.Context(sound, package.commune_code, codes)
-    # A date that reads two ways was reported when read, with both readings; the
-    # type error frictionless then finds in the same cell would say it twice.
-    told = {(f.table, f.row, f.field) for f in findings if f.code == "ambiguous-date"}
-    findings.extend(
-        f
-        for f in sound_findings(sound, ctx)
-        if not (f.code == "type-error" and (f.table, f.row, f.field) in told)
-    )
+    findings.extend(not_retold(sound_findings(sound, ctx), findings))
     return findings
+
+
+def not_retold(found: Iterable[Finding], read: Iterable[Finding]) -> Iterator[Finding]:
+    """``found`` less the type errors in cells reading already explained: a date that
+    reads two ways was reported with both readings (``ambiguous-date``), and the type
+    error frictionless then finds in the same cell would say it twice. Both validation
+    paths (whole, streamed chunk by chunk) filter through here."""
+    told = {(f.table, f.row, f.field) for f in read if f.code == "ambiguous-date"}
+    return (f for f in found if not (f.code == "type-error" and (f.table, f.row, f.field) in told))
 
 
 def sound_findings(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:

@@ -341,11 +341,13 @@ def _communes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ]
     if not frames:
         return pd.DataFrame(columns=[*columns, "member_kind"], dtype=str)
-    return pd.concat(frames, ignore_index=True).drop_duplicates("commune_code")
+    members = pd.concat(frames, ignore_index=True).drop_duplicates("commune_code")
+    # A code the reference no longer knows has no kind: it was published as a commune.
+    return members.assign(member_kind=members["member_kind"].replace("", "commune"))
 
 
 def _member_counts(members: pd.DataFrame) -> dict[str, Any]:
-    kinds = members["member_kind"].replace("", "commune")
+    kinds = members["member_kind"]
     return {
         "communes": kinds == "commune",
         **{f"members_{k}": kinds == k for k in MEMBER_COUNTS},
@@ -356,7 +358,7 @@ def _entities(communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Code -> names of every commune, member above communes, province and region with
     a programme (a province, region or the network holds its members' programmes)."""
     out: dict[str, pd.DataFrame] = {}
-    is_commune = communes["member_kind"].replace("", "commune") == "commune"
+    is_commune = communes["member_kind"] == "commune"
     for level, rows, prefix in (
         ("commune", communes[is_commune], "commune"),
         ("member", communes[~is_commune], "commune"),

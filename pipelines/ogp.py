@@ -356,6 +356,9 @@ def _plans(
 ) -> list[dict[str, str]]:
     """One action plan per OGP ``Action Plan ID``: its cycle from OGP's years (or its
     commitments' dates), its stage from whether that cycle has ended."""
+    by_plan: dict[str, list[dict[str, str]]] = {}
+    for commitment in commitments:
+        by_plan.setdefault(commitment["plan_id"], []).append(commitment)
     plans: dict[str, dict[str, str]] = {}
     for row, commitment in zip(rows, commitments, strict=True):
         ident = commitment["plan_id"]
@@ -363,16 +366,16 @@ def _plans(
             continue
         start = _text(row.get("Year Of Submission"))
         end = _text(row.get("Action Plan End Year"))
-        dates = [c for c in commitments if c["plan_id"] == ident]
+        mine = by_plan[ident]
         start = (
             start
             if _YEAR.fullmatch(start)
-            else min((c["start_date"] for c in dates if c["start_date"]), default="")
+            else min((c["start_date"] for c in mine if c["start_date"]), default="")
         )
         end = (
             end
             if _YEAR.fullmatch(end)
-            else max((c["end_date"] for c in dates if c["end_date"]), default="")
+            else max((c["end_date"] for c in mine if c["end_date"]), default="")
         )
         country = _text(row.get("Country/Locality"))
         number = _text(row.get("Action Plan Number"))

@@ -250,18 +250,21 @@ _CHANGE_CODES = {
 }
 
 
-def typed_dates(values: list[str], reduced: bool) -> tuple[list[str], list[int], list[int]]:
+def typed_dates(
+    values: list[str], reduced: bool
+) -> tuple[list[str], list[int], list[tuple[int, tuple[str, str]]]]:
     """The column with every date written canonically (``dates.read``), which cells
-    changed, and which read two ways (left as typed, for an ``ambiguous-date`` error)."""
+    changed, and which read two ways with both readings (left as typed, for an
+    ``ambiguous-date`` error)."""
     changed: list[int] = []
-    ambiguous: list[int] = []
+    ambiguous: list[tuple[int, tuple[str, str]]] = []
     out = values
     for index, value in enumerate(values):
         if not value or (len(value) == 10 and value[4] == "-" and value[7] == "-"):
             continue  # empty, or already YYYY-MM-DD: the usual cell costs no parsing
         meant = dates.read(value, reduced)
         if meant.ambiguous:
-            ambiguous.append(index)
+            ambiguous.append((index, meant.ambiguous))
         elif meant.changed:
             if out is values:
                 out = list(values)
@@ -692,8 +695,10 @@ def _rows(
                 first = rewritten[0]
                 example = {"value": typed[first][:40], "code": values[first]}
                 changes.append(_Changes("dates", rewritten, example))
-            for index in ambiguous:
-                table.findings.append(_ambiguous(table, name, lines[index], values[index]))
+            for index, readings in ambiguous:
+                table.findings.append(
+                    _ambiguous(table, name, lines[index], values[index], readings)
+                )
         if name in coded:
             typed = values
             values, relabelled = coded_labels(values, *coded[name])
@@ -722,8 +727,10 @@ def _rows(
     return rows, lines
 
 
-def _ambiguous(table: TableData, name: str, line: int, value: str) -> Finding:
-    day_first, month_first = dates.read(value, False).ambiguous or ("", "")
+def _ambiguous(
+    table: TableData, name: str, line: int, value: str, readings: tuple[str, str]
+) -> Finding:
+    day_first, month_first = readings
     return Finding(
         "ambiguous-date",
         table=table.name,

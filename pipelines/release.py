@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -51,13 +51,14 @@ class TableRelease:
         header = next(reader, [])
         return header, list(reader)
 
+    @cached_property
     def rows_by_key(self) -> dict[str, list[str]]:
-        """Each row under the key ``row_index`` gives it."""
+        """Each row under the key ``row_index`` gives it (the manifest keeps them, and
+        the next version's diff reads them)."""
         header, rows = self.parsed
         pk = self.schema.get("primaryKey") or []
-        keys = [header.index(k) for k in ([pk] if isinstance(pk, str) else pk) if k in header]
-        keys = keys or list(range(len(header)))
-        return {"|".join(row[i] for i in keys): row for row in rows}
+        key = row_key(header, [pk] if isinstance(pk, str) else list(pk))
+        return {key(row): row for row in rows}
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as typed records (empty non-text cells as None, booleans as bool),
@@ -146,7 +147,7 @@ class Release:
                     # The rows themselves, so the next version can say what changed
                     # field by field ("c11 completion: limited → substantial").
                     "header": t.parsed[0],
-                    "values": t.rows_by_key(),
+                    "values": t.rows_by_key,
                 }
                 for name, t in self.tables.items()
             },
@@ -207,14 +208,17 @@ def public_schema(schema: TableSchema) -> dict[str, Any]:
     return descriptor
 
 
+def row_key(fields: list[str], primary_key: list[str]) -> Callable[[list[str]], str]:
+    """How a row is named across versions: its primary key's values joined by ``|``
+    (the whole row when the table has no key)."""
+    keys = [fields.index(k) for k in primary_key] if primary_key else list(range(len(fields)))
+    return lambda row: "|".join(row[i] for i in keys)
+
+
 def row_index(rows: list[list[str]], fields: list[str], primary_key: list[str]) -> dict[str, str]:
     """Primary key -> short hash of the row: enough to tell added, removed and changed rows."""
-    keys = [fields.index(k) for k in primary_key] if primary_key else list(range(len(fields)))
-    index: dict[str, str] = {}
-    for row in rows:
-        key = "|".join(row[i] for i in keys)
-        index[key] = sha256("\x1f".join(row).encode())[:16]
-    return index
+    key = row_key(fields, primary_key)
+    return {key(row): sha256("\x1f".join(row).encode())[:16] for row in rows}
 
 
 def _canonical_row(row: list[str], schema: TableSchema) -> list[str]:

@@ -34,7 +34,7 @@ import numpy as np
 from . import checks, engine
 from .errors import UsageError
 from .findings import Finding
-from .gathering import package_findings, report_of, table_stats, translate
+from .gathering import not_retold, package_findings, report_of, table_stats, translate
 from .members import commune_codes
 from .reading import CSV_SUFFIXES, PackageData, TableData, stream_table
 from .report import Report
@@ -234,8 +234,6 @@ def stream_one(
     for chunk in stream.chunks:
         rows += len(chunk.rows)
         out.add(chunk.findings)
-        # A date that reads two ways was reported when read: not again as a type error.
-        told = {(f.row, f.field) for f in chunk.findings if f.code == "ambiguous-date"}
         if not sound:
             continue
         for key, keyset in keys.items():
@@ -244,7 +242,7 @@ def stream_one(
         errors += _empty_keys(chunk, pk)
         errors += _dangling(chunk, outgoing)
         translated = (translate(e, chunk, schema) for e in sorted(errors, key=_error_order))
-        out.add(f for f in translated if not (f.code == "type-error" and (f.row, f.field) in told))
+        out.add(not_retold(translated, chunk.findings))
         ctx = checks.Context({name: chunk}, commune_code, reference_codes, others)
         out.add(f for f in checks.run_all(ctx, skip) if f.table == name)
         for fold in folds:

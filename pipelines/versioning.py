@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .i18n import N_, Lang, Np_, fill, tr, trn
-from .release import Release
+from .release import Release, TableRelease
 
 Bump = Literal["major", "minor", "patch"]
 FIRST_VERSION = "1.0.0"
@@ -166,7 +166,7 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
             and f["name"] not in required_before
             and f["name"] in old_fields
         )
-        change.field_changes = _field_changes(change.changed, old, table.rows_by_key(), table)
+        change.field_changes = _field_changes(change.changed, old, table)
         changes[name] = change
     for name in before:
         if name not in release.tables:
@@ -177,14 +177,15 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
 
 
 def _field_changes(
-    changed: list[str], old: dict[str, Any], new_rows: dict[str, list[str]], table: Any
+    changed: list[str], old: dict[str, Any], table: TableRelease
 ) -> list[tuple[str, str, str, str]]:
-    """Field by field, the changed rows' old and new values (fields both versions have)."""
+    """Field by field, the changed rows' old and new values (fields both versions have).
+    The new rows are indexed only when some changed and the old ones are known."""
     old_header: list[str] = old.get("header") or []
     old_values: dict[str, list[str]] = old.get("values") or {}
     if not old_header or not changed:
         return []
-    new_header = table.parsed[0]
+    new_header, new_rows = table.parsed[0], table.rows_by_key
     out = []
     for key in changed:
         before, after = old_values.get(key), new_rows.get(key)
