@@ -472,6 +472,94 @@ def synth(count: int, out: Path, seed: int, plant_errors: int) -> None:
     click.echo(f"{len(folders)} synthetic communes in {out}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--to",
+    "destination",
+    default="catalog",
+    show_default=True,
+    help="Where stewards publish: a CKAN URL (they sign in with their CKAN token) or a "
+    "catalog folder (local accounts).",
+)
+@click.option("--home", type=click.Path(path_type=Path), default=Path(".counter"),
+              show_default=True, help="Folder of the local accounts.")  # fmt: skip
+@click.option("--uploads", type=click.Path(path_type=Path), default=None,
+              help="Uploads folder (default: INFITAH_UPLOADS or .counter/uploads).")  # fmt: skip
+@click.option("--keep-hours", type=click.FloatRange(0.1), default=24.0, show_default=True,
+              help="Uploads older than this are deleted.")  # fmt: skip
+@click.option("--approval", is_flag=True, envvar="INFITAH_APPROVAL",
+              help="Publishes wait for the network's staff to approve them.")  # fmt: skip
+@click.option("--allow-link-host", "allow", multiple=True,
+              help="A host (name or name:port) whose links may be fetched even if private "
+              "or plain http (repeat; or INFITAH_LINK_ALLOW, comma-separated).")  # fmt: skip
+@LANG_OPTION
+def serve(
+    host: str,
+    port: int,
+    destination: str,
+    home: Path,
+    uploads: Path | None,
+    keep_hours: float,
+    approval: bool,
+    allow: tuple[str, ...],
+    lang: Lang,
+) -> None:
+    """The steward's counter: a web page to upload, read the report, see the changes
+    and publish."""
+    import uvicorn
+
+    from .links import LinkPolicy
+    from .portals import destination as parsed
+    from .web.app import config_from_env, create_app
+
+    config = config_from_env(
+        destination=parsed(destination),
+        home=home,
+        uploads=uploads,
+        keep_seconds=keep_hours * 3600,
+        approval=approval,
+        links=LinkPolicy.from_text(",".join(allow)) if allow else None,
+        lang=lang,
+    )
+    click.echo(f"http://{host}:{port}/")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
+                access_log=False)  # fmt: skip
+
+
+@cli.group()
+def accounts() -> None:
+    """Local accounts of the steward's counter (embedded catalog), and staff accounts."""
+
+
+@accounts.command("add")
+@click.argument("name")
+@click.option("--member", default=None, help="The member's code this account publishes for.")
+@click.option("--staff", is_flag=True, help="A network staff account (approves publishes).")
+@click.option("--home", type=click.Path(path_type=Path), default=Path(".counter"),
+              show_default=True)  # fmt: skip
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@LANG_OPTION
+def accounts_add(
+    name: str, member: str | None, staff: bool, home: Path, password_stdin: bool, lang: Lang
+) -> None:
+    """Create (or reset) an account; the password is asked for, never an argument."""
+    from .accounts import add
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt(tr(lang, PASSWORD), hide_input=True, confirmation_prompt=True)
+    account = add(home, name, password, member, staff)
+    click.echo(fill(tr(lang, ACCOUNT_ADDED), {"name": account.name,
+                                               "member": account.member or "—"}))  # fmt: skip
+
+
+PASSWORD = N_("Password")
+ACCOUNT_ADDED = N_("Account {name} ready (member: {member}).")
+
+
 def main() -> None:
     cli(prog_name="infitah")
 

@@ -8,11 +8,27 @@ from a Prefect Secret block that the server keeps encrypted.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .portals import is_url
 
 TOKEN_ENV = "CKAN_API_TOKEN"
 TOKEN_BLOCK = "ckan-api-token"
+_ACTING: ContextVar[str | None] = ContextVar("infitah_acting_token", default=None)
+
+
+@contextmanager
+def acting_as(token: str | None) -> Iterator[None]:
+    """Within, ``portal_token`` answers the signed-in steward's own token (the counter's
+    publish runs in-process), so the portal's own authorization decides every write they
+    make; the token stays in memory, never in a parameter, a log or a file."""
+    mark = _ACTING.set(token)
+    try:
+        yield
+    finally:
+        _ACTING.reset(mark)
 
 
 def portal_token(destination: str) -> str | None:
@@ -25,6 +41,8 @@ def portal_token(destination: str) -> str | None:
     """
     if not is_url(destination):
         return None
+    if token := _ACTING.get():
+        return token
     if token := os.environ.get(TOKEN_ENV):
         return token
     if not _prefect_api_configured():

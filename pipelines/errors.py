@@ -117,6 +117,49 @@ MESSAGES: dict[str, str] = {
         "{path} is not a catalog (no index.json): give a catalog folder or a CKAN URL."
     ),
     "catalog-unwritable": N_("Cannot write the catalog at {path}: {detail}"),
+    "upload-empty": N_("No file was sent: choose your workbook or CSV files first."),
+    "upload-too-many": N_("Too many files: at most {limit} at once (a zip counts its files)."),
+    "upload-too-large": N_("The files are too large: at most {limit} MB together."),
+    "upload-kind": N_(
+        '"{path}" is not a table Infitah reads: send CSV or XLSX files ({accepted}), or a '
+        "zip of them."
+    ),
+    "upload-duplicate": N_('"{path}" was sent twice: keep one of them.'),
+    "upload-bad-zip": N_('"{path}" is not a zip that can be opened.'),
+    "upload-zip-bomb": N_(
+        '"{path}" would expand to more than {limit} MB, or far more than its own size: it '
+        "was not opened."
+    ),
+    "upload-other-member": N_(
+        "These files are the data of member {code}, but you are publishing for {member}: "
+        "send your own member's files."
+    ),
+    "flow-source": N_("Give either a folder (path) or an upload, not both and not neither."),
+    "no-such-upload": N_("The upload {id} does not exist (any more): send the files again."),
+    "link-bad": N_("{url} is not a link Infitah can fetch."),
+    "link-not-https": N_("{url} is not an https:// link: only secure links are fetched."),
+    "link-private": N_(
+        "{url} points to a private or local address, which the counter does not fetch."
+    ),
+    "link-unreachable": N_("{url} could not be reached: check the link and its sharing."),
+    "link-status": N_(
+        "{url} answered with the error {status}: is the workbook shared with anyone who has "
+        "the link?"
+    ),
+    "link-redirects": N_("{url} redirects more than {limit} times: it was not followed."),
+    "link-too-large": N_("{url} is larger than {limit} MB."),
+    "link-slow": N_("{url} took longer than {seconds} seconds: try again, or download it."),
+    "link-not-workbook": N_(
+        "{url} is not a workbook (XLSX) or a CSV file: share the spreadsheet itself."
+    ),
+    "account-name": N_(
+        '"{value}" cannot be an account name: use 2 to 64 lowercase letters, digits, '
+        "dots, dashes or underscores."
+    ),
+    "account-password": N_("The password is too short: at least {limit} characters."),
+    "account-member-missing": N_(
+        "An account publishes for a member: give --member CODE (or --staff)."
+    ),
 }
 
 

@@ -428,6 +428,10 @@ class Finding:
     def message(self, lang: Lang = "en") -> str:
         return self._message(lang, self._values(lang))
 
+    def field_title(self, lang: Lang = "en") -> str:
+        """The column's title in ``lang`` as the template names it ('' for no field)."""
+        return str(self._values(lang)["field_title"])
+
     def _message(self, lang: Lang, values: Mapping[str, Any]) -> str:
         template = self.template
         if template.plural is not None:

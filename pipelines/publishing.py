@@ -46,6 +46,8 @@ class Outcome:
     url: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     report: Report | None = None
+    # The decision itself (its bump level), for pages that explain it; not in the JSON.
+    plan: versioning.Plan | None = None
 
     def to_dict(self, lang: Lang = "en") -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -129,6 +131,7 @@ def publish_release(
         ready.plan.previous_version,
         written.url,
         ready.plan.changes_dict(),
+        plan=ready.plan,
     )
 
 
@@ -153,6 +156,7 @@ class _Prepared:
             self.plan.previous_version,
             _where(portal, release),
             {} if unchanged else self.plan.changes_dict(),
+            plan=self.plan,
         )
 
 

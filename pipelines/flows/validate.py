@@ -13,6 +13,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
+from .. import uploads
 from ..findings import Lang
 from ..report import Report
 from ..validation import validate
@@ -39,13 +40,16 @@ def artifact_key(prefix: str, name: str) -> str:
 
 
 @flow(name="validate", log_prints=True)
-def validate_flow(path: str, lang: Lang = "en") -> dict[str, Any]:
+def validate_flow(path: str = "", lang: Lang = "en", upload: str = "") -> dict[str, Any]:
     """Validate a member's folder and attach the steward's report as an artifact.
 
     Args:
-        path: the member's folder (or workbook) on the worker's disk.
+        path: the member's folder (or workbook) on the worker's disk (or give upload).
         lang: the report's language: ar, fr or en.
+        upload: the id of a steward's upload from the counter (kept in INFITAH_UPLOADS on
+            the worker), instead of path.
     """
-    report = validate_task(path)
-    report_artifact(report, Path(path).name, lang)
+    source = uploads.source(path, upload)
+    report = validate_task(str(source))
+    report_artifact(report, source.name if path else f"upload-{upload[:8]}", lang)
     return report.to_dict(lang)

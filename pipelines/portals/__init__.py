@@ -37,6 +37,15 @@ class Written:
     files: dict[str, str]
 
 
+@dataclass(frozen=True)
+class History:
+    """Every published version of a dataset (oldest first), each with its files (name ->
+    URL or catalog path), and the dataset's changelog (markdown, newest first)."""
+
+    versions: list[tuple[str, dict[str, str]]]
+    changelog: str
+
+
 class Portal(Protocol):
     def current(self, dataset: str) -> Published | None:
         """The dataset's published version and hashes, from metadata only (no download)."""
@@ -79,6 +88,11 @@ class Portal(Protocol):
 
     def read(self, location: str) -> bytes:
         """The bytes of one file listed in ``PublishedDataset.files``."""
+        ...
+
+    def history(self, dataset: str) -> History | None:
+        """The dataset's versions and changelog, as the public sees them; None before its
+        first version."""
         ...
 
 

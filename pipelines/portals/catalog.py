@@ -37,7 +37,7 @@ from .. import dcat
 from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import Owner, PublishedDataset, Written
+from . import History, Owner, PublishedDataset, Written
 from .html import render_index
 from .page import render_dataset
 
@@ -216,6 +216,22 @@ class CatalogPortal:
 
     def read(self, location: str) -> bytes:
         return Path(location).read_bytes()
+
+    def history(self, dataset: str) -> History | None:
+        info = self._info(dataset)
+        if info is None:
+            return None
+        home = self.root / dataset
+        versions = []
+        for version in info.get("versions", []):
+            folder = home / "versions" / str(version)
+            files = (
+                sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+            )
+            versions.append((str(version), {n: f"{dataset}/versions/{version}/{n}" for n in files}))
+        changelog = home / CHANGELOG_FILE
+        text = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
+        return History(versions, text)
 
     def _info(self, dataset: str) -> dict[str, Any] | None:
         path = self.root / dataset / DATASET_FILE

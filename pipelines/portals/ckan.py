@@ -52,7 +52,7 @@ from ..i18n import N_, slashed, tr
 from ..members import NETWORK_NAME
 from ..release import Release, TableRelease, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import Owner, PublishedDataset, Written
+from . import History, Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
 SEARCH_PAGE = 100
@@ -498,6 +498,27 @@ class CkanPortal:
 
     def read(self, location: str) -> bytes:
         return self._download(location)
+
+    def whoami(self) -> tuple[str, bool, list[str]]:
+        """Who the token belongs to: the user's name, whether a sysadmin, and the
+        organizations CKAN lets them publish in (its own authorization, asked, not
+        guessed). A token CKAN does not know raises ``PortalNotFound``."""
+        user = self._call("user_show")
+        orgs = self._call("organization_list_for_user", permission="create_dataset")
+        return str(user["name"]), bool(user.get("sysadmin")), [str(o["name"]) for o in orgs]
+
+    def history(self, dataset: str) -> History | None:
+        """From the dataset's own record: ``infitah_versions`` names every version's
+        files in the archive; the changelog is the current CHANGELOG.md."""
+        main = self._read_now_or_none(dataset)
+        extras = _extras(main or {})
+        if main is None or "infitah_version" not in extras:
+            return None
+        versions: dict[str, dict[str, str]] = json.loads(extras.get("infitah_versions", "{}"))
+        ordered = sorted(versions.items(), key=lambda kv: tuple(int(p) for p in kv[0].split(".")))
+        log = _by_name(main, "CHANGELOG.md")
+        text = self._download(log["url"]).decode("utf-8", "replace") if log else ""
+        return History([(v, dict(files)) for v, files in ordered], text)
 
     # --- calls ---------------------------------------------------------------------------
 
