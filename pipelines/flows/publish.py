@@ -100,7 +100,7 @@ def publish_flow(
             if upload:
                 uploads.record(upload, {"status": "awaiting", "dataset": planned.dataset})
             decision = pause_flow_run(
-                wait_for_input=Decision, timeout=APPROVAL_TIMEOUT, key=f"approve-{name}"
+                wait_for_input=Decision, timeout=APPROVAL_TIMEOUT, key=artifact_key("approve", name)
             )
             if not decision.approve:
                 said = {**planned.to_dict(lang), "status": "rejected",

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -154,11 +155,13 @@ def create_app(config: Config) -> Starlette:
         session = signed_in(request)
         if session is None:
             return RedirectResponse("/signin", 303)
-        store.sweep(config.uploads, config.keep_seconds)
+        await run_in_threadpool(store.sweep, config.uploads, config.keep_seconds)
         history = None
         if session.member:
             try:
-                history = counter.history(config.destination, session.member, session.token)
+                history = await run_in_threadpool(
+                    counter.history, config.destination, session.member, session.token
+                )
             except InfitahError:
                 history = None
         versions = [
@@ -198,7 +201,7 @@ def create_app(config: Config) -> Starlette:
         if app_state.throttle.blocked(*keys):
             return app_state.page(request, "signin.html", status=429, session=session,
                                   error=tr(lang, WORDS["signin_throttled"]))  # fmt: skip
-        steward = _authenticate(app_state, name, secret)
+        steward = await run_in_threadpool(_authenticate, app_state, name, secret)
         if steward is None:
             app_state.throttle.failed(*keys)
             return app_state.page(request, "signin.html", status=401, session=session,
@@ -245,15 +248,18 @@ def create_app(config: Config) -> Starlette:
             return app_state.failed(request, tr(lang, WORDS["error_title"]), 400)
         if form is None or session is None or not session.member:
             return app_state.failed(request, tr(lang, WORDS["forbidden"]), 403)
-        try:
-            files = await _files(form)
-            link = str(form.get("link") or "").strip()
+        member, token = session.member, session.token
+
+        def keep(files: list[tuple[str, bytes]], link: str) -> store.Upload:
             if link:
                 files.append(fetch(link, config.links))
-            stored = store.store(config.uploads, session.member, files)
-            app_state.examined[stored.id] = counter.examine(
-                stored, config.destination, session.token
-            )
+            stored = store.store(config.uploads, member, files)
+            app_state.examined[stored.id] = counter.examine(stored, config.destination, token)
+            return stored
+
+        try:
+            files = await _files(form)
+            stored = await run_in_threadpool(keep, files, str(form.get("link") or "").strip())
         except InfitahError as exc:
             return app_state.failed(request, exc.render(lang), 400)
         finally:
@@ -284,9 +290,11 @@ def create_app(config: Config) -> Starlette:
             return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
         session, found = mine
         try:
-            seen = examination(found, session)
+            seen = await run_in_threadpool(examination, found, session)
         except InfitahError as exc:
             return app_state.failed(request, exc.render(lang), 400)
+        if request.url.path.endswith(".json"):  # the CLI's `validate --json` shape
+            return JSONResponse(seen.report.to_dict(lang), headers={"Cache-Control": "no-store"})
         return app_state.page(
             request,
             "report.html",
@@ -297,7 +305,7 @@ def create_app(config: Config) -> Starlette:
             outcome=seen.outcome,
             approval=config.approval,
             shown=SHOWN_PER_KIND,
-            started=app_state.runs.state(found, lang).started,
+            started=(found.root / runs.RUN_FILE).exists(),
         )
 
     async def annotated_workbook(request: Request) -> Response:
@@ -306,8 +314,8 @@ def create_app(config: Config) -> Starlette:
         if mine is None:
             return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
         session, found = mine
-        seen = examination(found, session)
-        data = annotated(found.folder, seen.report, lang)
+        seen = await run_in_threadpool(examination, found, session)
+        data = await run_in_threadpool(annotated, found.folder, seen.report, lang)
         return Response(
             data,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -322,19 +330,21 @@ def create_app(config: Config) -> Starlette:
         if mine is None or form is None:
             return app_state.failed(request, tr(lang, WORDS["forbidden"]), 403)
         session, found = mine
-        seen = examination(found, session)
+        seen = await run_in_threadpool(examination, found, session)
         if seen.outcome is None or form.get("confirm") != "yes":
             return RedirectResponse(f"/uploads/{found.id}", 303)
         steward = session.steward
         if app_state.ckan and session.token is not None and steward and not steward.any_member:
             # CKAN decides: asked again now, not trusted from the sign-in.
             try:
-                now = counter.ckan_steward(config.destination, session.token)
+                now = await run_in_threadpool(
+                    counter.ckan_steward, config.destination, session.token
+                )
             except InfitahError:
                 return app_state.failed(request, tr(lang, WORDS["forbidden"]), 403)
             if not now.may_publish(found.member):
                 return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
-        app_state.runs.start(found, session.token, lang)
+        await run_in_threadpool(app_state.runs.start, found, session.token, lang)
         return RedirectResponse(f"/uploads/{found.id}/run", 303)
 
     async def run_page(request: Request) -> Response:
@@ -343,7 +353,7 @@ def create_app(config: Config) -> Starlette:
         if mine is None:
             return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
         session, found = mine
-        state = app_state.runs.state(found, lang)
+        state = await run_in_threadpool(app_state.runs.state, found, lang)
         if request.url.path.endswith(".json"):
             return JSONResponse({"state": _shown_state(state), "prefect": state.state})
         return app_state.page(
@@ -364,11 +374,12 @@ def create_app(config: Config) -> Starlette:
             form = await app_state.form(request, session)
             if form is None:
                 return app_state.failed(request, tr(lang, WORDS["forbidden"]), 403)
-            waiting = {str(r.id) for r in runs.paused()}
+            waiting = {str(r.id) for r in await run_in_threadpool(runs.paused)}
             run_id = str(form.get("run") or "")
             if run_id in waiting:
-                runs.decide(run_id, form.get("decision") == "approve",
-                            str(form.get("comment") or ""))  # fmt: skip
+                approve = form.get("decision") == "approve"
+                comment = str(form.get("comment") or "")
+                await run_in_threadpool(runs.decide, run_id, approve, comment)
             return RedirectResponse("/staff", 303)
         waiting_runs = [
             {
@@ -378,7 +389,7 @@ def create_app(config: Config) -> Starlette:
                 "member": _upload_member(config.uploads, str(r.parameters.get("upload", ""))),
                 "destination": str(r.parameters.get("destination", "")),
             }
-            for r in runs.paused()
+            for r in await run_in_threadpool(runs.paused)
         ]
         return app_state.page(request, "staff.html", session=session, waiting=waiting_runs)
 
@@ -401,6 +412,7 @@ def create_app(config: Config) -> Starlette:
         Route("/member", choose_member, methods=["POST"]),
         Route("/upload", upload, methods=["POST"]),
         Route("/uploads/{upload}", report),
+        Route("/uploads/{upload}/report.json", report),
         Route("/uploads/{upload}/annotated.xlsx", annotated_workbook),
         Route("/uploads/{upload}/publish", publish, methods=["POST"]),
         Route("/uploads/{upload}/run", run_page),

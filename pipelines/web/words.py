@@ -89,7 +89,9 @@ WORDS: dict[str, str] = {
     "state_unchanged": N_("unchanged: nothing was written"),
     "state_rejected": N_("rejected by the network's staff: nothing was written"),
     "state_invalid": N_("not valid: nothing was written"),
-    "state_failed": N_("failed: nothing was made current; try again later, or ask the network's staff"),
+    "state_failed": N_(
+        "failed: nothing was made current; try again later, or ask the network's staff"
+    ),
     "comment": N_("Comment"),
     "published_version": N_("Version {version} is published."),
     "open_dataset": N_("Open the dataset"),
