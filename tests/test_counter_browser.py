@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ckanapi
 import pytest
 import uvicorn
 from openpyxl import load_workbook
@@ -337,7 +336,7 @@ def test_a_rejected_publish_writes_nothing_and_says_why(
 ) -> None:
     config = _approval_site(tmp_path)
     catalog = Path(config.destination)
-    before = {p: p.read_bytes() for p in catalog.rglob("*") if p.is_file() and ".locks" not in p.parts}
+    before = _files(catalog)
     folder = fixed(broken_copy(tmp_path))
     with TestClient(create_app(config)) as steward, TestClient(steward.app) as staff:
         run_url = _publish_and_wait(steward, folder)
@@ -345,5 +344,8 @@ def test_a_rejected_publish_writes_nothing_and_says_why(
         assert _final(steward, run_url) == "rejected"
         page = steward.get(run_url).text
     assert "Le titre doit rester celui adopté par le conseil." in page
-    after = {p: p.read_bytes() for p in catalog.rglob("*") if p.is_file() and ".locks" not in p.parts}
-    assert after == before
+    assert _files(catalog) == before
+
+
+def _files(catalog: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in catalog.rglob("*") if p.is_file() and ".locks" not in p.parts}
