@@ -348,4 +348,5 @@ def test_a_rejected_publish_writes_nothing_and_says_why(
 
 
 def _files(catalog: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in catalog.rglob("*") if p.is_file() and ".locks" not in p.parts}
+    files = (p for p in catalog.rglob("*") if p.is_file() and ".locks" not in p.parts)
+    return {p: p.read_bytes() for p in files}
