@@ -227,8 +227,9 @@ def test_the_session_cookie_is_http_only_signed_and_holds_nothing_but_an_id(
 def test_failed_sign_ins_are_rate_limited(client: TestClient) -> None:
     token = csrf(client.get("/signin").text)
     codes = [
-        client.post("/signin", data={"csrf": token, "account": "amira", "password": "nope"})
-        .status_code
+        client.post(
+            "/signin", data={"csrf": token, "account": "amira", "password": "nope"}
+        ).status_code
         for _ in range(6)
     ]
     assert codes == [401] * 5 + [429]
