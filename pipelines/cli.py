@@ -332,7 +332,14 @@ def demo(datasets: Path, destination: str, lang: Lang) -> None:
     index = Path(destination) / "index.html"
     if index.is_file():
         click.echo(f"→ {index.resolve()}")
+    click.echo(fill(tr(lang, COUNTER_HINT), {"url": COUNTER_URL}))
     sys.exit(EXIT_INVALID if failed else 0)
+
+
+COUNTER_URL = "http://127.0.0.1:8000/"
+COUNTER_HINT = N_(
+    "The steward's counter (upload, report, publish): run `infitah serve`, then open {url}"
+)
 
 
 CHECK_WORDS = {
@@ -474,7 +481,7 @@ def synth(count: int, out: Path, seed: int, plant_errors: int) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--to",
     "destination",
@@ -494,6 +501,8 @@ def synth(count: int, out: Path, seed: int, plant_errors: int) -> None:
 @click.option("--allow-link-host", "allow", multiple=True,
               help="A host (name or name:port) whose links may be fetched even if private "
               "or plain http (repeat; or INFITAH_LINK_ALLOW, comma-separated).")  # fmt: skip
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark cookies Secure (the counter served over https by a proxy).")  # fmt: skip
 @LANG_OPTION
 def serve(
     host: str,
@@ -504,6 +513,7 @@ def serve(
     keep_hours: float,
     approval: bool,
     allow: tuple[str, ...],
+    secure_cookies: bool,
     lang: Lang,
 ) -> None:
     """The steward's counter: a web page to upload, read the report, see the changes
@@ -522,6 +532,7 @@ def serve(
         approval=approval,
         links=LinkPolicy.from_text(",".join(allow)) if allow else None,
         lang=lang,
+        secure_cookies=secure_cookies,
     )
     click.echo(f"http://{host}:{port}/")
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning",

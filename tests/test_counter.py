@@ -287,3 +287,67 @@ def test_the_uploads_are_swept_after_their_time(site: Config, ait_amira: Path) -
     os.utime(kept.root, (1.0, 1.0))
     assert uploads.sweep(site.uploads, keep=3600) == 1
     assert not kept.root.exists()
+
+
+def test_the_staff_page_is_for_the_staff_only(client: TestClient) -> None:
+    sign_in(client, "amira")
+    page = client.get("/staff")
+    assert page.status_code == 403 and "network's staff" in page.text.replace("&#39;", "'")
+
+
+def test_accounts_are_added_from_the_command_line_with_words_not_tracebacks(
+    cli: Any, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    def add(*args: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "accounts", "add", *args,
+             "--home", str(tmp_path), "--password-stdin", "--lang", "fr"],
+            input=password + "\n", capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    done = add("amira", "--member", AMIRA, password=PASSWORD)
+    assert done.returncode == 0 and "amira" in done.stdout
+    stored = (tmp_path / "accounts.json").read_text()
+    assert PASSWORD not in stored and '"n": 32768' in stored
+    assert oct((tmp_path / "accounts.json").stat().st_mode & 0o777) == "0o600"
+    assert accounts.verify(tmp_path, "amira", PASSWORD) is not None
+    assert accounts.verify(tmp_path, "amira", PASSWORD + "!") is None
+    short = add("tamanar", "--member", TAMANAR, password="court")
+    assert short.returncode == 2 and "trop court" in short.stderr
+    assert "Traceback" not in short.stderr
+    unknown = add("x1", "--member", "99.999", password=PASSWORD)
+    assert unknown.returncode == 2 and "99.999" in unknown.stderr
+
+
+def test_infitah_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port), "--to",
+         str(tmp_path / "catalog"), "--home", str(tmp_path), "--uploads", str(tmp_path / "up")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=2) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError(proc.stderr.read() if proc.stderr else "no answer")
+        assert 'name="password"' in page and "csrf" in page
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import secrets
 import shutil
 import socket
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import uvicorn
@@ -168,7 +170,7 @@ def flow_run_named(run_id: str) -> Any:
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
-        return client.read_flow_run(run_id)
+        return client.read_flow_run(UUID(run_id))
 
 
 def test_a_steward_checks_fixes_and_publishes_on_the_catalog(
@@ -231,7 +233,12 @@ def test_a_steward_publishes_on_ckan_with_their_own_token(
     user = api.action.user_show(id=name)
     activity = api.action.package_activity_list(id=shown["id"], limit=1)[0]
     assert activity["user_id"] == user["id"]
-    assert flow_run_named(found["flow_run"]).state.is_completed()
+    run = flow_run_named(found["flow_run"])
+    assert run.state.is_completed()
+    # The token was used, and is nowhere the run or the uploads keep.
+    assert token not in json.dumps(run.parameters, default=str)
+    kept = [p.read_bytes() for p in (tmp_path / "up").rglob("*") if p.is_file()]
+    assert not any(token.encode() in data for data in kept)
 
 
 @pytest.mark.ckan
