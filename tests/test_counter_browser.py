@@ -140,6 +140,7 @@ def walk_through(tab: Any, base: str, folder: Path, sign_in_with: dict[str, str]
     found["state"] = wait_for_outcome(tab, tab.url)
     found["run_page"] = tab.inner_text("main")
     found["flow_run"] = tab.inner_text("#flow-run") if tab.query_selector("#flow-run") else ""
+    found["dataset"] = tab.get_attribute("#dataset", "href")
     tab.goto(f"{base}/")
     found["history"] = tab.inner_text("#history")
     found["links"] = tab.eval_on_selector_all("#history a", "els => els.map(e => e.href)")
@@ -185,6 +186,7 @@ def test_a_steward_checks_fixes_and_publishes_on_the_catalog(
         found = walk_through(browser.new_page(), base, broken_copy(tmp_path),
                              {"account": "amira", "password": PASSWORD})  # fmt: skip
     assert_the_steward_saw_it_all(found)
+    assert found["dataset"] == "/catalog/openness-programme-09-163-07-01/index.html"
     dataset = catalog / "openness-programme-09-163-07-01"
     assert (dataset / "versions" / "1.0.1" / "commitments.csv").is_file()
     assert NEW_TITLE in (dataset / "latest" / "commitments.csv").read_text(encoding="utf-8")
@@ -226,6 +228,7 @@ def test_a_steward_publishes_on_ckan_with_their_own_token(
     with serving(config) as base:
         found = walk_through(browser.new_page(), base, broken_copy(tmp_path), {"token": token})
     assert_the_steward_saw_it_all(found)
+    assert found["dataset"] == f"{portal.url}/dataset/openness-programme-09-163-07-01"
     api = portal.api()
     shown = api.action.package_show(id="openness-programme-09-163-07-01")
     assert {e["key"]: e["value"] for e in shown["extras"]}["infitah_version"] == "1.0.1"

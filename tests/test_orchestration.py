@@ -83,6 +83,7 @@ def orchestra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orchestra]:
         INFITAH_PREFECT_DB=TEST_DB,
         PREFECT_WORKER_QUERY_SECONDS="2",
         PREFECT_LOGGING_LEVEL="INFO",
+        INFITAH_UPLOADS=str(home / "uploads"),  # where the counter's uploads are (its test)
     )
     drop_test_database()
     try:
@@ -198,6 +199,37 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
     # The token reached the workers through the Secret block only: never a parameter.
     for flow_run in [parent, *children.values()]:
         assert ckan_portal.token not in json.dumps(flow_run.parameters)
+
+
+def test_the_counter_publishes_through_the_deployment_on_a_worker(
+    orchestra: Orchestra, tmp_path: Path
+) -> None:
+    """The steward's counter, when the server has ``publish/publish-commune``: the run is
+    the deployment's, a worker takes it, reads the upload from the shared folder, and
+    records the outcome the page shows."""
+    import time
+
+    from pipelines import uploads
+    from pipelines.web.runs import Runs
+
+    catalog = tmp_path / "catalog"
+    files = [(p.name, p.read_bytes()) for p in sorted((REPO / "datasets" / "ait-amira").iterdir())]
+    upload = uploads.store(orchestra.home / "uploads", "09.163.07.01", files)
+    runs = Runs(str(catalog), approval=False)
+    runs.start(upload, None, "fr")
+    state = runs.state(upload, "fr")
+    for _ in range(200):
+        state = runs.state(upload, "fr")
+        if state.outcome is not None and state.state == "COMPLETED":
+            break
+        time.sleep(1)
+    assert state.outcome is not None and state.outcome["status"] == "published", state
+    assert (catalog / "openness-programme-09-163-07-01" / "versions" / "1.0.0").is_dir()
+    (flow_run,) = [
+        r for r in run(flow_runs_of("publish/publish-commune")) if str(r.id) == state.flow_run_id
+    ]
+    assert flow_run.parameters["upload"] == upload.id and "path" not in flow_run.parameters
+    assert flow_run.labels.get("prefect.worker.name") in WORKERS
 
 
 def test_the_nightly_network_deployment_is_scheduled_in_casablanca_time(
