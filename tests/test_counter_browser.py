@@ -338,6 +338,7 @@ def test_an_approved_publish_is_written_after_the_staff_approve(
         assert NEW_TITLE not in (latest / "commitments.csv").read_text(encoding="utf-8")
         _decide(staff, "approve", "Vu, merci.")
         assert _final(steward, run_url) == "published"
+        assert "Vu, merci." in steward.get(run_url).text
     assert NEW_TITLE in (latest / "commitments.csv").read_text(encoding="utf-8")
 
 

@@ -89,6 +89,7 @@ def publish_flow(
     validated = check_task(str(source))
     name = source.name if path else f"upload-{upload[:8]}"
     report_artifact(validated.report, name, lang)
+    comment = ""  # the staff's words on an approved publish, shown to the steward
     if approval and not dry_run and validated.report.valid:
         planned = publish_task(validated, destination, True)
         create_markdown_artifact(
@@ -108,6 +109,7 @@ def publish_flow(
                 if upload:
                     uploads.record(upload, said)
                 return said
+            comment = decision.comment
     outcome = publish_task(validated, destination, dry_run)
     create_markdown_artifact(
         key=artifact_key("publish", name),
@@ -116,7 +118,8 @@ def publish_flow(
     )
     result = outcome.to_dict(lang)
     if upload:
-        uploads.record(upload, {k: v for k, v in result.items() if k != "report"})
+        told = {k: v for k, v in result.items() if k != "report"}
+        uploads.record(upload, {**told, "comment": comment} if comment else told)
     if fail_on_invalid and outcome.status == "invalid":
         raise InvalidCommune(f"{name}: {validated.report.summary(lang)}")
     return result

@@ -156,6 +156,8 @@ def create_app(config: Config) -> Starlette:
         if session is None:
             return RedirectResponse("/signin", 303)
         await run_in_threadpool(store.sweep, config.uploads, config.keep_seconds)
+        for gone in [k for k in app_state.examined if not (config.uploads / k).is_dir()]:
+            app_state.examined.pop(gone, None)  # what a swept upload said goes with it
         history = None
         if session.member:
             try:
@@ -283,8 +285,10 @@ def create_app(config: Config) -> Starlette:
             app_state.examined[found.id] = counter.examine(found, config.destination, session.token)
         return app_state.examined[found.id]
 
-    async def report(request: Request) -> Response:
-        lang = app_state.lang(request)
+    async def examined(
+        request: Request, lang: Lang
+    ) -> Response | tuple[Session, store.Upload, counter.Examination]:
+        """The steward's own upload and what it says, or the page saying why not."""
         mine = owned(request)
         if mine is None:
             return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
@@ -293,6 +297,14 @@ def create_app(config: Config) -> Starlette:
             seen = await run_in_threadpool(examination, found, session)
         except InfitahError as exc:
             return app_state.failed(request, exc.render(lang), 400)
+        return session, found, seen
+
+    async def report(request: Request) -> Response:
+        lang = app_state.lang(request)
+        answer = await examined(request, lang)
+        if isinstance(answer, Response):
+            return answer
+        session, found, seen = answer
         if request.url.path.endswith(".json"):  # the CLI's `validate --json` shape
             return JSONResponse(seen.report.to_dict(lang), headers={"Cache-Control": "no-store"})
         return app_state.page(
@@ -310,11 +322,10 @@ def create_app(config: Config) -> Starlette:
 
     async def annotated_workbook(request: Request) -> Response:
         lang = app_state.lang(request)
-        mine = owned(request)
-        if mine is None:
-            return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
-        session, found = mine
-        seen = await run_in_threadpool(examination, found, session)
+        answer = await examined(request, lang)
+        if isinstance(answer, Response):
+            return answer
+        _, found, seen = answer
         data = await run_in_threadpool(annotated, found.folder, seen.report, lang)
         return Response(
             data,
