@@ -10,12 +10,13 @@ presentation: the flows wrap the same steps in Prefect tasks and artifacts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import dates, guard, members, versioning
+from . import dates, digest, guard, members, versioning
 from .bundle import version_files
 from .credentials import portal_token
 from .errors import InputError
@@ -70,8 +71,35 @@ def publish(
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Validate a member folder and publish it as a new version if it changed."""
-    return publish_validated(gate(path), destination, token, dry_run=dry_run, now=now)
+    """Validate a member folder and publish it as a new version if it changed; a folder
+    whose source digest is the published version's is not even read (``unchanged``)."""
+    portal = open_portal(destination, token or portal_token(destination))
+    source = ""
+    if not dry_run:
+        known = unchanged_source(path, portal)
+        if isinstance(known, Outcome):
+            return known
+        source = known
+    return publish_validated(gate(path), portal, token, dry_run=dry_run, now=now, source=source)
+
+
+def unchanged_source(path: Path, portal: Portal) -> Outcome | str:
+    """``unchanged`` when the member's files, reference row and Infitah's rules are what
+    the published version was made from (after letting the portal repair what an
+    interrupted run left behind, as any unchanged publish does); else the digest to record
+    with the next version ("" when the folder's member cannot be known cheaply)."""
+    code = digest.member_code(path) if path.is_dir() else None
+    source = digest.source_digest(path, code) if code else None
+    if code is None or source is None:
+        return ""
+    dataset = members.dataset_name(code)
+    current = portal.current(dataset)
+    if current is None or current.source != source:
+        return source
+    with portal.lock(dataset):
+        portal.repair(dataset, current)
+    return Outcome("unchanged", dataset, current.version, current.version,
+                   portal.location(dataset))  # fmt: skip
 
 
 def gate(path: Path) -> Validated:
@@ -81,17 +109,20 @@ def gate(path: Path) -> Validated:
 
 def publish_validated(
     validated: Validated,
-    destination: str = DEFAULT_DESTINATION,
+    destination: str | Portal = DEFAULT_DESTINATION,
     token: str | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    source: str = "",
 ) -> Outcome:
     """Publish what ``gate`` read, or say it is invalid (naming its dataset when the
-    member is known): nothing is written for invalid data."""
+    member is known): nothing is written for invalid data. ``source`` is the digest of
+    what it was read from (``unchanged_source``), recorded with the version."""
     package, report = validated
     if not report.valid:
         return Outcome("invalid", _dataset_name_or_none(package), report=report)
     release, owner = member_release(package, report)
+    release = dataclasses.replace(release, source=source)
     return publish_release(release, owner, destination, token, dry_run=dry_run, now=now)
 
 
@@ -121,7 +152,7 @@ def publish_release(
         ready = _prepare(portal, release, published_at, first)
         if ready.refused or ready.plan.status == "unchanged":
             if ready.current is not None and not ready.refused:
-                portal.repair(release, ready.current)
+                portal.repair(release.dataset, ready.current)
             return ready.outcome(portal, release, dry_run=False)
         written = portal.write(release, ready.plan, owner, published_at, ready.files)
     return Outcome(

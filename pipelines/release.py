@@ -88,6 +88,9 @@ class Release:
     # Files derived from the tables (charts): published with the version, never hashed,
     # so they cannot change a version on their own.
     attachments: dict[str, bytes] = field(default_factory=dict)
+    # What it was made from (``digest.source_digest``): recorded with the version, never
+    # hashed, so re-saved source files cannot make a version on their own.
+    source: str = ""
 
     def hashes(self) -> dict[str, str]:
         """What identifies the content: one hash per table, per schema, and the metadata."""

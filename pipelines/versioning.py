@@ -28,6 +28,8 @@ class Published:
     hashes: dict[str, str]
     published_at: str = ""
     url: str = ""
+    # What the version was made from (``digest.source_digest``), "" when not recorded.
+    source: str = ""
 
 
 @dataclass

@@ -17,8 +17,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 
 from .. import uploads
+from ..credentials import portal_token
 from ..i18n import Lang
-from ..publishing import DEFAULT_DESTINATION, Outcome, gate, publish_validated
+from ..portals import open_portal
+from ..publishing import DEFAULT_DESTINATION, Outcome, gate, publish_validated, unchanged_source
 from ..validation import Validated
 from .validate import artifact_key, report_artifact
 
@@ -38,9 +40,18 @@ def check_task(path: str) -> Validated:
     return gate(Path(path))
 
 
+@task(name="source-digest")
+def known_task(path: str, destination: str) -> Outcome | str:
+    """``unchanged`` without reading when the sources are what was published, else the
+    digest to record (the same step as ``infitah publish``)."""
+    return unchanged_source(Path(path), open_portal(destination, portal_token(destination)))
+
+
 @task(name="publish-release", retries=0)
-def publish_task(validated: Validated, destination: str, dry_run: bool) -> Outcome:
-    return publish_validated(validated, destination, dry_run=dry_run)
+def publish_task(
+    validated: Validated, destination: str, dry_run: bool, source: str = ""
+) -> Outcome:
+    return publish_validated(validated, destination, dry_run=dry_run, source=source)
 
 
 class InvalidCommune(Exception):
@@ -86,8 +97,11 @@ def publish_flow(
             reject before anything is written; a rejected publish writes nothing.
     """
     source = uploads.source(path, upload)
-    validated = check_task(str(source))
     name = source.name if path else f"upload-{upload[:8]}"
+    known = "" if dry_run else known_task(str(source), destination)
+    if isinstance(known, Outcome):
+        return _told(known, name, lang, upload, "")
+    validated = check_task(str(source))
     report_artifact(validated.report, name, lang)
     comment = ""  # the staff's words on an approved publish, shown to the steward
     if approval and not dry_run and validated.report.valid:
@@ -110,7 +124,15 @@ def publish_flow(
                     uploads.record(upload, said)
                 return said
             comment = decision.comment
-    outcome = publish_task(validated, destination, dry_run)
+    outcome = publish_task(validated, destination, dry_run, known)
+    result = _told(outcome, name, lang, upload, comment)
+    if fail_on_invalid and outcome.status == "invalid":
+        raise InvalidCommune(f"{name}: {validated.report.summary(lang)}")
+    return result
+
+
+def _told(outcome: Outcome, name: str, lang: Lang, upload: str, comment: str) -> dict[str, Any]:
+    """The run's publish artifact, and the outcome beside the upload for the counter."""
     create_markdown_artifact(
         key=artifact_key("publish", name),
         markdown=summary_markdown(outcome),
@@ -120,6 +142,4 @@ def publish_flow(
     if upload:
         told = {k: v for k, v in result.items() if k != "report"}
         uploads.record(upload, {**told, "comment": comment} if comment else told)
-    if fail_on_invalid and outcome.status == "invalid":
-        raise InvalidCommune(f"{name}: {validated.report.summary(lang)}")
     return result

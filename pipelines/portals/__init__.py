@@ -68,7 +68,7 @@ class Portal(Protocol):
         it leaves the previous version current and a re-run completes the work."""
         ...
 
-    def repair(self, release: Release, current: Published) -> None:
+    def repair(self, dataset: str, current: Published) -> None:
         """Make 'latest' match the current version if an interrupted run left it behind."""
         ...
 

@@ -79,7 +79,13 @@ class CatalogPortal:
         info = self._info(dataset)
         if info is None:
             return None
-        return Published(info["version"], info["hashes"], info.get("published_at", ""), "")
+        return Published(
+            info["version"],
+            info["hashes"],
+            info.get("published_at", ""),
+            "",
+            str(info.get("source_digest", "")),
+        )
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
         path = self.root / dataset / "versions" / version / "manifest.json"
@@ -135,6 +141,7 @@ class CatalogPortal:
             "owner": {"name": owner.name, "title": owner.title, **owner.extras},
             "version": plan.version,
             "hashes": release.hashes(),
+            "source_digest": release.source,
             "published_at": published_at,
             "versions": [*self._versions(release.dataset, exclude=plan.version), plan.version],
             "files": {name: f"versions/{plan.version}/{name}" for name in files},
@@ -155,12 +162,12 @@ class CatalogPortal:
             files={name: str(final / name) for name in files},
         )
 
-    def repair(self, release: Release, current: Published) -> None:
+    def repair(self, dataset: str, current: Published) -> None:
         """Bring back in line what derives from ``dataset.json`` (``latest``, the
         changelog, the dataset's page, the catalog's index) if a run died before it did,
         and clear what it left half-made. Costs a few ``stat`` calls when all is well."""
-        home = self.root / release.dataset
-        info = self._info(release.dataset)
+        home = self.root / dataset
+        info = self._info(dataset)
         if info is None:
             return
         committed = (home / DATASET_FILE).stat().st_mtime_ns

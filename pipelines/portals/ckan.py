@@ -110,6 +110,7 @@ class CkanPortal:
             json.loads(extras.get("infitah_hashes", "{}")),
             extras.get("infitah_published_at", ""),
             self.location(dataset),
+            extras.get("infitah_source", ""),
         )
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
@@ -155,6 +156,7 @@ class CkanPortal:
             "infitah_version": plan.version,
             "infitah_hashes": json.dumps(release.hashes(), sort_keys=True),
             "infitah_published_at": published_at,
+            "infitah_source": release.source,
             "infitah_archive": archive["name"],
             "infitah_versions": json.dumps(versions, sort_keys=True),
         }
@@ -238,7 +240,7 @@ class CkanPortal:
         claimed_archive: dict[str, Any] = revised["package"]
         return claimed_archive
 
-    def repair(self, release: Release, current: Published) -> None:
+    def repair(self, dataset: str, current: Published) -> None:
         """Nothing to complete: the DataStore is loaded before the switch, and the switch
         is one call, so a current version on CKAN is always whole."""
 
