@@ -99,7 +99,7 @@ def validate(path: Path, table: str | None, as_json: bool, lang: Lang) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--to",
     "destination",
@@ -108,18 +108,80 @@ def validate(path: Path, table: str | None, as_json: bool, lang: Lang) -> None:
     help="A CKAN URL (token in CKAN_API_TOKEN) or a folder for the local catalog.",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON (one line per member for several).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes validating members (several members).")  # fmt: skip
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Members written to the portal at once (several members).")  # fmt: skip
 @LANG_OPTION
-def publish(path: Path, destination: str, dry_run: bool, as_json: bool, lang: Lang) -> None:
-    """Validate a commune folder and publish it as a new version if it changed."""
+def publish(
+    paths: tuple[Path, ...],
+    destination: str,
+    dry_run: bool,
+    as_json: bool,
+    workers: int,
+    threads: int,
+    lang: Lang,
+) -> None:
+    """Validate member folders and publish each as a new version if it changed.
+
+    With several folders, one process does them all: what is published is read in bulk
+    once, unchanged members are not read again, the others are validated in parallel;
+    each member succeeds or fails alone. Exit 1 if any is invalid, 3 if the portal failed
+    for any."""
+    if len(paths) > 1:
+        _publish_many(list(paths), destination, dry_run, as_json, workers, threads, lang)
     from .publishing import publish as run
 
+    path = paths[0]
     outcome = run(path, destination, dry_run=dry_run)
     if _told(outcome, outcome.to_dict(lang), as_json, lang):
         click.echo(said(outcome.to_dict(lang), lang))
         for table, change in outcome.changes.items():
             click.echo(f"  {table}: {json.dumps(change, ensure_ascii=False)}")
     sys.exit(EXIT_INVALID if outcome.status == "invalid" else 0)
+
+
+def _publish_many(
+    paths: list[Path],
+    destination: str,
+    dry_run: bool,
+    as_json: bool,
+    workers: int,
+    threads: int,
+    lang: Lang,
+) -> None:
+    from .publishing import MemberOutcome, publish_many
+
+    def told(result: MemberOutcome) -> None:
+        if result.error is not None:
+            code, words = result.error.exit_code, result.error.render(lang)
+            payload: dict[str, Any] = {"status": "error", "key": result.error.key,
+                                       "message": words, "exit_code": code}  # fmt: skip
+        else:
+            assert result.outcome is not None
+            payload = result.outcome.to_dict(lang)
+            words = (
+                result.outcome.report.summary(lang).replace("\n", " ")
+                if result.outcome.status == "invalid" and result.outcome.report is not None
+                else said(payload, lang)
+            )
+        if as_json:
+            click.echo(json.dumps({"path": str(result.path), **payload}, ensure_ascii=False))
+        else:
+            click.echo(f"{result.path.name}: {words}")
+
+    results = publish_many(paths, destination, dry_run=dry_run, workers=workers,
+                           threads=threads, told=told)  # fmt: skip
+    sys.exit(max((_exit_code(r) for r in results), default=0))
+
+
+def _exit_code(result: Any) -> int:
+    """A member's exit code: its error's (2, 3), 1 when invalid, else 0."""
+    if result.error is not None:
+        return int(result.error.exit_code)
+    return EXIT_INVALID if result.outcome.status == "invalid" else 0
 
 
 def _told(outcome: Outcome, payload: dict[str, Any], as_json: bool, lang: Lang) -> bool:

@@ -31,6 +31,12 @@ class InfitahError(Exception):
         self.key = key or self.default_key
         self.params = {"path": path or "", **params}
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Whole through pickling (a worker process's error reaches the parent with its
+        key and parameters, not just its English text)."""
+        params = {k: v for k, v in self.params.items() if k != "path"}
+        return (_rebuilt, (type(self), self.message, self.path, self.key, params))
+
     def render(self, lang: str) -> str:
         wording = MESSAGES.get(self.key or "")
         if wording is None:
@@ -161,6 +167,12 @@ MESSAGES: dict[str, str] = {
         "An account publishes for a member: give --member CODE (or --staff)."
     ),
 }
+
+
+def _rebuilt(
+    cls: type[InfitahError], message: str, path: str | None, key: str | None, params: dict[str, str]
+) -> InfitahError:
+    return cls(message, path=path, key=key, **params)
 
 
 class UsageError(InfitahError):

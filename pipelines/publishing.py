@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-from . import dates, digest, guard, members, versioning
+from . import checks, dates, digest, guard, members, versioning
 from .bundle import version_files
 from .credentials import portal_token
-from .errors import InputError
+from .errors import InfitahError, InputError
 from .findings import Finding
 from .i18n import N_, Lang, in_each
 from .members import Owner
@@ -83,23 +86,125 @@ def publish(
     return publish_validated(gate(path), portal, token, dry_run=dry_run, now=now, source=source)
 
 
-def unchanged_source(path: Path, portal: Portal) -> Outcome | str:
+def unchanged_source(
+    path: Path, portal: Portal, states: Mapping[str, versioning.Published] | None = None
+) -> Outcome | str:
     """``unchanged`` when the member's files, reference row and Infitah's rules are what
     the published version was made from (after letting the portal repair what an
     interrupted run left behind, as any unchanged publish does); else the digest to record
-    with the next version ("" when the folder's member cannot be known cheaply)."""
+    with the next version ("" when the folder's member cannot be known cheaply).
+    ``states``: every member's current version read in bulk (``Portal.states``), so that
+    nothing is asked per member."""
     code = digest.member_code(path) if path.is_dir() else None
     source = digest.source_digest(path, code) if code else None
     if code is None or source is None:
         return ""
     dataset = members.dataset_name(code)
-    current = portal.current(dataset)
+    current = states.get(dataset) if states is not None else portal.current(dataset)
     if current is None or current.source != source:
         return source
     with portal.lock(dataset):
         portal.repair(dataset, current)
     return Outcome("unchanged", dataset, current.version, current.version,
                    portal.location(dataset))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MemberOutcome:
+    """One member of a many-member publish: its outcome, or the error it alone met."""
+
+    path: Path
+    outcome: Outcome | None = None
+    error: InfitahError | None = None
+
+
+def publish_many(
+    paths: list[Path],
+    destination: str = DEFAULT_DESTINATION,
+    token: str | None = None,
+    *,
+    dry_run: bool = False,
+    workers: int = 2,
+    threads: int = 4,
+    now: dt.datetime | None = None,
+    told: Callable[[MemberOutcome], None] | None = None,
+) -> list[MemberOutcome]:
+    """Publish many members in one process: every member's published state read in bulk
+    once; members whose sources are unchanged end there; the others are validated in
+    ``workers`` processes and published by ``threads`` threads (the portal is I/O), each
+    member atomic and failing alone. ``told`` hears each outcome as it is known; the
+    list comes back in the order of ``paths``."""
+    checks.registered()  # findings made in workers are judged here by their declared words
+    portal = open_portal(destination, token or portal_token(destination))
+    states = portal.states(members.PROGRAMME_PREFIX)
+    done: dict[Path, MemberOutcome] = {}
+
+    def tell(result: MemberOutcome) -> None:
+        done[result.path] = result
+        if told is not None:
+            told(result)
+
+    pending: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            known = "" if dry_run else unchanged_source(path, portal, states)
+        except InfitahError as exc:
+            tell(MemberOutcome(path, error=exc))
+            continue
+        if isinstance(known, Outcome):
+            tell(MemberOutcome(path, known))
+        else:
+            pending.append((path, known))
+
+    def publish_one(path: Path, validated: Validated, source: str) -> MemberOutcome:
+        try:
+            outcome = publish_validated(
+                validated, portal, token, dry_run=dry_run, now=now, source=source
+            )
+        except InfitahError as exc:
+            return MemberOutcome(path, error=exc)
+        except Exception as exc:  # one member's trouble must not stop the others
+            return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
+        return MemberOutcome(path, outcome)
+
+    # Spawned (not forked) workers: the caller may hold threads (a Prefect run's client).
+    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn")) as pool, \
+            ThreadPoolExecutor(max(1, threads)) as writers:  # fmt: skip
+        window = max(1, workers) + 2 * max(1, threads)  # members in memory at once
+        validating: list[tuple[Path, str, Future[Validated]]] = []
+        writing: list[Future[MemberOutcome]] = []
+        queue = list(pending)
+        while queue or validating or writing:
+            while queue and len(validating) + len(writing) < window:
+                path, source = queue.pop(0)
+                validating.append((path, source, pool.submit(gate, path)))
+            still: list[tuple[Path, str, Future[Validated]]] = []
+            for path, source, future in validating:
+                if not future.done():
+                    still.append((path, source, future))
+                    continue
+                try:
+                    validated = future.result()
+                except InfitahError as exc:
+                    tell(MemberOutcome(path, error=exc))
+                    continue
+                except Exception as exc:  # a crashed worker: this member fails, not the run
+                    tell(MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}")))
+                    continue
+                writing.append(writers.submit(publish_one, path, validated, source))
+            validating = still
+            for written in [f for f in writing if f.done()]:
+                writing.remove(written)
+                tell(written.result())
+            if validating or writing:
+                _wait_any([f for _, _, f in validating] + list(writing))
+    return [done[path] for path in paths]
+
+
+def _wait_any(futures: list[Future[Any]]) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    wait(futures, return_when=FIRST_COMPLETED)
 
 
 def gate(path: Path) -> Validated:

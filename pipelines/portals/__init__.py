@@ -90,6 +90,12 @@ class Portal(Protocol):
         """The bytes of one file listed in ``PublishedDataset.files``."""
         ...
 
+    def states(self, prefix: str) -> dict[str, Published]:
+        """The current version of every dataset whose name starts with ``prefix``, in bulk
+        (one search per page of results, only the fields needed; never one call per
+        dataset): what a run over many members compares with."""
+        ...
+
     def history(self, dataset: str) -> History | None:
         """The dataset's versions and changelog, as the public sees them; None before its
         first version."""

@@ -77,15 +77,7 @@ class CatalogPortal:
 
     def current(self, dataset: str) -> Published | None:
         info = self._info(dataset)
-        if info is None:
-            return None
-        return Published(
-            info["version"],
-            info["hashes"],
-            info.get("published_at", ""),
-            "",
-            str(info.get("source_digest", "")),
-        )
+        return None if info is None else _published(info)
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
         path = self.root / dataset / "versions" / version / "manifest.json"
@@ -224,6 +216,14 @@ class CatalogPortal:
     def read(self, location: str) -> bytes:
         return Path(location).read_bytes()
 
+    def states(self, prefix: str) -> dict[str, Published]:
+        out = {}
+        for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
+            info = _load(path)
+            if str(info.get("name", "")).startswith(prefix) and info.get("version"):
+                out[str(info["name"])] = _published(info)
+        return out
+
     def history(self, dataset: str) -> History | None:
         info = self._info(dataset)
         if info is None:
@@ -287,6 +287,16 @@ class CatalogPortal:
 # (a replaced file has a new inode): a process that publishes many communes re-reads
 # only the ones that changed.
 _ENTRIES: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _published(info: dict[str, Any]) -> Published:
+    return Published(
+        info["version"],
+        info["hashes"],
+        info.get("published_at", ""),
+        "",
+        str(info.get("source_digest", "")),
+    )
 
 
 def _dataset_entry(path: Path) -> dict[str, Any]:

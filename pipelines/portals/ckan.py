@@ -55,6 +55,7 @@ from ..versioning import Plan, Published, changelog_entry
 from . import History, Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
+STATES_PAGE = 1000  # CKAN's ckan.search.rows_max default
 SEARCH_PAGE = 100
 LOG = logging.getLogger(__name__)
 ALL_VERSIONS = N_("all versions")
@@ -102,7 +103,9 @@ class CkanPortal:
         package = self._last_seen(dataset)
         if package is None:
             return None
-        extras = _extras(package)
+        return self._published(dataset, _extras(package))
+
+    def _published(self, dataset: str, extras: dict[str, str]) -> Published | None:
         if "infitah_version" not in extras:
             return None  # created by an interrupted first publish: nothing is current yet
         return Published(
@@ -112,6 +115,33 @@ class CkanPortal:
             self.location(dataset),
             extras.get("infitah_source", ""),
         )
+
+    def states(self, prefix: str) -> dict[str, Published]:
+        """``package_search`` with ``fl``: the name and the extras that say the version,
+        hashes and source digest, a thousand datasets per call."""
+        keys = ("infitah_version", "infitah_hashes", "infitah_published_at", "infitah_source")
+        out: dict[str, Published] = {}
+        start = 0
+        while True:
+            page = self._call(
+                "package_search",
+                fq=f"name:{prefix}*",
+                fl=["name", *(f"extras_{k}" for k in keys)],
+                rows=STATES_PAGE,
+                start=start,
+                sort="name asc",
+                include_private=True,
+            )
+            for found in page["results"]:
+                name = str(found.get("name", ""))
+                if not name.startswith(prefix) or name.endswith(ARCHIVE_SUFFIX):
+                    continue
+                extras = {k: str(found[f"extras_{k}"]) for k in keys if f"extras_{k}" in found}
+                if (published := self._published(name, extras)) is not None:
+                    out[name] = published
+            start += STATES_PAGE
+            if start >= page["count"] or not page["results"]:
+                return out
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
         archive = self._last_seen(dataset + ARCHIVE_SUFFIX)

@@ -1,0 +1,85 @@
+"""Many members in one process: read what is published once, skip the unchanged without
+reading them, validate the others in worker processes, publish them with threads; each
+member succeeds or fails alone and is told as one line."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines import publishing
+from pipelines.publishing import MemberOutcome, publish_many
+from pipelines.synth import synthesise
+
+from .conftest import AIT_AMIRA, DATASETS, set_cells
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("network")
+    synthesised = synthesise(4, folder / "synth", seed=11)
+    for name in ("ait-amira", "tamanar"):
+        shutil.copytree(DATASETS / name, folder / name)
+    return sorted([*synthesised, folder / "ait-amira", folder / "tamanar"])
+
+
+def test_every_member_is_published_then_none_is_read_again(
+    network: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
+) -> None:
+    catalog = tmp_path / "catalog"
+    first = cli("publish", *map(str, network), "--to", str(catalog), "--json")
+    assert first.code == 0, first.stderr
+    lines = [json.loads(line) for line in first.stdout.splitlines()]
+    assert sorted(line["path"] for line in lines) == sorted(map(str, network))
+    assert {line["status"] for line in lines} == {"published"}
+    assert {line["version"] for line in lines} == {"1.0.0"}
+    # Nothing changed: not one member goes to a validating worker.
+    submitted: list[Any] = []
+    real = publishing.ProcessPoolExecutor
+
+    class Spy(real):  # type: ignore[misc,valid-type]
+        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(args)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(publishing, "ProcessPoolExecutor", Spy)
+    told: list[MemberOutcome] = []
+    again = publish_many(network, str(catalog), told=told.append)
+    assert [r.path for r in again] == network
+    assert {r.outcome.status for r in again if r.outcome} == {"unchanged"}
+    assert len(told) == len(network) and submitted == []
+
+
+def test_each_member_fails_alone_and_the_exit_code_says_the_worst(
+    network: list[Path], tmp_path: Path, cli: Any
+) -> None:
+    members = tmp_path / "members"
+    for path in network:
+        shutil.copytree(path, members / path.name)
+    set_cells(members / "ait-amira", "commitments", {(3, "start_date"): "2024-13-45"})
+    catalog = tmp_path / "catalog"
+    result = cli("publish", *sorted(str(p) for p in members.iterdir()), "--to", str(catalog),
+                 "--lang", "fr")  # fmt: skip
+    assert result.code == 1, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["ait-amira"].startswith("✘ Les données ne sont pas valides")
+    assert all(v.startswith("✔ Version 1.0.0") for k, v in lines.items() if k != "ait-amira")
+    assert not (catalog / "openness-programme-09-163-07-01").exists()
+    # One member's dataset locked by another publisher: that member fails (portal: 3).
+    shutil.copy(AIT_AMIRA / "commitments.csv", members / "ait-amira" / "commitments.csv")
+    lock = catalog / ".locks" / "openness-programme-09-163-07-01.lock"
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = cli("publish", *sorted(str(p) for p in members.iterdir()), "--to",
+                   str(catalog), "--json")  # fmt: skip
+    assert busy.code == 3, busy.stderr
+    by_name = {Path(j["path"]).name: j for j in map(json.loads, busy.stdout.splitlines())}
+    amira = by_name.pop("ait-amira")
+    assert (amira["status"], amira["key"], amira["exit_code"]) == ("error", "portal-busy", 3)
+    assert {j["status"] for j in by_name.values()} == {"unchanged"}
+    assert "Traceback" not in busy.stderr
