@@ -14,6 +14,9 @@ from typing import Literal
 from prefect.client.schemas.objects import FlowRun
 
 Result = Literal["done", "invalid", "failed", "crashed", "cancelled", "timed-out", "not-run"]
+RESULTS: tuple[Result, ...] = ("done", "invalid", "failed", "crashed", "cancelled", "timed-out",
+                               "not-run")  # fmt: skip
+BATCH_ARTIFACT = "publish-batch"  # each batch run's table: member, result, detail
 INVALID_MARK = "InvalidCommune: "
 OK: tuple[Result, ...] = ("done",)
 
@@ -62,6 +65,30 @@ def commune_run(
     if state.is_cancelled():
         return CommuneRun(commune, "cancelled", message, name)
     return CommuneRun(commune, "failed", message, name)
+
+
+def batch_runs(
+    members: list[str],
+    flow_run: FlowRun | None,
+    rows: list[dict[str, str]] | None,
+    error: BaseException | None = None,
+) -> list[CommuneRun]:
+    """Each member of a batch: its row of the batch's table when the batch got as far as
+    writing it; otherwise the batch's own fate (not run, crashed...) for every member."""
+    if rows is not None and flow_run is not None:
+        by_member = {row.get("member"): row for row in rows}
+        out = []
+        for member in members:
+            row = by_member.get(member)
+            result = row.get("result") if row else None
+            if row is None or result not in RESULTS:
+                out.append(CommuneRun(member, "not-run", "missing from the batch's outcomes",
+                                      flow_run.name))  # fmt: skip
+                continue
+            out.append(CommuneRun(member, result, row.get("detail", ""), flow_run.name))
+        return out
+    fate = commune_run(members[0] if members else "", flow_run, None, error)
+    return [CommuneRun(m, fate.result, fate.detail, fate.flow_run) for m in members]
 
 
 def failure_message(runs: list[CommuneRun]) -> str:

@@ -116,3 +116,60 @@ def test_all_done_lists_no_failure() -> None:
     markdown = summary_markdown(runs, "communes", "catalog")
     assert "## Failed" not in markdown and "1 of 1 communes done" in markdown
     assert "found" in summary_markdown([], "empty", "catalog")
+
+
+def test_a_batch_tells_each_member_apart_or_its_own_fate_for_all() -> None:
+    from types import SimpleNamespace
+
+    from pipelines.fanout import batch_runs
+
+    done = SimpleNamespace(name="publish-batch-1-of-2", state=None)
+    rows = [
+        {"member": "a", "result": "done", "detail": "openness-programme-a: published 1.0.0"},
+        {"member": "b", "result": "invalid", "detail": "✘ The data is not valid. 1 error"},
+        {"member": "x", "result": "bogus", "detail": ""},
+    ]
+    runs = batch_runs(["a", "b", "c", "x"], done, rows)  # type: ignore[arg-type]
+    assert [(r.commune, r.result) for r in runs] == [
+        ("a", "done"),
+        ("b", "invalid"),
+        ("c", "not-run"),
+        ("x", "not-run"),
+    ]
+    assert runs[0].flow_run == "publish-batch-1-of-2" and not runs[0].failed and runs[1].failed
+    lost = batch_runs(["d", "e"], None, None, error=RuntimeError("no deployment"))
+    assert [(r.commune, r.result) for r in lost] == [("d", "not-run"), ("e", "not-run")]
+    assert all("no deployment" in r.detail for r in lost)
+
+
+def test_a_batch_run_publishes_its_members_and_lists_each_in_its_table(
+    prefect_harness: None, ait_amira: Path, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    from pipelines.flows.publish_batch import publish_batch_flow
+
+    from .conftest import DATASETS
+
+    shutil.copytree(DATASETS / "tamanar", tmp_path / "tamanar")
+    break_a_due_date(ait_amira)
+    paths = [str(ait_amira), str(tmp_path / "tamanar")]
+    state = publish_batch_flow(paths, str(tmp_path / "catalog"), return_state=True)
+    assert state.is_failed()
+    assert "1 of 2 members failed: ait-amira (invalid: ✘ The data is not valid" in (
+        state.message or ""
+    )
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    by_key = {a.key: a for a in artifacts}
+    rows = json.loads(str(by_key["publish-batch"].data))
+    assert [(r["member"], r["result"]) for r in rows] == [("ait-amira", "invalid"),
+                                                          ("tamanar", "done")]  # fmt: skip
+    assert rows[1]["detail"] == "openness-programme-07-211-01-09: published 1.0.0"
+    assert "2024-13-45" in str(by_key["validation-ait-amira"].data)
+    assert (tmp_path / "catalog" / "openness-programme-07-211-01-09" / "latest").exists()

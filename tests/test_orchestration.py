@@ -159,10 +159,11 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
 
     parent = run_deployment(
         "publish-all/publish-all",
-        parameters={"folder": str(folder), "destination": ckan_portal.url, "concurrency": 4},
+        parameters={"folder": str(folder), "destination": ckan_portal.url, "concurrency": 4,
+                    "batch_size": 2},
         timeout=400,
         poll_interval=2,
-    )
+    )  # fmt: skip
 
     assert parent.state is not None and parent.state.is_failed(), parent.state
     message = parent.state.message or ""
@@ -175,19 +176,23 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
     for name in valid:
         assert f"| {name} | {datasets[name]}: published 1.0.0 |" in done_part
 
-    children = {r.parameters["path"]: r for r in run(flow_runs_of("publish/publish-commune"))}
-    assert set(children) == {str(folder / name) for name in communes}
-    by_name = {Path(path).name: r for path, r in children.items()}
-    for name in valid:
-        assert by_name[name].state.is_completed(), (name, by_name[name].state)
-    invalid_run = by_name[INVALID]
+    # Three batch runs (2 + 2 + 1 members), one deployment run each, not one per member.
+    children = run(flow_runs_of("publish-batch/publish-batch"))
+    assert sorted(len(r.parameters["paths"]) for r in children) == [1, 2, 2]
+    sent = [Path(p).name for r in children for p in r.parameters["paths"]]
+    assert sorted(sent) == sorted(communes)
+    (invalid_run,) = [r for r in children if str(folder / INVALID) in r.parameters["paths"]]
     assert invalid_run.state.is_failed()
+    assert INVALID in (invalid_run.state.message or "")
     assert "The data is not valid" in (invalid_run.state.message or "")
     report = run(artifacts_of(invalid_run.id))[f"validation-{INVALID}"]
     assert "2024-13-45" in report.data
+    for child in children:
+        if child.id != invalid_run.id:
+            assert child.state.is_completed(), child.state
 
-    # Which worker ran each commune: workers label the runs they submit.
-    ran_on = {name: r.labels.get("prefect.worker.name") for name, r in by_name.items()}
+    # Which worker ran each batch: workers label the runs they submit.
+    ran_on = {r.name: r.labels.get("prefect.worker.name") for r in children}
     assert set(ran_on.values()) == WORKERS, ran_on
 
     api = ckanapi.RemoteCKAN(ckan_portal.url)  # anonymous: what the public sees
@@ -197,7 +202,7 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
         api.action.package_show(id=datasets[INVALID])
 
     # The token reached the workers through the Secret block only: never a parameter.
-    for flow_run in [parent, *children.values()]:
+    for flow_run in [parent, *children]:
         assert ckan_portal.token not in json.dumps(flow_run.parameters)
 
 

@@ -1,14 +1,17 @@
-"""Prefect flow ``publish-all``: every commune of a folder, one deployment run each.
+"""Prefect flow ``publish-all``: every member of a folder, in batches of deployment runs.
 
-Each commune is a run of the ``publish`` deployment rather than a task or a local sub-flow,
-so any worker of the pool, on any machine, can take any commune, and each commune keeps
-its own run, logs and artifacts. A semaphore bounds how many are in flight; a commune
-that fails never stops the others; the parent ends Failed if any of them did.
+Each batch is a run of the ``publish-batch`` deployment rather than a task or a local
+sub-flow, so any worker of the pool, on any machine, can take any batch; a batch runs the
+library's many-member publish (bulk state, source digests, parallel validation), so
+Prefect's per-run cost is paid per batch, not per member. A semaphore bounds how many
+batches are in flight; a member that fails never stops the others; each member's outcome
+is read from its batch's table artifact, and the parent ends Failed if any member failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,11 +26,19 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import arun_deployment
 
-from ..fanout import CommuneRun, CommunesFailed, commune_run, failure_message, summary_markdown
+from ..fanout import (
+    BATCH_ARTIFACT,
+    CommuneRun,
+    CommunesFailed,
+    batch_runs,
+    failure_message,
+    summary_markdown,
+)
 from ..findings import Lang
 from ..validation import member_folders
 
-DEPLOYMENT = "publish/publish-commune"
+DEPLOYMENT = "publish-batch/publish-batch"
+BATCH_SIZE = 50
 
 
 @task(name="list-communes")
@@ -35,19 +46,24 @@ def list_communes(folder: str) -> list[str]:
     return [str(p) for p in member_folders(Path(folder))]
 
 
-@task(name="publish-outcomes")
-async def publish_outcomes(flow_run_ids: list[UUID]) -> dict[UUID, str]:
-    """The children's publish artifacts say what happened (status, version): one read."""
+@task(name="batch-outcomes")
+async def batch_outcomes(flow_run_ids: list[UUID]) -> dict[UUID, list[dict[str, str]]]:
+    """Every batch's table of member outcomes: one read for all of them."""
     if not flow_run_ids:
         return {}
     async with get_client() as client:
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=flow_run_ids),
-                key=ArtifactFilterKey(like_="publish-%"),
+                key=ArtifactFilterKey(any_=[BATCH_ARTIFACT]),
             )
         )
-    return {a.flow_run_id: a.description or "" for a in artifacts if a.flow_run_id}
+    out: dict[UUID, list[dict[str, str]]] = {}
+    for artifact in artifacts:
+        data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        if artifact.flow_run_id and isinstance(data, list):
+            out[artifact.flow_run_id] = [dict(row) for row in data if isinstance(row, dict)]
+    return out
 
 
 @task(name="summary-artifact")
@@ -69,39 +85,53 @@ async def publish_all_flow(
     dry_run: bool = False,
     lang: Lang = "en",
     deployment: str = DEPLOYMENT,
+    batch_size: int = BATCH_SIZE,
 ) -> dict[str, Any]:
+    """Publish every member folder of ``folder``, in batches spread over the pool.
+
+    Args:
+        folder: the folder holding one folder per member, on the workers' disk.
+        destination: a CKAN URL (the workers' token) or a catalog folder.
+        concurrency: batches in flight at once.
+        timeout_seconds: how long to follow one batch.
+        dry_run: say what would be published, and write nothing.
+        lang: the language of the reports and outcomes.
+        deployment: the deployment that publishes one batch.
+        batch_size: members per batch run.
+    """
     paths = list_communes(folder)
+    size = max(1, batch_size)
+    batches = [paths[i : i + size] for i in range(0, len(paths), size)]
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(path: str) -> tuple[FlowRun | None, BaseException | None]:
+    async def one(number: int, batch: list[str]) -> tuple[FlowRun | None, BaseException | None]:
         async with gate:
             try:
                 child = await arun_deployment(
                     name=deployment,
                     parameters={
-                        "path": path,
+                        "paths": batch,
                         "destination": destination,
                         "dry_run": dry_run,
                         "lang": lang,
-                        "fail_on_invalid": True,
                     },
-                    flow_run_name=f"publish-{Path(path).name}",
+                    flow_run_name=f"publish-batch-{number}-of-{len(batches)}",
                     timeout=timeout_seconds,
                     poll_interval=2,
                 )
-            except Exception as exc:  # one commune's trouble must not stop the others
+            except Exception as exc:  # one batch's trouble must not stop the others
                 return None, exc
             return child, None
 
-    children = await asyncio.gather(*(one(p) for p in paths))
-    outcomes = await publish_outcomes([c.id for c, _ in children if c is not None])
-    runs = [
-        commune_run(Path(path).name, child, outcomes.get(child.id) if child else None, error)
-        for path, (child, error) in zip(paths, children, strict=True)
-    ]
+    children = await asyncio.gather(*(one(i + 1, b) for i, b in enumerate(batches)))
+    tables = await batch_outcomes([c.id for c, _ in children if c is not None])
+    runs: list[CommuneRun] = []
+    for batch, (child, error) in zip(batches, children, strict=True):
+        names = [Path(p).name for p in batch]
+        runs += batch_runs(names, child, tables.get(child.id) if child else None, error)
     summary_artifact(runs, folder, destination)
     for run in runs:
         print(f"{run.commune}: {run.result} — {run.detail}")
     if any(r.failed for r in runs):
         raise CommunesFailed(failure_message(runs))
-    return {"communes": len(runs), "done": [r.commune for r in runs]}
+    return {"communes": len(runs), "done": [r.commune for r in runs], "batches": len(batches)}
