@@ -18,7 +18,9 @@ public can already download, commune by commune.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Callable, Collection
@@ -28,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, dates, indicators, members
+from . import charts, dates, digest, indicators, members
 from .errors import InputError
 from .gathering import tables_report
 from .i18n import N_, Lang, in_each, tr
@@ -267,7 +269,11 @@ def network_release(
 def default_as_of(harvested: list[Harvested]) -> dt.date:
     """The day of the latest commune publication: re-running on the same data gives the
     same indicators (and so no new version), whatever day it runs."""
-    days = [h.dataset.published_at[:10] for h in harvested if h.dataset.published_at]
+    return _latest_day([h.dataset for h in harvested])
+
+
+def _latest_day(datasets: list[PublishedDataset]) -> dt.date:
+    days = [d.published_at[:10] for d in datasets if d.published_at]
     return dt.date.fromisoformat(max(days)) if days else dt.datetime.now(dt.UTC).date()
 
 
@@ -331,16 +337,60 @@ def aggregate(
 ) -> NetworkOutcome:
     """Harvest ``source``, combine, validate, and publish the network dataset to
     ``destination`` (a new version only if something changed)."""
-    harvested = harvest_all(source, token, progress=progress, total=total)
-    if not harvested:
+    reader, datasets = programmes(source, token)
+    if not datasets:
         raise InputError(
             f"{source}: no published commune programme (datasets {PROGRAMME_PREFIX}*)",
             path=source,
             key="no-programmes",
         )
+    known = unchanged_network(datasets, destination, token, as_of, counted) if not dry_run else ""
+    if isinstance(known, NetworkOutcome):
+        return known
+    if total is not None:
+        total(len(datasets))
+    harvested = sorted(fetch_many(reader, datasets, WORKERS, progress), key=lambda h: h.code)
     release, report, tables = network_release(harvested, as_of, counted)
+    release = dataclasses.replace(release, source=known)
     communes = len(harvested)
     return publish_network(release, report, tables, destination, token, dry_run, now, communes)
+
+
+def network_digest(
+    datasets: list[PublishedDataset], as_of: dt.date | None, counted: Collection[str]
+) -> str:
+    """What the network release is made from: each member's dataset and version (from
+    the bulk list), the parameters, and Infitah's rules and reference data."""
+    shape = {
+        "members": sorted((d.name, d.version) for d in datasets),
+        "as_of": as_of.isoformat() if as_of else None,
+        "counted": sorted(counted),
+        "rules": digest.rules_digest(),
+    }
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+
+
+def unchanged_network(
+    datasets: list[PublishedDataset],
+    destination: str,
+    token: str | None,
+    as_of: dt.date | None,
+    counted: Collection[str],
+) -> NetworkOutcome | str:
+    """``unchanged`` when the network's current version was built from exactly these
+    members' versions with these rules: nothing is downloaded, combined or written
+    (rows are not recounted); else the digest to record with the next version."""
+    source = network_digest(datasets, as_of, counted)
+    writer = open_portal(destination, token)
+    current = writer.current(NETWORK_DATASET)
+    if current is None or current.source != source:
+        return source
+    with writer.lock(NETWORK_DATASET):
+        writer.repair(NETWORK_DATASET, current)
+    day = as_of or _latest_day(datasets)
+    outcome = Outcome("unchanged", NETWORK_DATASET, current.version, current.version,
+                      writer.location(NETWORK_DATASET))  # fmt: skip
+    return NetworkOutcome(outcome, len(datasets), {}, day.isoformat())
 
 
 def publish_network(

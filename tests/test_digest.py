@@ -140,3 +140,32 @@ def test_ckan_records_the_digest_and_an_unchanged_member_is_not_read(
     assert (again.status, again.version) == ("unchanged", "1.0.0")
     after = ckan_portal.api().action.package_show(id=DATASET)
     assert after["metadata_modified"] == shown["metadata_modified"]
+
+
+def test_an_unchanged_network_is_not_read_beyond_the_list_nor_written(
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import aggregate
+
+    from .conftest import DATASETS
+
+    catalog = tmp_path / "catalog"
+    for folder in (ait_amira, DATASETS / "tamanar"):
+        assert publish(folder, str(catalog)).status == "published"
+    first = aggregate.aggregate(str(catalog), str(catalog))
+    assert first.outcome.status == "published"
+    before = snapshot(catalog)
+    fetched: list[Any] = []
+    real = aggregate.fetch
+    monkeypatch.setattr(aggregate, "fetch", lambda r, d: fetched.append(d.name) or real(r, d))
+    again = aggregate.aggregate(str(catalog), str(catalog))
+    assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
+    assert fetched == [] and snapshot(catalog) == before
+    # Other parameters are another network: read again (and here, the same rows).
+    counted = aggregate.aggregate(str(catalog), str(catalog), counted=("reported", "illustrative"))
+    assert len(fetched) == 2 and counted.outcome.status == "published"
+    # A member's new version: the network is read and rebuilt.
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.1"
+    rebuilt = aggregate.aggregate(str(catalog), str(catalog), counted=("reported", "illustrative"))
+    assert rebuilt.outcome.status == "published" and len(fetched) == 4

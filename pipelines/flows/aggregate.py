@@ -12,6 +12,7 @@ hashing (``NO_CACHE``): hashing thousands of DataFrames would cost more than the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -31,6 +32,7 @@ from ..aggregate import (
     programmes,
     publish_network,
     summary_markdown,
+    unchanged_network,
 )
 from ..credentials import portal_token
 from ..errors import InputError
@@ -55,11 +57,25 @@ def fetch_task(source: str, datasets: list[PublishedDataset]) -> list[Harvested]
     return fetch_many(reader, datasets, WORKERS // BATCHES_AT_ONCE)
 
 
+@task(name="unchanged-network", cache_policy=NO_CACHE)
+def unchanged_task(
+    datasets: list[PublishedDataset],
+    destination: str,
+    as_of: dt.date | None,
+    counted: tuple[str, ...],
+) -> NetworkOutcome | str:
+    return unchanged_network(datasets, destination, portal_token(destination), as_of, counted)
+
+
 @task(name="network-release", cache_policy=NO_CACHE)
 def release_task(
-    harvested: list[Harvested], as_of: dt.date | None, counted: tuple[str, ...] = ("reported",)
+    harvested: list[Harvested],
+    as_of: dt.date | None,
+    counted: tuple[str, ...] = ("reported",),
+    source: str = "",
 ) -> tuple[Release, Report, Tables]:
-    return network_release(harvested, as_of, counted)
+    release, report, tables = network_release(harvested, as_of, counted)
+    return dataclasses.replace(release, source=source), report, tables
 
 
 @task(name="publish-network", cache_policy=NO_CACHE)
@@ -108,12 +124,17 @@ def aggregate_flow(
             path=source,
             key="no-programmes",
         )
-    batches = [datasets[i : i + BATCH] for i in range(0, len(datasets), BATCH)]
-    futures = fetch_task.map(unmapped(source), batches)
-    harvested = sorted((h for f in futures for h in f.result()), key=lambda h: h.code)
     day = dt.date.fromisoformat(as_of) if as_of else None
-    built = release_task(harvested, day, tuple(count or ("reported",)))
-    result = publish_task(built, destination, dry_run, len(harvested))
+    counted = tuple(count or ("reported",))
+    known = "" if dry_run else unchanged_task(datasets, destination, day, counted)
+    if isinstance(known, NetworkOutcome):
+        result = known
+    else:
+        batches = [datasets[i : i + BATCH] for i in range(0, len(datasets), BATCH)]
+        futures = fetch_task.map(unmapped(source), batches)
+        harvested = sorted((h for f in futures for h in f.result()), key=lambda h: h.code)
+        built = release_task(harvested, day, counted, known)
+        result = publish_task(built, destination, dry_run, len(harvested))
     create_markdown_artifact(
         key="aggregate-network",
         markdown=summary_markdown(result),
