@@ -117,8 +117,11 @@ def fetch(reader: Portal, dataset: PublishedDataset) -> Harvested:
             na_filter=False,
             encoding="utf-8",
         )
-    code = dataset.commune_code or dataset.name.removeprefix(PROGRAMME_PREFIX).replace("-", ".")
-    return Harvested(dataset, code, tables)
+    return Harvested(dataset, _code(dataset), tables)
+
+
+def _code(dataset: PublishedDataset) -> str:
+    return dataset.commune_code or dataset.name.removeprefix(PROGRAMME_PREFIX).replace("-", ".")
 
 
 def harvest_all(
@@ -347,13 +350,58 @@ def aggregate(
     known = unchanged_network(datasets, destination, token, as_of, counted) if not dry_run else ""
     if isinstance(known, NetworkOutcome):
         return known
+    reused, wanted = reusable(destination, token, datasets)
     if total is not None:
-        total(len(datasets))
-    harvested = sorted(fetch_many(reader, datasets, WORKERS, progress), key=lambda h: h.code)
+        total(len(wanted))
+    fetched = fetch_many(reader, wanted, WORKERS, progress)
+    harvested = sorted([*reused, *fetched], key=lambda h: h.code)
     release, report, tables = network_release(harvested, as_of, counted)
     release = dataclasses.replace(release, source=known)
     communes = len(harvested)
     return publish_network(release, report, tables, destination, token, dry_run, now, communes)
+
+
+def reusable(
+    destination: str, token: str | None, datasets: list[PublishedDataset]
+) -> tuple[list[Harvested], list[PublishedDataset]]:
+    """The members whose version is the one the network's current release was built from,
+    with their rows taken from that release (seven downloads, whatever the number of
+    members), and the members that must be fetched. Without a previous release, or one
+    that does not say what it was built from, every member is fetched."""
+    writer = open_portal(destination, token)
+    if writer.current(NETWORK_DATASET) is None:
+        return [], datasets
+    found = [d for d in writer.datasets(NETWORK_DATASET) if d.name == NETWORK_DATASET]
+    if not found or "datapackage.json" not in found[0].files:
+        return [], datasets
+    previous = found[0]
+    descriptor = json.loads(writer.read(previous.files["datapackage.json"]))
+    built_from = {s.get("name"): s.get("version") for s in descriptor.get("x-sources", [])}
+    kept = [d for d in datasets if built_from.get(d.name) == d.version]
+    if not kept:
+        return [], datasets
+    by_member: dict[str, dict[str, pd.DataFrame]] = {}
+    added = [a[0] for a in ADDED_FIELDS]
+    for name in TABLES:
+        location = previous.files.get(f"{name}.csv")
+        if location is None:
+            return [], datasets  # a release from before this table: read everyone
+        frame = pd.read_csv(io.BytesIO(writer.read(location)), dtype=str,
+                            keep_default_na=False, na_filter=False, encoding="utf-8")  # fmt: skip
+        frame = frame.drop(columns=[c for c in added if c in frame.columns])
+        for code, rows in frame.groupby("commune_code", sort=False):
+            by_member.setdefault(str(code), {})[name] = rows.reset_index(drop=True)
+    reused = []
+    for d in kept:
+        code = _code(d)
+        tables = by_member.get(code, {})
+        reused.append(Harvested(d, code, {n: tables.get(n, _empty(n)) for n in TABLES}))
+    kept_names = {d.name for d in kept}
+    return reused, [d for d in datasets if d.name not in kept_names]
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=load(name).field_names, dtype=str)
 
 
 def network_digest(

@@ -161,11 +161,43 @@ def test_an_unchanged_network_is_not_read_beyond_the_list_nor_written(
     again = aggregate.aggregate(str(catalog), str(catalog))
     assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
     assert fetched == [] and snapshot(catalog) == before
-    # Other parameters are another network: read again (and here, the same rows).
+    # Other parameters are another network, rebuilt from the rows the last one holds.
     counted = aggregate.aggregate(str(catalog), str(catalog), counted=("reported", "illustrative"))
-    assert len(fetched) == 2 and counted.outcome.status == "published"
-    # A member's new version: the network is read and rebuilt.
+    assert fetched == [] and counted.outcome.status == "published"
+    # A member's new version: that member alone is read, and the network rebuilt.
     set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
     assert publish(ait_amira, str(catalog)).version == "1.0.1"
     rebuilt = aggregate.aggregate(str(catalog), str(catalog), counted=("reported", "illustrative"))
-    assert rebuilt.outcome.status == "published" and len(fetched) == 4
+    assert rebuilt.outcome.status == "published" and fetched == [DATASET]
+
+
+def test_a_changed_member_is_read_alone_and_the_network_is_what_a_full_read_builds(
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import aggregate
+    from pipelines.synth import synthesise
+
+    from .conftest import DATASETS
+
+    catalog = tmp_path / "catalog"
+    folders = [ait_amira, DATASETS / "tamanar", *synthesise(3, tmp_path / "synth", seed=5)]
+    for folder in folders:
+        assert publish(folder, str(catalog)).status == "published"
+    counted = ("reported", "illustrative", "synthetic")
+    assert aggregate.aggregate(str(catalog), str(catalog), counted=counted).outcome.version
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.1"
+    fetched: list[str] = []
+    real = aggregate.fetch
+    monkeypatch.setattr(aggregate, "fetch", lambda r, d: fetched.append(d.name) or real(r, d))
+    incremental = aggregate.aggregate(str(catalog), str(catalog), counted=counted)
+    assert (fetched == [DATASET] and incremental.outcome.version == "1.1.0") or fetched == [DATASET]
+    # The same network read whole, into another catalog: the same content, hash for hash.
+    whole = tmp_path / "whole"
+    full = aggregate.aggregate(str(catalog), str(whole), counted=counted)
+    assert len(fetched) == 1 + len(folders)
+    network = "remacto-network-programmes"
+    hashes = [json.loads((c / network / "dataset.json").read_text())["hashes"]
+              for c in (catalog, whole)]  # fmt: skip
+    assert hashes[0] == hashes[1]
+    assert incremental.rows == full.rows

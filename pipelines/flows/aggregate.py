@@ -1,5 +1,9 @@
 """Prefect flow ``aggregate``: harvest every commune's programme, publish the network view.
 
+Nothing is read when the network's current version was built from the same members'
+versions (``unchanged_network``); otherwise only the members whose version changed are
+fetched, the others taken from the network's current release (``reusable``).
+
 One task per batch of ``BATCH`` communes: a task costs Prefect about 25 ms, while a
 commune read from a catalog costs about 10 ms, so one task per commune made Prefect most
 of the run at 1,503 communes. ``BATCHES_AT_ONCE`` batches run together, each fetching
@@ -31,6 +35,7 @@ from ..aggregate import (
     network_release,
     programmes,
     publish_network,
+    reusable,
     summary_markdown,
     unchanged_network,
 )
@@ -65,6 +70,13 @@ def unchanged_task(
     counted: tuple[str, ...],
 ) -> NetworkOutcome | str:
     return unchanged_network(datasets, destination, portal_token(destination), as_of, counted)
+
+
+@task(name="reuse-previous", cache_policy=NO_CACHE)
+def reuse_task(
+    destination: str, datasets: list[PublishedDataset]
+) -> tuple[list[Harvested], list[PublishedDataset]]:
+    return reusable(destination, portal_token(destination), datasets)
 
 
 @task(name="network-release", cache_policy=NO_CACHE)
@@ -130,9 +142,11 @@ def aggregate_flow(
     if isinstance(known, NetworkOutcome):
         result = known
     else:
-        batches = [datasets[i : i + BATCH] for i in range(0, len(datasets), BATCH)]
+        reused, wanted = reuse_task(destination, datasets)
+        batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
         futures = fetch_task.map(unmapped(source), batches)
-        harvested = sorted((h for f in futures for h in f.result()), key=lambda h: h.code)
+        fetched = [h for f in futures for h in f.result()]
+        harvested = sorted([*reused, *fetched], key=lambda h: h.code)
         built = release_task(harvested, day, counted, known)
         result = publish_task(built, destination, dry_run, len(harvested))
     create_markdown_artifact(
