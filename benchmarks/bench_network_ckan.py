@@ -1,0 +1,231 @@
+"""The whole network on the local CKAN, each phase against its floor measured in the same run.
+
+Phases, each timed (wall clock), with its CKAN calls counted by action and the process's
+peak memory so far (``ru_maxrss``, this process and its worker processes):
+
+1. ``baseline``: a plain ckanapi script that makes the same uploads and DataStore loads
+   as Infitah's first publish, from bytes built beforehand, with the same thread count
+   (the floor of a first publish);
+2. ``first``: ``publish_many`` on every member (validation included);
+3. ``sweep``: a ``package_search`` sweep of the members' datasets (the floor of a no-op);
+4. ``noop``: ``publish_many`` again, nothing changed;
+5. ``one-percent``: 1 % of members changed (one cell each);
+6. ``all``: every member changed;
+7. ``aggregate``: the network dataset built and published (first time), then ``aggregate
+   no-op`` and ``aggregate 1 %`` (after 1 % of members published a new version).
+
+Ratios are printed at the end; they are what to read. Not part of ``make test``.
+
+    set -a; eval "$(make -s portal)"; set +a
+    .venv/bin/python benchmarks/bench_network_ckan.py --members 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import csv
+import io
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import ckanapi  # noqa: E402
+
+from pipelines.aggregate import aggregate  # noqa: E402
+from pipelines.bundle import version_files  # noqa: E402
+from pipelines.members import NETWORK_DATASET, PROGRAMME_PREFIX, dataset_name  # noqa: E402
+from pipelines.portals.ckan import DATASTORE_TYPES  # noqa: E402
+from pipelines.publishing import gate, member_release, publish_many  # noqa: E402
+from pipelines.synth import synthesise  # noqa: E402
+from pipelines.versioning import plan  # noqa: E402
+
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[collections.Counter[str]]:
+    """Every CKAN action called meanwhile, by name (ckanapi's one entry point)."""
+    real = ckanapi.RemoteCKAN.call_action
+
+    def call_action(self: Any, action: str, *args: Any, **kwargs: Any) -> Any:
+        CALLS[action] += 1
+        return real(self, action, *args, **kwargs)
+
+    CALLS.clear()
+    ckanapi.RemoteCKAN.call_action = call_action  # type: ignore[method-assign]
+    try:
+        yield CALLS
+    finally:
+        ckanapi.RemoteCKAN.call_action = real  # type: ignore[method-assign]
+
+
+def portal() -> tuple[str, str]:
+    if os.environ.get("CKAN_URL") and os.environ.get("CKAN_API_TOKEN"):
+        return os.environ["CKAN_URL"], os.environ["CKAN_API_TOKEN"]
+    out = subprocess.run(["bash", str(REPO / "portal" / "portal.sh"), "up"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    values = dict(line.split("=", 1) for line in out.strip().splitlines())
+    return values["CKAN_URL"], values["CKAN_API_TOKEN"]
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]]) -> Any:
+    with counted() as calls:
+        start = time.perf_counter()
+        value = fn()
+        seconds = time.perf_counter() - start
+    results[label] = {"seconds": seconds, "calls": dict(calls), "peak_mb": peak_mb()}
+    total = sum(calls.values())
+    print(f"{label:>16}: {seconds:8.2f} s  {total:6d} calls  peak {peak_mb():7.0f} MB",
+          flush=True)  # fmt: skip
+    return value
+
+
+def purge(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
+    def one(name: str) -> None:
+        for suffix in ("", "-versions"):
+            with contextlib.suppress(ckanapi.NotFound):
+                api.action.dataset_purge(id=name + suffix)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, names))
+
+
+def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Callable[[], None]:
+    """The same uploads and DataStore loads as a first publish, from bytes built here."""
+    prepared = []
+    for folder in folders:
+        release, owner = member_release(*gate(folder))
+        files = version_files(release, plan(release, None, None), "2026-01-01T00:00:00+00:00")
+        prepared.append((release, owner, files))
+    org = "bench-baseline"
+    with contextlib.suppress(ckanapi.ValidationError):
+        api.action.organization_create(name=org)
+
+    def one(item: tuple[Any, Any, dict[str, bytes]]) -> None:
+        release, _, files = item
+        dataset = api.action.package_create(name=f"bench-{release.dataset}", owner_org=org)
+        tables = {t.filename: t for t in release.tables.values()}
+        for name, data in files.items():
+            resource_ = api.call_action("resource_create",
+                                        {"package_id": dataset["id"], "name": name},
+                                        files={"upload": (name, io.BytesIO(data))})  # fmt: skip
+            table = tables.get(name)
+            if table is not None:
+                header, *rows = list(csv.reader(io.StringIO(table.csv.decode("utf-8"))))
+                types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
+                api.action.datastore_create(
+                    resource_id=resource_["id"], force=True,
+                    fields=[{"id": h, "type": DATASTORE_TYPES.get(types.get(h, ""), "text")}
+                            for h in header],
+                    records=[dict(zip(header, r, strict=False)) for r in rows],
+                )  # fmt: skip
+
+    def run() -> None:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, prepared))
+
+    return run
+
+
+def sweep(api: ckanapi.RemoteCKAN) -> int:
+    """Every member dataset's name and version: the least a no-op has to read."""
+    seen, start = 0, 0
+    while True:
+        page = api.action.package_search(fq=f"name:{PROGRAMME_PREFIX}*", rows=1000,
+                                         start=start, fl=["name", "extras_infitah_version"],
+                                         include_private=True)  # fmt: skip
+        seen += len(page["results"])
+        start += 1000
+        if start >= page["count"]:
+            return seen
+
+
+def change(folders: list[Path], share: float, mark: str) -> list[Path]:
+    chosen = folders[: max(1, round(len(folders) * share))]
+    for folder in chosen:
+        path = folder / "commitments.csv"
+        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        column = rows[0].index("title_fr")
+        rows[1][column] = f"{rows[1][column]} ({mark})"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1503)
+    args = parser.parse_args()
+    url, token = portal()
+    api = ckanapi.RemoteCKAN(url, apikey=token)
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = sorted(synthesise(args.members, Path(tmp) / "members", seed=args.seed))
+        names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
+        print(f"{len(folders)} members; purging their datasets and the baseline's", flush=True)
+        purge(api, [*names, *(f"bench-{n}" for n in names), NETWORK_DATASET], args.threads)
+
+        def many() -> list[Any]:
+            return publish_many(folders, url, token, workers=args.workers, threads=args.threads)
+
+        timed("baseline", baseline(api, folders, args.threads), results)
+        first = timed("first", many, results)
+        assert {r.outcome.status for r in first if r.outcome} <= {"published"}, first[:3]
+        timed("sweep", lambda: sweep(api), results)
+        noop = timed("noop", many, results)
+        assert {r.outcome.status for r in noop if r.outcome} == {"unchanged"}
+        counted_rows = ("reported", "illustrative", "synthetic")
+        timed("aggregate", lambda: aggregate(url, url, token, counted=counted_rows), results)
+        timed("aggregate no-op", lambda: aggregate(url, url, token, counted=counted_rows),
+              results)  # fmt: skip
+        change(folders, 0.01, "1 %")
+        timed("one-percent", many, results)
+        timed("aggregate 1 %", lambda: aggregate(url, url, token, counted=counted_rows),
+              results)  # fmt: skip
+        change(folders, 1.0, "all")
+        timed("all", many, results)
+        purge(api, [f"bench-{n}" for n in names], args.threads)
+
+    r = {k: v["seconds"] for k, v in results.items()}
+    n = len(folders)
+    share = max(1, round(n * 0.01)) / n
+    print()
+    print(f"first publish / plain ckanapi script:      {r['first'] / r['baseline']:.2f}")
+    print(f"no-op / package_search sweep:              {r['noop'] / r['sweep']:.2f}")
+    expected = r["noop"] + share * r["all"]
+    print(f"1 % changed / (no-op + their share of all): {r['one-percent'] / expected:.2f}")
+    print(f"aggregate no-op: {r['aggregate no-op']:.2f} s; after 1 %: {r['aggregate 1 %']:.2f} s")
+    writes = {k: sum(c for a, c in v["calls"].items() if not a.endswith(("_show", "_search")))
+              for k, v in results.items()}  # fmt: skip
+    print(f"write calls in the no-op: {writes['noop']}; in the aggregate no-op: "
+          f"{writes['aggregate no-op']}")  # fmt: skip
+    per = {k: {a: round(c / n, 2) for a, c in sorted(results[k]["calls"].items())}
+           for k in ("first", "all")}  # fmt: skip
+    print(f"CKAN calls per member, first publish: {per['first']}")
+    print(f"CKAN calls per member, update:        {per['all']}")
+
+
+if __name__ == "__main__":
+    main()
