@@ -355,7 +355,12 @@ def create_app(config: Config) -> Starlette:
                 return app_state.failed(request, tr(lang, WORDS["forbidden"]), 403)
             if not now.may_publish(found.member):
                 return app_state.failed(request, tr(lang, WORDS["not_found"]), 404)
-        await run_in_threadpool(app_state.runs.start, found, session.token, lang)
+        try:
+            await run_in_threadpool(app_state.runs.start, found, session.token, lang)
+        except InfitahError as exc:
+            return app_state.failed(request, exc.render(lang), 503)
+        except Exception:  # Prefect unreachable: nothing started, the steward may retry
+            return app_state.failed(request, tr(lang, WORDS["state_failed"]), 503)
         return RedirectResponse(f"/uploads/{found.id}/run", 303)
 
     async def run_page(request: Request) -> Response:

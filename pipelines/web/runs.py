@@ -63,16 +63,20 @@ class Runs:
             "lang": lang,
             "approval": self.approval,
         }
-        if _deployment_known():
-            from prefect.deployments import run_deployment
+        try:
+            if _deployment_known():
+                from prefect.deployments import run_deployment
 
-            run_deployment(DEPLOYMENT, parameters=parameters, timeout=0,
-                           flow_run_name=run_name(upload))  # fmt: skip
-            return
-        thread = threading.Thread(
-            target=self._in_process, args=(upload, token, parameters), daemon=True
-        )
-        thread.start()
+                run_deployment(DEPLOYMENT, parameters=parameters, timeout=0,
+                               flow_run_name=run_name(upload))  # fmt: skip
+                return
+            thread = threading.Thread(
+                target=self._in_process, args=(upload, token, parameters), daemon=True
+            )
+            thread.start()
+        except BaseException:
+            marker.unlink(missing_ok=True)  # not started: the steward may try again
+            raise
 
     def _in_process(self, upload: Upload, token: str | None, parameters: dict[str, Any]) -> None:
         from ..flows.publish import publish_flow
