@@ -136,7 +136,9 @@ class CkanPortal:
                 name = str(found.get("name", ""))
                 if not name.startswith(prefix) or name.endswith(ARCHIVE_SUFFIX):
                     continue
-                extras = {k: str(found[f"extras_{k}"]) for k in keys if f"extras_{k}" in found}
+                # CKAN answers the extras asked for by ``fl`` under their own names.
+                extras = {k: str(found.get(k, found.get(f"extras_{k}"))) for k in keys
+                          if k in found or f"extras_{k}" in found}  # fmt: skip
                 if (published := self._published(name, extras)) is not None:
                     out[name] = published
             start += STATES_PAGE
