@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +61,6 @@ def source_digest(folder: Path, code: str) -> str | None:
             continue
         if path.is_symlink() or not path.is_file():
             return None
-        h.update(path.name.encode() + b"\0")
+        h.update(os.fsencode(path.name) + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
