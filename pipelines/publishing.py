@@ -74,16 +74,20 @@ def publish(
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Validate a member folder and publish it as a new version if it changed; a folder
-    whose source digest is the published version's is not even read (``unchanged``)."""
-    portal = open_portal(destination, token or portal_token(destination))
-    source = ""
-    if not dry_run:
-        known = unchanged_source(path, portal)
-        if isinstance(known, Outcome):
-            return known
-        source = known
-    return publish_validated(gate(path), portal, token, dry_run=dry_run, now=now, source=source)
+    """Validate a member folder and publish it as a new version if it changed. Invalid
+    data never reaches the portal, not even as a read: the digest shortcut belongs to
+    runs over many members (``publish_many``), which read the portal's state in bulk."""
+    validated = gate(path)
+    return publish_validated(
+        validated, destination, token, dry_run=dry_run, now=now, source=source_of(path)
+    )
+
+
+def source_of(path: Path) -> str:
+    """The source digest to record with the version made from ``path`` ("" when its
+    member cannot be known without reading its tables, or it holds links)."""
+    code = digest.member_code(path) if path.is_dir() else None
+    return (digest.source_digest(path, code) or "") if code else ""
 
 
 def unchanged_source(

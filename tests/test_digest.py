@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pipelines import digest, publishing
-from pipelines.publishing import gate, publish, publish_validated
+from pipelines.publishing import gate, publish, publish_many, publish_validated
 
 from .ckan_fixtures import Portal, ckan_portal  # noqa: F401
 from .conftest import AIT_AMIRA, set_cells
@@ -29,20 +29,22 @@ def snapshot(catalog: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def not_validated(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Fails the test if anything is validated; lists what was."""
+def validated(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The members a many-member publish sends to its validating workers."""
     seen: list[Path] = []
+    real = publishing.ProcessPoolExecutor
 
-    def refused(path: Path) -> Any:
-        seen.append(path)
-        raise AssertionError(f"{path} was read and validated again")
+    class Spy(real):  # type: ignore[misc,valid-type]
+        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(args[0])
+            return super().submit(fn, *args, **kwargs)
 
-    monkeypatch.setattr(publishing, "gate", refused)
+    monkeypatch.setattr(publishing, "ProcessPoolExecutor", Spy)
     return seen
 
 
 def test_unchanged_sources_are_not_even_read(
-    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ait_amira: Path, tmp_path: Path, validated: list[Path]
 ) -> None:
     catalog = tmp_path / "catalog"
     first = publish(ait_amira, str(catalog))
@@ -50,35 +52,39 @@ def test_unchanged_sources_are_not_even_read(
     recorded = json.loads((catalog / DATASET / "dataset.json").read_text())["source_digest"]
     assert recorded == digest.source_digest(ait_amira, "09.163.07.01")
     before = snapshot(catalog)
-    monkeypatch.setattr(publishing, "gate", lambda path: pytest.fail(f"validated {path}"))
-    again = publish(ait_amira, str(catalog))
-    assert (again.status, again.version) == ("unchanged", "1.0.0")
-    assert snapshot(catalog) == before
+    (again,) = publish_many([ait_amira], str(catalog))
+    assert again.outcome is not None
+    assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
+    assert validated == [] and snapshot(catalog) == before
 
 
 def test_other_bytes_or_other_rules_are_read_again_and_publish_only_real_changes(
-    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated: list[Path]
 ) -> None:
     catalog = tmp_path / "catalog"
     assert publish(ait_amira, str(catalog)).status == "published"
     before = snapshot(catalog)
-    calls: list[Path] = []
-    monkeypatch.setattr(publishing, "gate", lambda path: calls.append(path) or gate(path))
+
+    def status() -> str:
+        (result,) = publish_many([ait_amira], str(catalog))
+        assert result.outcome is not None
+        return result.outcome.status
+
     # The same rows written another way (CRLF line ends): read again, nothing written.
     table = ait_amira / "milestones.csv"
     table.write_bytes(table.read_bytes().replace(b"\n", b"\r\n"))
-    assert publish(ait_amira, str(catalog)).status == "unchanged"
-    assert calls == [ait_amira] and snapshot(catalog) == before
+    assert status() == "unchanged"
+    assert validated == [ait_amira] and snapshot(catalog) == before
     # Another Infitah (code, schemas): read again.
     monkeypatch.setattr(digest, "rules_digest", lambda: "another infitah")
-    assert publish(ait_amira, str(catalog)).status == "unchanged"
-    assert len(calls) == 2 and snapshot(catalog) == before
+    assert status() == "unchanged"
+    assert len(validated) == 2 and snapshot(catalog) == before
     # A real change: a new version, recording the new digest.
     set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
-    changed = publish(ait_amira, str(catalog))
-    assert (changed.status, changed.version) == ("published", "1.0.1")
-    recorded = json.loads((catalog / DATASET / "dataset.json").read_text())["source_digest"]
-    assert recorded == digest.source_digest(ait_amira, "09.163.07.01")
+    assert status() == "published"
+    info = json.loads((catalog / DATASET / "dataset.json").read_text())
+    assert info["version"] == "1.0.1"
+    assert info["source_digest"] == digest.source_digest(ait_amira, "09.163.07.01")
 
 
 def test_a_version_published_without_a_digest_is_never_mistaken_for_an_older_one(
@@ -92,22 +98,22 @@ def test_a_version_published_without_a_digest_is_never_mistaken_for_an_older_one
     # Published by a path that records no digest: the record must say so, not keep D1.
     assert publish_validated(gate(other), str(catalog)).status == "published"
     assert json.loads((catalog / DATASET / "dataset.json").read_text())["source_digest"] == ""
-    back = publish(ait_amira, str(catalog))  # D1's files again: a real change back
-    assert (back.status, back.version) == ("published", "1.0.2")
+    (back,) = publish_many([ait_amira], str(catalog))  # D1's files again: a change back
+    assert back.outcome is not None
+    assert (back.outcome.status, back.outcome.version) == ("published", "1.0.2")
 
 
 def test_a_crash_after_the_commit_is_repaired_by_an_unchanged_run(
-    ait_amira: Path, tmp_path: Path, not_validated: list[Path]
+    ait_amira: Path, tmp_path: Path, validated: list[Path]
 ) -> None:
     catalog = tmp_path / "catalog"
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(publishing, "gate", gate)
-        assert publish(ait_amira, str(catalog)).status == "published"
+    assert publish(ait_amira, str(catalog)).status == "published"
     home = catalog / DATASET
     (catalog / "index.html").unlink()  # as if killed right after dataset.json was replaced
     (home / "latest").unlink()
-    assert publish(ait_amira, str(catalog)).status == "unchanged"
-    assert not_validated == []
+    (result,) = publish_many([ait_amira], str(catalog))
+    assert result.outcome is not None and result.outcome.status == "unchanged"
+    assert validated == []
     assert (catalog / "index.html").is_file()
     assert (home / "latest" / "commitments.csv").is_file()
 
@@ -128,16 +134,17 @@ def test_links_and_unknown_members_take_the_full_path(tmp_path: Path) -> None:
 def test_ckan_records_the_digest_and_an_unchanged_member_is_not_read(
     ckan_portal: Portal,  # noqa: F811
     ait_amira: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    validated: list[Path],
 ) -> None:
     ckan_portal.purge(DATASET, DATASET + "-versions")
     assert publish(ait_amira, ckan_portal.url, token=ckan_portal.token).status == "published"
     shown = ckan_portal.api().action.package_show(id=DATASET)
     extras = {e["key"]: e["value"] for e in shown["extras"]}
     assert extras["infitah_source"] == digest.source_digest(ait_amira, "09.163.07.01")
-    monkeypatch.setattr(publishing, "gate", lambda path: pytest.fail(f"validated {path}"))
-    again = publish(ait_amira, ckan_portal.url, token=ckan_portal.token)
-    assert (again.status, again.version) == ("unchanged", "1.0.0")
+    (again,) = publish_many([ait_amira], ckan_portal.url, ckan_portal.token)
+    assert again.outcome is not None
+    assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
+    assert validated == []
     after = ckan_portal.api().action.package_show(id=DATASET)
     assert after["metadata_modified"] == shown["metadata_modified"]
 

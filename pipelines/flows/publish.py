@@ -17,10 +17,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 
 from .. import uploads
-from ..credentials import portal_token
 from ..i18n import Lang
-from ..portals import open_portal
-from ..publishing import DEFAULT_DESTINATION, Outcome, gate, publish_validated, unchanged_source
+from ..publishing import DEFAULT_DESTINATION, Outcome, gate, publish_validated, source_of
 from ..validation import Validated
 from .validate import artifact_key, report_artifact
 
@@ -38,13 +36,6 @@ class Decision(RunInput):
 @task(name="validate-package")
 def check_task(path: str) -> Validated:
     return gate(Path(path))
-
-
-@task(name="source-digest")
-def known_task(path: str, destination: str) -> Outcome | str:
-    """``unchanged`` without reading when the sources are what was published, else the
-    digest to record (the same step as ``infitah publish``)."""
-    return unchanged_source(Path(path), open_portal(destination, portal_token(destination)))
 
 
 @task(name="publish-release", retries=0)
@@ -98,9 +89,6 @@ def publish_flow(
     """
     source = uploads.source(path, upload)
     name = source.name if path else f"upload-{upload[:8]}"
-    known = "" if dry_run else known_task(str(source), destination)
-    if isinstance(known, Outcome):
-        return _told(known, name, lang, upload, "")
     validated = check_task(str(source))
     report_artifact(validated.report, name, lang)
     comment = ""  # the staff's words on an approved publish, shown to the steward
@@ -124,7 +112,7 @@ def publish_flow(
                     uploads.record(upload, said)
                 return said
             comment = decision.comment
-    outcome = publish_task(validated, destination, dry_run, known)
+    outcome = publish_task(validated, destination, dry_run, source_of(source))
     result = _told(outcome, name, lang, upload, comment)
     if fail_on_invalid and outcome.status == "invalid":
         raise InvalidCommune(f"{name}: {validated.report.summary(lang)}")
