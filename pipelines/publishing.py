@@ -91,7 +91,7 @@ def source_of(path: Path) -> str:
 
 
 def unchanged_source(
-    path: Path, portal: Portal, states: Mapping[str, versioning.Published] | None = None
+    path: Path, portal: Portal, states: Mapping[str, versioning.Published]
 ) -> Outcome | str:
     """``unchanged`` when the member's files, reference row and Infitah's rules are what
     the published version was made from (after letting the portal repair what an
@@ -104,7 +104,7 @@ def unchanged_source(
     if code is None or source is None:
         return ""
     dataset = members.dataset_name(code)
-    current = states.get(dataset) if states is not None else portal.current(dataset)
+    current = states.get(dataset)
     if current is None or current.source != source:
         return source
     with portal.lock(dataset):
@@ -262,6 +262,10 @@ def publish_release(
         if ready.refused or ready.plan.status == "unchanged":
             if ready.current is not None and not ready.refused:
                 portal.repair(release.dataset, ready.current)
+                if release.source and release.source != ready.current.source:
+                    # Same content from new rules (an upgrade, a schema change): note
+                    # it, or every later run would read and validate it again.
+                    portal.record_source(release.dataset, ready.current, release.source)
             return ready.outcome(portal, release, dry_run=False)
         written = portal.write(release, ready.plan, owner, published_at, ready.files)
     return Outcome(

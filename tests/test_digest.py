@@ -70,15 +70,27 @@ def test_other_bytes_or_other_rules_are_read_again_and_publish_only_real_changes
         assert result.outcome is not None
         return result.outcome.status
 
-    # The same rows written another way (CRLF line ends): read again, nothing written.
+    def rewritten() -> set[str]:
+        after = snapshot(catalog)
+        return {n for n in after.keys() | before.keys() if after.get(n) != before.get(n)}
+
+    def recorded() -> str:
+        return str(json.loads((catalog / DATASET / "dataset.json").read_text())["source_digest"])
+
+    # The same rows written another way (CRLF line ends): read again, no new version;
+    # only the note of what the version is made from changes, so the next run reads nothing.
     table = ait_amira / "milestones.csv"
     table.write_bytes(table.read_bytes().replace(b"\n", b"\r\n"))
     assert status() == "unchanged"
-    assert validated == [ait_amira] and snapshot(catalog) == before
-    # Another Infitah (code, schemas): read again.
+    assert validated == [ait_amira] and rewritten() == {f"{DATASET}/dataset.json"}
+    assert recorded() == digest.source_digest(ait_amira, "09.163.07.01")
+    assert status() == "unchanged" and validated == [ait_amira]
+    # Another Infitah (code, schemas): read again once, then known.
     monkeypatch.setattr(digest, "rules_digest", lambda: "another infitah")
     assert status() == "unchanged"
-    assert len(validated) == 2 and snapshot(catalog) == before
+    assert len(validated) == 2 and rewritten() == {f"{DATASET}/dataset.json"}
+    assert status() == "unchanged" and len(validated) == 2
+    assert json.loads((catalog / DATASET / "dataset.json").read_text())["version"] == "1.0.0"
     # A real change: a new version, recording the new digest.
     set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
     assert status() == "published"
@@ -147,6 +159,30 @@ def test_ckan_records_the_digest_and_an_unchanged_member_is_not_read(
     assert validated == []
     after = ckan_portal.api().action.package_show(id=DATASET)
     assert after["metadata_modified"] == shown["metadata_modified"]
+
+
+@pytest.mark.ckan
+def test_ckan_notes_a_new_digest_for_the_same_content_without_a_version(
+    ckan_portal: Portal,  # noqa: F811
+    ait_amira: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    validated: list[Path],
+) -> None:
+    ckan_portal.purge(DATASET, DATASET + "-versions")
+    assert publish(ait_amira, ckan_portal.url, token=ckan_portal.token).status == "published"
+    archived = ckan_portal.api().action.package_show(id=DATASET + "-versions")["resources"]
+    monkeypatch.setattr(digest, "rules_digest", lambda: "an upgraded infitah")
+    for expected_reads in (1, 1):  # read once after the upgrade, then known
+        (again,) = publish_many([ait_amira], ckan_portal.url, ckan_portal.token)
+        assert again.outcome is not None
+        assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
+        assert len(validated) == expected_reads
+    shown = ckan_portal.api().action.package_show(id=DATASET)
+    extras = {e["key"]: e["value"] for e in shown["extras"]}
+    assert extras["infitah_source"] == digest.source_digest(ait_amira, "09.163.07.01")
+    assert (shown["version"], extras["infitah_version"]) == ("1.0.0", "1.0.0")
+    archive = ckan_portal.api().action.package_show(id=DATASET + "-versions")
+    assert archive["version"] == "1.0.0" and archive["resources"] == archived
 
 
 def test_an_unchanged_network_is_not_read_beyond_the_list_nor_written(

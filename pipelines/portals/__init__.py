@@ -72,6 +72,12 @@ class Portal(Protocol):
         """Make 'latest' match the current version if an interrupted run left it behind."""
         ...
 
+    def record_source(self, dataset: str, current: Published, source: str) -> None:
+        """Note that ``current`` is also what ``source`` makes (the same content, judged
+        again by another Infitah or schema): no new version, no new file, so the next run
+        finds the digest and reads nothing."""
+        ...
+
     def location(self, dataset: str) -> str:
         """A URL or path for people."""
         ...

@@ -154,6 +154,20 @@ class CatalogPortal:
             files={name: str(final / name) for name in files},
         )
 
+    def record_source(self, dataset: str, current: Published, source: str) -> None:
+        """Rewrite ``dataset.json`` with the new digest (called under the dataset's lock).
+        Nothing derived from it shows the digest (the index leaves it out), so nothing
+        else is written, and the file keeps its time: what compares times with it to
+        know it is up to date (``repair``, the DCAT fragments) stays right."""
+        path = self.root / dataset / DATASET_FILE
+        info = _load(path)
+        if info.get("version") != current.version:
+            return
+        info["source_digest"] = source
+        committed = path.stat()
+        _atomic_write(path, pretty_json(info))
+        os.utime(path, ns=(committed.st_atime_ns, committed.st_mtime_ns))
+
     def repair(self, dataset: str, current: Published) -> None:
         """Bring back in line what derives from ``dataset.json`` (``latest``, the
         changelog, the dataset's page, the catalog's index) if a run died before it did,
@@ -263,7 +277,9 @@ class CatalogPortal:
         _clean_root(self.root)
         paths = sorted(self.root.glob(f"*/{DATASET_FILE}"))
         datasets = [_dataset_entry(path) for path in paths]
-        index = json.dumps({"datasets": datasets}, ensure_ascii=False, separators=(",", ":"))
+        # The source digest is the publisher's bookkeeping, not something to read.
+        listed = [{k: v for k, v in d.items() if k != "source_digest"} for d in datasets]
+        index = json.dumps({"datasets": listed}, ensure_ascii=False, separators=(",", ":"))
         _atomic_write(self.root / "index.json", (index + "\n").encode())
         _atomic_write(self.root / "index.html", render_index(datasets).encode())
         base = self.base_url()

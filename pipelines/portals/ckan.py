@@ -272,6 +272,25 @@ class CkanPortal:
         claimed_archive: dict[str, Any] = revised["package"]
         return claimed_archive
 
+    def record_source(self, dataset: str, current: Published, source: str) -> None:
+        """One ``package_revise`` of the extras, only if the dataset is still at
+        ``current``: a run that lost the race leaves the digest to the next run."""
+        main = self._read_now(dataset)
+        extras = _extras(main)
+        if extras.get("infitah_version") != current.version:
+            return
+        extras["infitah_source"] = source
+        try:
+            revised = self._call(
+                "package_revise",
+                match={"name": dataset, "metadata_modified": main["metadata_modified"]},
+                filter=["-extras"],
+                update={"extras": [{"key": k, "value": v} for k, v in sorted(extras.items())]},
+            )
+        except PortalConflict:
+            return
+        self._shown[dataset] = revised["package"]
+
     def repair(self, dataset: str, current: Published) -> None:
         """Nothing to complete: the DataStore is loaded before the switch, and the switch
         is one call, so a current version on CKAN is always whole."""
