@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.errors import InputError
 from pipelines.members import load_communes
+from pipelines.publishing import publish
 from pipelines.reference import (
     COLUMNS,
     DEFAULT_SOURCE,
@@ -25,6 +26,7 @@ from pipelines.reference import (
     write_reference,
 )
 from pipelines.resources import REFERENCE_DIR
+from pipelines.synth import synthesise
 
 from .conftest import DATA, run_cli
 
@@ -114,7 +116,11 @@ def test_codes_are_clean_text(communes: pd.DataFrame) -> None:
 def test_only_rural_communes_have_a_cercle(communes: pd.DataFrame) -> None:
     rural = communes["kind"] == "rural_commune"
     assert (communes.loc[rural, "circle_code"] != "").all()
-    assert (communes.loc[rural, "circle_name_ar"] != "").all()
+    # Named, except the five communes of the cercles the source calls "-" / "دائرة -".
+    unnamed = communes.loc[rural & (communes["circle_name_ar"] == "")]
+    assert sorted(unnamed["code"]) == ["01.511.81.05", "01.573.03.03", "01.573.03.05",
+                                       "03.271.81.01", "03.271.81.03"]  # fmt: skip
+    assert (unnamed["circle_name_fr"] == "").all()
     assert (communes.loc[~rural, ["circle_code", "circle_name_fr"]] == "").all().all()
 
 
@@ -127,6 +133,16 @@ def test_names_are_clean(communes: pd.DataFrame, arrondissements: pd.DataFrame) 
             assert not values.map(lambda v: bool(AFFIXES.search(v))).any(), column
     for column in ("name_fr", "name_ar", "province_name_fr", "province_name_ar"):
         assert (communes[column] != "").all(), column
+
+
+def test_a_commune_whose_cercle_has_no_name_publishes(
+    communes: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Its reference row goes into its release: a cercle named "-" read as a formula by
+    the egress guard, and the commune could never publish."""
+    (folder,) = synthesise(1, tmp_path / "m", communes=communes[communes["code"] == "03.271.81.03"])
+    outcome = publish(folder, str(tmp_path / "catalog"))
+    assert outcome.report is None and (outcome.status, outcome.version) == ("published", "1.0.0")
 
 
 def test_ait_amira(communes: pd.DataFrame) -> None:
@@ -241,6 +257,9 @@ def test_load_communes_keeps_codes_as_text() -> None:
         (clean_name, "مــنــود النكور", "منود النكور"),
         (clean_name, "الفداء مرس السلطان،", "الفداء مرس السلطان"),
         (clean_name, "ملقى الويدان\n", "ملقى الويدان"),
+        (clean_name, "Cercle : -", ""),
+        (clean_name, "دائرة -", ""),
+        (clean_name, "Cercle : Daoura -el Hagounia", "Daoura-el Hagounia"),
     ],
 )
 def test_each_cleaning_step(function: object, raw: str, clean: str) -> None:
