@@ -201,4 +201,6 @@ def test_killed_publishers_leave_nothing_half_done_and_a_rerun_completes(
             assert run_publish(folder, proxy.url, ckan_portal.token, killer, None) == 0
             assert_consistent(api, dataset_of(folder), "1.0.1", sources)
     assert (killed_first, killed_update) == (4, 4)
-    assert first_calls > 10 and update_calls > 10, (first_calls, update_calls)
+    # Each publish is still several steps apart (show, claim and upload, DataStore,
+    # switch...), so the kills above fell between steps, not around a single call.
+    assert first_calls > 10 and update_calls > 5, (first_calls, update_calls)

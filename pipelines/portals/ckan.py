@@ -26,7 +26,6 @@ transient failures (connection errors, timeouts, 5xx) are retried with backoff.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import json
 import logging
@@ -34,6 +33,7 @@ import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import ckanapi
@@ -90,6 +90,8 @@ class CkanPortal:
         self.sleep = sleep
         self.api = ckanapi.RemoteCKAN(self.url, apikey=token, user_agent="infitah")
         self._shown: dict[str, dict[str, Any]] = {}
+        self._missing: set[str] = set()  # asked in this run and not found
+        self._orgs: dict[str, dict[str, Any]] = {}
 
     # --- reading -------------------------------------------------------------------------
 
@@ -163,10 +165,9 @@ class CkanPortal:
         published_at: str,
         files: dict[str, bytes],
     ) -> Written:
-        org = self._ensure_organization(owner)
-        self._ensure_dataset(release, org, archive=False)
-        self._ensure_dataset(release, org, archive=True)
-        main = self._read_now(release.dataset)
+        # The dataset as ``current`` read it moments ago: the switch below compares and
+        # swaps on it, and the archive's claim refuses a version someone else took.
+        main = self._dataset(release, owner, archive=False)
         if _extras(main).get("infitah_version") != plan.previous_version:
             raise PortalConflict(
                 f"{release.dataset} changed on the portal while publishing (now "
@@ -174,11 +175,13 @@ class CkanPortal:
                 "nothing was switched: run the publish again",
                 dataset=release.dataset,
             )
-        archive = self._claim(release, plan, published_at)
+        archive = self._dataset(release, owner, archive=True)
         files = {**files, "CHANGELOG.md": self._changelog(main, plan, published_at)}
-        archived = self._archive(archive, plan.version, files, release)
+        before = {r["id"] for r in archive.get("resources", [])}
+        archive, archived = self._claim_and_archive(archive, release, plan, files)
+        uploaded = {r["id"] for r in archive.get("resources", [])} - before
         urls = {name: resource["url"] for name, resource in archived.items()}
-        self._load_datastore(archive, release, archived)
+        self._load_datastore(archive, release, archived, uploaded)
         resources = self._latest_resources(main, release, archived, plan.version)
         versions = json.loads(_extras(main).get("infitah_versions", "{}"))
         versions[plan.version] = {n: u for n, u in urls.items() if n.endswith((".csv", ".json"))}
@@ -218,26 +221,30 @@ class CkanPortal:
         )
         patched: dict[str, Any] = revised["package"]
         self._shown[release.dataset] = patched
-        self._previews(patched, datastore=False)
+        if any("id" not in r for r in resources):  # only new resources lack their views
+            self._previews(patched, datastore=False)
         self._drop_unversioned_datastore(main)
         return Written(url=self.location(release.dataset), files=urls)
 
-    def _claim(self, release: Release, plan: Plan, published_at: str) -> dict[str, Any]:
-        """Reserve ``plan.version`` in the archive, so two runs never upload the same version.
+    def _claim_and_archive(
+        self, archive: dict[str, Any], release: Release, plan: Plan, files: dict[str, bytes]
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """Reserve ``plan.version`` in the archive and upload what this version adds to
+        it, in one ``package_revise`` (CKAN checks ``match`` with the dataset read FOR
+        UPDATE, so two runs never take the same version, and a refused run uploads
+        nothing); the archive as it is then, and the archive resource holding each file.
 
         The archive's ``version`` is the last version claimed; a claim records which
         content it is for, so the run that made it (or a re-run with the same data) may
-        resume it, and anyone else is refused until it is stale.
+        resume it, reusing what it uploaded, and anyone else is refused until it is stale.
         """
-        archive = self._read_now(release.dataset + ARCHIVE_SUFFIX)
         ours = sha256(json.dumps(release.hashes(), sort_keys=True).encode())
         claim = json.loads(_extras(archive).get("infitah_claim", "{}"))
         claimed = archive.get("version") or None
-        if claimed == plan.version and claim.get("content") == ours:
-            return archive
+        resumed = claimed == plan.version and claim.get("content") == ours
         free = claimed in (None, plan.previous_version)
         stale = time.time() - float(claim.get("at", 0)) > CLAIM_STALE_SECONDS
-        if not free and not (claimed == plan.version and stale):
+        if not resumed and not free and not (claimed == plan.version and stale):
             raise PortalConflict(
                 f"version {plan.version} of {release.dataset} is being published by another "
                 f"run (claimed {time.strftime('%H:%M UTC', time.gmtime(claim.get('at', 0)))}); "
@@ -245,32 +252,62 @@ class CkanPortal:
                 key="portal-busy",
                 dataset=release.dataset,
             )
-        extras = {
-            **_extras(archive),
-            "infitah_claim": json.dumps(
-                {"version": plan.version, "content": ours, "at": time.time()}
+        uploads = _uploads(archive, release, plan.version, files)
+        if resumed and not uploads:
+            return archive, _archived_files(self.url, archive, release, plan.version, files)
+        update: dict[str, Any] = {}
+        if not resumed:
+            extras = {
+                **_extras(archive),
+                "infitah_claim": json.dumps(
+                    {"version": plan.version, "content": ours, "at": time.time()}
+                ),
+            }
+            update = {
+                "version": plan.version,
+                "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
+            }
+        fields: dict[str, str] = {
+            "match": json.dumps(
+                {"name": archive["name"], "metadata_modified": archive["metadata_modified"]}
             ),
+            "update": json.dumps(update),
         }
+        if update:
+            fields["filter"] = json.dumps(["-extras"])
+        added = [u for u in uploads if u.replaces is None]
+        if added:
+            fields["update__resources__extend"] = json.dumps([u.fields for u in added])
+        for u in uploads:
+            if u.replaces is not None:  # an interrupted run's upload, never current
+                fields[f"update__resources__{u.replaces}"] = json.dumps(u.fields)
+        targets = [f"-{len(added) - i}" for i in range(len(added))]
+        targets += [str(u.replaces) for u in uploads if u.replaces is not None]
+        ordered = added + [u for u in uploads if u.replaces is not None]
 
-        def claimed_by_us() -> dict[str, Any] | None:
+        def attempt() -> Any:
+            return self.api.call_action(
+                "package_revise",
+                fields,
+                files={
+                    f"update__resources__{target}__upload": (u.filename, io.BytesIO(u.data))
+                    for target, u in zip(targets, ordered, strict=True)
+                },
+                requests_kwargs={"timeout": TIMEOUT},
+            )
+
+        def settled() -> dict[str, Any] | None:
             now = self._read_now_or_none(archive["name"])
             if now is None or now.get("version") != plan.version:
                 return None
             content = json.loads(_extras(now).get("infitah_claim", "{}")).get("content")
-            return {"package": now} if content == ours else None
+            if content != ours or _uploads(now, release, plan.version, files):
+                return None
+            return {"package": now}
 
-        revised = self._call(
-            "package_revise",
-            settled=claimed_by_us,
-            match={"name": archive["name"], "metadata_modified": archive["metadata_modified"]},
-            filter=["-extras"],
-            update={
-                "version": plan.version,
-                "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
-            },
-        )
-        claimed_archive: dict[str, Any] = revised["package"]
-        return claimed_archive
+        revised: dict[str, Any] = self._retrying("package_revise", attempt, settled)["package"]
+        self._shown[archive["name"]] = revised
+        return revised, _archived_files(self.url, revised, release, plan.version, files)
 
     def record_source(self, dataset: str, current: Published, source: str) -> None:
         """One ``package_revise`` of the extras, only if the dataset is still at
@@ -298,8 +335,12 @@ class CkanPortal:
     # --- steps ---------------------------------------------------------------------------
 
     def _ensure_organization(self, owner: Owner) -> dict[str, Any]:
+        """The member's organization (only its id is used), asked once per run."""
+        if owner.name in self._orgs:
+            return self._orgs[owner.name]
         try:
             org: dict[str, Any] = self._call("organization_show", id=owner.name)
+            self._orgs[owner.name] = org
             return org
         except PortalNotFound:
             created: dict[str, Any] = self._call(
@@ -316,15 +357,18 @@ class CkanPortal:
                     *({"key": k, "value": v} for k, v in sorted(owner.extras.items())),
                 ],
             )
+            self._orgs[owner.name] = created
             return created
 
-    def _ensure_dataset(
-        self, release: Release, org: dict[str, Any], archive: bool
-    ) -> dict[str, Any]:
+    def _dataset(self, release: Release, owner: Owner, archive: bool) -> dict[str, Any]:
+        """The member's dataset (or its archive) as this run last saw it, created (with
+        its organization) when the portal has none. The archive is read again, as it is
+        now: its claim is what keeps two runs from publishing the same version."""
         name = release.dataset + (ARCHIVE_SUFFIX if archive else "")
-        package = self._last_seen(name)
+        package = self._read_now_or_none(name) if archive else self._last_seen(name)
         if package is not None:
             return package
+        org = self._ensure_organization(owner)
         created: dict[str, Any] = self._call(
             "package_create",
             settled=lambda: self._read_now_or_none(name),
@@ -334,48 +378,8 @@ class CkanPortal:
             extras=[{"key": k, "value": v} for k, v in sorted(_dataset_extras(release).items())],
         )
         self._shown[name] = created
+        self._missing.discard(name)
         return created
-
-    def _archive(
-        self, archive: dict[str, Any], version: str, files: dict[str, bytes], release: Release
-    ) -> dict[str, dict[str, Any]]:
-        """Upload what this version adds to the archive; the archive resource holding each
-        file of the version."""
-        by_hash = {r.get("infitah_sha256"): r for r in archive.get("resources", []) if r.get("url")}
-        archived: dict[str, dict[str, Any]] = {}
-        tables = {t.filename: t for t in release.tables.values()}
-        for name, data in files.items():
-            digest = sha256(data)
-            label = f"{version}/{name}"
-            existing = _by_name(archive, label)
-            if name in tables and digest in by_hash:
-                archived[name] = by_hash[digest]  # same bytes already archived
-                continue
-            if existing is not None and existing.get("infitah_sha256") == digest:
-                archived[name] = existing  # uploaded by an interrupted run
-                continue
-            fields: dict[str, Any] = {
-                "name": label,
-                "format": _format(name),
-                "infitah_version": version,
-                "infitah_sha256": digest,
-                "hash": digest,
-                "hash_algorithm": SHA256_ALGORITHM,
-                "description": f"Version {version} of {name}; never modified.",
-            }
-            if existing is not None:  # an interrupted run's upload that never became current
-                resource = self._upload("resource_patch", data, name, id=existing["id"], **fields)
-            else:
-                resource = self._upload(
-                    "resource_create",
-                    data,
-                    name,
-                    settled=functools.partial(self._archived, archive["name"], label, digest),
-                    package_id=archive["id"],
-                    **fields,
-                )
-            archived[name] = resource
-        return archived
 
     def _latest_resources(
         self,
@@ -416,12 +420,16 @@ class CkanPortal:
         return resources
 
     def _load_datastore(
-        self, archive: dict[str, Any], release: Release, archived: dict[str, dict[str, Any]]
+        self,
+        archive: dict[str, Any],
+        release: Release,
+        archived: dict[str, dict[str, Any]],
+        uploaded: set[str],
     ) -> None:
         """Load into the DataStore the tables of this version that it does not hold yet,
         each into the archive resource of its bytes, and record each load; all before the
         switch. A load that was interrupted is not recorded, is current nowhere, and is
-        replaced whole."""
+        replaced whole. Then the previews of what was loaded or ``uploaded`` (ids)."""
         loaded: dict[str, str] = {}
         for table in release.tables.values():
             resource = archived[table.filename]
@@ -429,17 +437,19 @@ class CkanPortal:
                 continue
             self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
             loaded[resource["id"]] = table.sha256
-        if not loaded:
-            return
-        # One revision records every table loaded (a resource_patch each would re-index
-        # the dataset each time); a re-run reloads whatever is not recorded.
-        updates: dict[str, Any] = {
-            f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
-            for rid, digest in loaded.items()
-        }
-        revised = self._call("package_revise", match={"id": archive["id"]}, **updates)
-        tables = [r for r in revised["package"].get("resources", []) if r["id"] in loaded]
-        self._previews({**revised["package"], "resources": tables}, datastore=True)
+        if loaded:
+            # One revision records every table loaded (a resource_patch each would
+            # re-index the dataset each time); a re-run reloads whatever is not recorded.
+            updates: dict[str, Any] = {
+                f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
+                for rid, digest in loaded.items()
+            }
+            archive = self._call("package_revise", match={"id": archive["id"]}, **updates)[
+                "package"
+            ]
+        fresh = [r for r in archive.get("resources", []) if r["id"] in loaded.keys() | uploaded]
+        if fresh:
+            self._previews({**archive, "resources": fresh}, datastore=True)
 
     def _previews(self, package: dict[str, Any], datastore: bool) -> None:
         """The default views ``package``'s resources lack (the portal skips the kinds of
@@ -590,11 +600,8 @@ class CkanPortal:
             return None
         if action == "package_show":
             self._shown[name] = found
+            self._missing.discard(name)
         return found
-
-    def _archived(self, archive: str, label: str, digest: str) -> dict[str, Any] | None:
-        resource = _by_name(self._read_now_or_none(archive), label)
-        return resource if resource and resource.get("infitah_sha256") == digest else None
 
     def _datastore_holds(self, resource_id: str, rows: int) -> bool | None:
         try:
@@ -607,26 +614,12 @@ class CkanPortal:
         """The dataset as this run last saw it (asked once, then cached), or None."""
         if name in self._shown:
             return self._shown[name]
-        return self._read_now_or_none(name)
-
-    def _upload(
-        self,
-        action: str,
-        data: bytes,
-        filename: str,
-        settled: Settled | None = None,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        def attempt() -> Any:
-            return self.api.call_action(
-                action,
-                {k: v for k, v in fields.items()},
-                files={"upload": (filename, io.BytesIO(data))},
-                requests_kwargs={"timeout": TIMEOUT},
-            )
-
-        result: dict[str, Any] = self._retrying(action, attempt, settled)
-        return result
+        if name in self._missing:
+            return None
+        found = self._read_now_or_none(name)
+        if found is None:
+            self._missing.add(name)
+        return found
 
     def _call(self, action: str, settled: Settled | None = None, **data: Any) -> Any:
         return self._retrying(
@@ -765,6 +758,73 @@ def _release_file(resource: dict[str, Any]) -> str:
 
 def _extras(package: dict[str, Any]) -> dict[str, str]:
     return {e["key"]: e["value"] for e in package.get("extras", [])}
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A file of a version the archive does not hold yet: its archive resource's fields,
+    and the id of the resource it replaces (an interrupted run's upload) if any."""
+
+    filename: str
+    data: bytes
+    fields: dict[str, str]
+    replaces: str | None
+
+
+def _uploads(
+    archive: dict[str, Any], release: Release, version: str, files: dict[str, bytes]
+) -> list[_Upload]:
+    """What of ``files`` the archive lacks: a table whose bytes some version already
+    archived is not sent again, nor a file an interrupted run uploaded whole."""
+    by_hash = {r.get("infitah_sha256") for r in archive.get("resources", []) if r.get("url")}
+    tables = {t.filename for t in release.tables.values()}
+    out = []
+    for name, data in files.items():
+        digest = sha256(data)
+        label = f"{version}/{name}"
+        existing = _by_name(archive, label)
+        if name in tables and digest in by_hash:
+            continue
+        if existing is not None and existing.get("infitah_sha256") == digest:
+            continue
+        fields = {
+            "name": label,
+            "format": _format(name),
+            "infitah_version": version,
+            "infitah_sha256": digest,
+            "hash": digest,
+            "hash_algorithm": SHA256_ALGORITHM,
+            "description": f"Version {version} of {name}; never modified.",
+        }
+        out.append(_Upload(name, data, fields, existing["id"] if existing else None))
+    return out
+
+
+def _archived_files(
+    url: str, archive: dict[str, Any], release: Release, version: str, files: dict[str, bytes]
+) -> dict[str, dict[str, Any]]:
+    """The archive resource holding each of ``files``: a table's earliest copy of the
+    same bytes (its DataStore table may already be loaded), else the version's own."""
+    tables = {t.filename for t in release.tables.values()}
+    first: dict[str, dict[str, Any]] = {}
+    for resource in archive.get("resources", []):
+        if resource.get("url"):
+            first.setdefault(str(resource.get("infitah_sha256")), resource)
+    out: dict[str, dict[str, Any]] = {}
+    for name, data in files.items():
+        digest = sha256(data)
+        own = _by_name(archive, f"{version}/{name}")
+        found = first.get(digest) if name in tables else None
+        found = found or (own if own is not None and own.get("infitah_sha256") == digest else None)
+        if found is None:
+            raise PortalUnavailable(  # before the switch: the previous version stays
+                f"{url}: {archive['name']} lacks {version}/{name} after the upload",
+                url=url,
+                action="package_revise",
+                detail=f"{version}/{name} missing",
+            )
+        out[name] = found
+    return out
 
 
 def _by_name(package: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
