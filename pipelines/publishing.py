@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -171,8 +171,7 @@ def publish_many(
             return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
         return MemberOutcome(path, outcome)
 
-    # Spawned (not forked) workers: the caller may hold threads (a Prefect run's client).
-    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn")) as pool, \
+    with _validation_pool(len(pending), workers) as pool, \
             ThreadPoolExecutor(max(1, threads)) as writers:  # fmt: skip
         window = max(1, workers) + 2 * max(1, threads)  # members in memory at once
         validating: list[tuple[Path, str, Future[Validated]]] = []
@@ -203,6 +202,19 @@ def publish_many(
             if validating or writing:
                 _wait_any([f for _, _, f in validating] + list(writing))
     return [done[path] for path in paths]
+
+
+# A spawned worker takes about a second to start (its imports): the time of five
+# validations. Fewer members than this are validated by one thread of this process.
+IN_PROCESS_AT_MOST = 8
+
+
+def _validation_pool(members: int, workers: int) -> Executor:
+    """Worker processes to validate many members in parallel, or one thread here for a
+    few. Spawned, not forked: the caller may hold threads (a Prefect run's client)."""
+    if members <= IN_PROCESS_AT_MOST:
+        return ThreadPoolExecutor(1)
+    return ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"))
 
 
 def _wait_any(futures: list[Future[Any]]) -> None:

@@ -82,3 +82,36 @@ def break_a_due_date(folder: Path) -> Path:
     """Make a member folder invalid in one cell: milestones.csv line 2, due_date."""
     set_cells(folder, "milestones", {(2, "due_date"): "2024-13-45"})
     return folder
+
+
+class Validated(list[Path]):
+    pools: list[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pools = []
+
+
+@pytest.fixture
+def validated(monkeypatch: pytest.MonkeyPatch) -> Validated:
+    """The members a many-member publish sends to be validated (``.pools``: the kind of
+    executor each run used)."""
+    from pipelines import publishing
+
+    seen = Validated()
+    real = publishing._validation_pool
+
+    def spying(members: int, workers: int) -> Any:
+        pool = real(members, workers)
+        seen.pools.append(type(pool).__name__)
+        submit = pool.submit
+
+        def spy(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(args[0])
+            return submit(fn, *args, **kwargs)
+
+        pool.submit = spy  # type: ignore[method-assign]
+        return pool
+
+    monkeypatch.setattr(publishing, "_validation_pool", spying)
+    return seen

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from pipelines import digest, publishing
+from pipelines import digest
 from pipelines.publishing import gate, publish, publish_many, publish_validated
 
 from .ckan_fixtures import Portal, ckan_portal  # noqa: F401
-from .conftest import AIT_AMIRA, set_cells
+from .conftest import AIT_AMIRA, Validated, set_cells
 
 DATASET = "openness-programme-09-163-07-01"
 
@@ -28,23 +28,8 @@ def snapshot(catalog: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def validated(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The members a many-member publish sends to its validating workers."""
-    seen: list[Path] = []
-    real = publishing.ProcessPoolExecutor
-
-    class Spy(real):  # type: ignore[misc,valid-type]
-        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append(args[0])
-            return super().submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(publishing, "ProcessPoolExecutor", Spy)
-    return seen
-
-
 def test_unchanged_sources_are_not_even_read(
-    ait_amira: Path, tmp_path: Path, validated: list[Path]
+    ait_amira: Path, tmp_path: Path, validated: Validated
 ) -> None:
     catalog = tmp_path / "catalog"
     first = publish(ait_amira, str(catalog))
@@ -59,7 +44,7 @@ def test_unchanged_sources_are_not_even_read(
 
 
 def test_other_bytes_or_other_rules_are_read_again_and_publish_only_real_changes(
-    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated: list[Path]
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated: Validated
 ) -> None:
     catalog = tmp_path / "catalog"
     assert publish(ait_amira, str(catalog)).status == "published"
@@ -116,7 +101,7 @@ def test_a_version_published_without_a_digest_is_never_mistaken_for_an_older_one
 
 
 def test_a_crash_after_the_commit_is_repaired_by_an_unchanged_run(
-    ait_amira: Path, tmp_path: Path, validated: list[Path]
+    ait_amira: Path, tmp_path: Path, validated: Validated
 ) -> None:
     catalog = tmp_path / "catalog"
     assert publish(ait_amira, str(catalog)).status == "published"
@@ -146,7 +131,7 @@ def test_links_and_unknown_members_take_the_full_path(tmp_path: Path) -> None:
 def test_ckan_records_the_digest_and_an_unchanged_member_is_not_read(
     ckan_portal: Portal,  # noqa: F811
     ait_amira: Path,
-    validated: list[Path],
+    validated: Validated,
 ) -> None:
     ckan_portal.purge(DATASET, DATASET + "-versions")
     assert publish(ait_amira, ckan_portal.url, token=ckan_portal.token).status == "published"
@@ -166,7 +151,7 @@ def test_ckan_notes_a_new_digest_for_the_same_content_without_a_version(
     ckan_portal: Portal,  # noqa: F811
     ait_amira: Path,
     monkeypatch: pytest.MonkeyPatch,
-    validated: list[Path],
+    validated: Validated,
 ) -> None:
     ckan_portal.purge(DATASET, DATASET + "-versions")
     assert publish(ait_amira, ckan_portal.url, token=ckan_portal.token).status == "published"

@@ -16,7 +16,7 @@ from pipelines import publishing
 from pipelines.publishing import MemberOutcome, publish_many
 from pipelines.synth import synthesise
 
-from .conftest import AIT_AMIRA, DATASETS, set_cells
+from .conftest import AIT_AMIRA, DATASETS, Validated, set_cells
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def test_every_member_is_published_then_none_is_read_again(
-    network: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
+    network: list[Path], tmp_path: Path, validated: Validated, cli: Any
 ) -> None:
     catalog = tmp_path / "catalog"
     first = cli("publish", *map(str, network), "--to", str(catalog), "--json")
@@ -38,21 +38,12 @@ def test_every_member_is_published_then_none_is_read_again(
     assert sorted(line["path"] for line in lines) == sorted(map(str, network))
     assert {line["status"] for line in lines} == {"published"}
     assert {line["version"] for line in lines} == {"1.0.0"}
-    # Nothing changed: not one member goes to a validating worker.
-    submitted: list[Any] = []
-    real = publishing.ProcessPoolExecutor
-
-    class Spy(real):  # type: ignore[misc,valid-type]
-        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            submitted.append(args)
-            return super().submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(publishing, "ProcessPoolExecutor", Spy)
+    # Nothing changed: not one member is validated again.
     told: list[MemberOutcome] = []
     again = publish_many(network, str(catalog), told=told.append)
     assert [r.path for r in again] == network
     assert {r.outcome.status for r in again if r.outcome} == {"unchanged"}
-    assert len(told) == len(network) and submitted == []
+    assert len(told) == len(network) and validated == []
 
 
 def test_each_member_fails_alone_and_the_exit_code_says_the_worst(
@@ -83,3 +74,22 @@ def test_each_member_fails_alone_and_the_exit_code_says_the_worst(
     assert (amira["status"], amira["key"], amira["exit_code"]) == ("error", "portal-busy", 3)
     assert {j["status"] for j in by_name.values()} == {"unchanged"}
     assert "Traceback" not in busy.stderr
+
+
+def test_many_members_are_validated_in_worker_processes_a_few_here(
+    network: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated: Validated
+) -> None:
+    network = [Path(shutil.copytree(p, tmp_path / "members" / p.name)) for p in network]
+    monkeypatch.setattr(publishing, "IN_PROCESS_AT_MOST", len(network) - 1)
+    many = publish_many(network, str(tmp_path / "catalog"))
+    assert {r.outcome.status for r in many if r.outcome} == {"published"}
+    assert sorted(validated) == network and validated.pools == ["ProcessPoolExecutor"]
+    few = network[:2]
+    for folder in few:
+        set_cells(folder, "commitments", {(2, "title_fr"): "Titre revu"})
+    again = publish_many(network, str(tmp_path / "catalog"))
+    assert [r.outcome.status for r in again if r.outcome] == ["published"] * 2 + ["unchanged"] * (
+        len(network) - 2
+    )
+    assert sorted(validated[len(network) :]) == few
+    assert validated.pools == ["ProcessPoolExecutor", "ThreadPoolExecutor"]
