@@ -3,9 +3,9 @@
 Phases, each timed (wall clock), with its CKAN calls counted by action and the process's
 peak memory so far (``ru_maxrss``, this process and its worker processes):
 
-1. ``baseline``: a plain ckanapi script that makes the same uploads (one
-   ``package_revise`` carrying every file of the version, as Infitah sends them) and
-   DataStore loads as Infitah's first publish, from bytes built beforehand, with the same
+1. ``baseline``: a plain ckanapi script that makes the writes of Infitah's first publish
+   (two datasets created, one ``package_revise`` carrying every file of the version, the
+   DataStore loads, the previews, the switch), from bytes built beforehand, with the same
    thread count (the floor of a first publish);
 2. ``first``: ``publish_many`` on every member (validation included);
 3. ``sweep``: a ``package_search`` sweep of the members' datasets (the floor of a no-op);
@@ -120,7 +120,10 @@ def purge(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
 
 
 def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Callable[[], None]:
-    """The same uploads and DataStore loads as a first publish, from bytes built here."""
+    """The writes of a first publish, from bytes built here: the dataset and its archive
+    created, the version's files in one ``package_revise``, each table loaded into the
+    DataStore, the previews, the dataset switched to the archived files, its previews.
+    What it leaves out is Infitah's own work: validating, building, reading the portal."""
     prepared = []
     for folder in folders:
         release, owner = member_release(*gate(folder))
@@ -132,30 +135,37 @@ def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Call
 
     def one(item: tuple[Any, Any, dict[str, bytes]]) -> None:
         release, _, files = item
-        dataset = api.action.package_create(name=f"bench-{release.dataset}", owner_org=org)
+        name = f"bench-{release.dataset}"
+        main = api.action.package_create(name=name, owner_org=org)
+        archive = api.action.package_create(name=f"{name}-versions", owner_org=org)
         tables = {t.filename: t for t in release.tables.values()}
-        # Every file in one package_revise, as Infitah uploads a version.
         names = list(files)
-        revised = api.call_action(
+        archive = api.call_action(
             "package_revise",
-            {"match": json.dumps({"id": dataset["id"]}),
+            {"match": json.dumps({"id": archive["id"]}),
              "update__resources__extend": json.dumps([{"name": n} for n in names])},
             files={f"update__resources__-{len(names) - i}__upload": (n, io.BytesIO(files[n]))
                    for i, n in enumerate(names)},
         )["package"]  # fmt: skip
-        by_name = {r["name"]: r for r in revised["resources"]}
-        for name in names:
-            resource_ = by_name[name]
-            table = tables.get(name)
-            if table is not None:
-                header, *rows = list(csv.reader(io.StringIO(table.csv.decode("utf-8"))))
-                types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
-                api.action.datastore_create(
-                    resource_id=resource_["id"], force=True,
-                    fields=[{"id": h, "type": DATASTORE_TYPES.get(types.get(h, ""), "text")}
-                            for h in header],
-                    records=[dict(zip(header, r, strict=False)) for r in rows],
-                )  # fmt: skip
+        by_name = {r["name"]: r for r in archive["resources"]}
+        for filename, table in tables.items():
+            header, *rows = list(csv.reader(io.StringIO(table.csv.decode("utf-8"))))
+            types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
+            api.action.datastore_create(
+                resource_id=by_name[filename]["id"], force=True,
+                fields=[{"id": h, "type": DATASTORE_TYPES.get(types.get(h, ""), "text")}
+                        for h in header],
+                records=[dict(zip(header, r, strict=False)) for r in rows],
+            )  # fmt: skip
+        api.action.package_create_default_resource_views(package=archive,
+                                                         create_datastore_views=True)  # fmt: skip
+        switched = api.action.package_revise(
+            match={"id": main["id"]},
+            update={"version": "1.0.0", "resources": [
+                {"name": n, "url": by_name[n]["url"]} for n in names]},
+        )["package"]  # fmt: skip
+        api.action.package_create_default_resource_views(package=switched,
+                                                         create_datastore_views=False)  # fmt: skip
 
     def run() -> None:
         with ThreadPoolExecutor(threads) as pool:
@@ -225,7 +235,7 @@ def main() -> None:
               results)  # fmt: skip
         change(folders, 1.0, "all")
         timed("all", many, results)
-        purge(api, [f"bench-{n}" for n in names], args.threads)
+        purge(api, [f"bench-{n}" for n in names], args.threads)  # and their archives
         with contextlib.suppress(ckanapi.NotFound):
             api.action.organization_purge(id=BASELINE_ORG)  # leaves the portal's DCAT whole
 

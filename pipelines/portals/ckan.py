@@ -430,24 +430,32 @@ class CkanPortal:
         each into the archive resource of its bytes, and record each load; all before the
         switch. A load that was interrupted is not recorded, is current nowhere, and is
         replaced whole. Then the previews of what was loaded or ``uploaded`` (ids)."""
-        loaded: dict[str, str] = {}
+        loaded: set[str] = set()
+        recorded: dict[str, str] = {}
         for table in release.tables.values():
             resource = archived[table.filename]
-            if resource.get("infitah_datastore_sha256") == table.sha256:
+            if _holds(resource, table):
                 continue
             self._datastore(resource["id"], table, replace=bool(resource.get("datastore_active")))
-            loaded[resource["id"]] = table.sha256
-        if loaded:
-            # One revision records every table loaded (a resource_patch each would
-            # re-index the dataset each time); a re-run reloads whatever is not recorded.
+            loaded.add(resource["id"])
+            if table.rows > DATASTORE_BATCH:
+                recorded[resource["id"]] = table.sha256
+        if recorded:
+            # One revision records every table loaded in several calls (a resource_patch
+            # each would re-index the dataset each time); a re-run reloads what is not.
             updates: dict[str, Any] = {
                 f"update__resources__{rid}": {"infitah_datastore_sha256": digest}
-                for rid, digest in loaded.items()
+                for rid, digest in recorded.items()
             }
             archive = self._call("package_revise", match={"id": archive["id"]}, **updates)[
                 "package"
             ]
-        fresh = [r for r in archive.get("resources", []) if r["id"] in loaded.keys() | uploaded]
+        # As CKAN holds them now (the loads set ``datastore_active``, which table views need).
+        fresh = [
+            {**r, "datastore_active": True} if r["id"] in loaded else r
+            for r in archive.get("resources", [])
+            if r["id"] in loaded | uploaded
+        ]
         if fresh:
             self._previews({**archive, "resources": fresh}, datastore=True)
 
@@ -758,6 +766,20 @@ def _release_file(resource: dict[str, Any]) -> str:
 
 def _extras(package: dict[str, Any]) -> dict[str, str]:
     return {e["key"]: e["value"] for e in package.get("extras", [])}
+
+
+def _holds(resource: dict[str, Any], table: TableRelease) -> bool:
+    """Whether the DataStore table of an archive resource holds ``table`` whole. A table
+    loaded in one ``datastore_create`` (one transaction, after which CKAN sets
+    ``datastore_active``) is whole if active, since the resource's bytes are the table's;
+    a longer one only once its load was recorded, at its end."""
+    if resource.get("infitah_datastore_sha256") == table.sha256:
+        return True
+    return (
+        table.rows <= DATASTORE_BATCH
+        and bool(resource.get("datastore_active"))
+        and resource.get("infitah_sha256") == table.sha256
+    )
 
 
 @dataclass(frozen=True)
