@@ -113,6 +113,37 @@ def unchanged_source(
                    portal.location(dataset))  # fmt: skip
 
 
+def known_unchanged(
+    paths: list[Path], destination: str = DEFAULT_DESTINATION, token: str | None = None
+) -> tuple[list[MemberOutcome], list[Path]]:
+    """The members whose sources are what their published version was made from (their
+    outcome, or the error met while checking), and the others, from one bulk read of the
+    portal: what a fan-out over many runs checks before it starts any."""
+    portal = open_portal(destination, token or portal_token(destination))
+    known, pending = _sorted_out(paths, portal)
+    return known, [path for path, _ in pending]
+
+
+def _sorted_out(
+    paths: list[Path], portal: Portal
+) -> tuple[list[MemberOutcome], list[tuple[Path, str]]]:
+    """Unchanged members (or their errors), and the others with their source digests."""
+    states = portal.states(members.PROGRAMME_PREFIX)
+    known: list[MemberOutcome] = []
+    pending: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            checked = unchanged_source(path, portal, states)
+        except InfitahError as exc:
+            known.append(MemberOutcome(path, error=exc))
+            continue
+        if isinstance(checked, Outcome):
+            known.append(MemberOutcome(path, checked))
+        else:
+            pending.append((path, checked))
+    return known, pending
+
+
 @dataclass(frozen=True)
 class MemberOutcome:
     """One member of a many-member publish: its outcome, or the error it alone met."""
@@ -140,7 +171,6 @@ def publish_many(
     list comes back in the order of ``paths``."""
     checks.registered()  # findings made in workers are judged here by their declared words
     portal = open_portal(destination, token or portal_token(destination))
-    states = portal.states(members.PROGRAMME_PREFIX)
     done: dict[Path, MemberOutcome] = {}
 
     def tell(result: MemberOutcome) -> None:
@@ -148,17 +178,12 @@ def publish_many(
         if told is not None:
             told(result)
 
-    pending: list[tuple[Path, str]] = []
-    for path in paths:
-        try:
-            known = "" if dry_run else unchanged_source(path, portal, states)
-        except InfitahError as exc:
-            tell(MemberOutcome(path, error=exc))
-            continue
-        if isinstance(known, Outcome):
-            tell(MemberOutcome(path, known))
-        else:
-            pending.append((path, known))
+    if dry_run:
+        pending = [(path, "") for path in paths]
+    else:
+        known, pending = _sorted_out(paths, portal)
+        for result in known:
+            tell(result)
 
     def publish_one(path: Path, validated: Validated, source: str) -> MemberOutcome:
         try:

@@ -35,7 +35,9 @@ from ..fanout import (
     summary_markdown,
 )
 from ..findings import Lang
+from ..publishing import known_unchanged
 from ..validation import member_folders
+from .publish_batch import member_row
 
 DEPLOYMENT = "publish-batch/publish-batch"
 BATCH_SIZE = 50
@@ -44,6 +46,18 @@ BATCH_SIZE = 50
 @task(name="list-communes")
 def list_communes(folder: str) -> list[str]:
     return [str(p) for p in member_folders(Path(folder))]
+
+
+@task(name="known-unchanged")
+def settled(paths: list[str], destination: str, lang: Lang) -> tuple[list[CommuneRun], list[str]]:
+    """The members known unchanged (or failing to be checked), as rows of the summary, and
+    the paths still to publish."""
+    known, pending = known_unchanged([Path(p) for p in paths], destination)
+    runs = []
+    for result in known:
+        row = member_row(result, lang)
+        runs.append(CommuneRun(row["member"], row["result"], row["detail"]))  # type: ignore[arg-type]
+    return runs, [str(p) for p in pending]
 
 
 @task(name="batch-outcomes")
@@ -99,7 +113,10 @@ async def publish_all_flow(
         deployment: the deployment that publishes one batch.
         batch_size: members per batch run.
     """
-    paths = list_communes(folder)
+    every = list_communes(folder)
+    # Members whose sources are what is published are known here, from one bulk read:
+    # no batch run is started for them (a network where nothing changed starts none).
+    known, paths = ([], every) if dry_run else settled(every, destination, lang)
     size = max(1, batch_size)
     batches = [paths[i : i + size] for i in range(0, len(paths), size)]
     gate = asyncio.Semaphore(max(1, concurrency))
@@ -125,13 +142,15 @@ async def publish_all_flow(
 
     children = await asyncio.gather(*(one(i + 1, b) for i, b in enumerate(batches)))
     tables = await batch_outcomes([c.id for c, _ in children if c is not None])
-    runs: list[CommuneRun] = []
+    runs: list[CommuneRun] = list(known)
     for batch, (child, error) in zip(batches, children, strict=True):
         names = [Path(p).name for p in batch]
         runs += batch_runs(names, child, tables.get(child.id) if child else None, error)
     summary_artifact(runs, folder, destination)
     for run in runs:
         print(f"{run.commune}: {run.result} — {run.detail}")
+    order = {Path(p).name: i for i, p in enumerate(every)}
+    runs.sort(key=lambda r: order.get(r.commune, len(order)))  # the folder's order
     if any(r.failed for r in runs):
         raise CommunesFailed(failure_message(runs))
     return {"communes": len(runs), "done": [r.commune for r in runs], "batches": len(batches)}

@@ -1,0 +1,149 @@
+"""Prefect's share: the same members through the ``publish-all`` deployment (a real
+Prefect server on PostgreSQL, two process workers, batches of ``--batch-size``) and
+through the library (``publish_many`` in this process), each timed in the same run.
+
+Phases, after a first publish of every member by the library (not timed):
+
+1. ``library no-op`` and ``deployment no-op``: nothing changed;
+2. ``library 1 %`` and ``deployment 1 %``: 1 % of members changed (a different 1 %
+   for each, so each publishes the same amount of work).
+
+The deployment's time is from ``run_deployment`` to the parent run's end, as an operator
+waits for it (workers poll every 2 s, as in the tests). Ratios are printed at the end.
+Not part of ``make test``:
+
+    set -a; eval "$(make -s portal)"; set +a
+    .venv/bin/python benchmarks/bench_prefect_share.py --members 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import ckanapi  # noqa: E402
+from bench_network_ckan import change, portal, purge  # noqa: E402
+
+from pipelines.members import dataset_name  # noqa: E402
+from pipelines.publishing import publish_many  # noqa: E402
+from pipelines.synth import synthesise  # noqa: E402
+
+SCRIPT = REPO / "orchestration" / "orchestrate.sh"
+DB = f"prefect_{hashlib.sha256(str(REPO).encode()).hexdigest()[:8]}_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def drop_database() -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qtA", "-c",
+                    f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+
+
+@contextlib.contextmanager
+def orchestra(home: Path) -> Iterator[str]:
+    """A Prefect server, its pool, the deployments and two workers, stopped afterwards."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PREFECT_") and k != "CKAN_API_TOKEN"}  # fmt: skip
+    env.update(PREFECT_HOME=str(home), INFITAH_PREFECT_PORT=str(free_port()),
+               INFITAH_PREFECT_DB=DB, PREFECT_WORKER_QUERY_SECONDS="2",
+               INFITAH_PREFECT_LOGGING_LEVEL="WARNING")  # fmt: skip
+    drop_database()
+    try:
+        up = subprocess.run(["bash", str(SCRIPT), "up"], env=env, capture_output=True,
+                            text=True, timeout=900)  # fmt: skip
+        if up.returncode != 0:
+            raise SystemExit(f"orchestrate.sh up failed:\n{up.stderr[-3000:]}")
+        yield up.stdout.strip().split("=", 1)[1]
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "down"], env=env, capture_output=True,
+                       text=True, timeout=300)  # fmt: skip
+        drop_database()
+
+
+def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
+    start = time.perf_counter()
+    value = fn()
+    results[label] = time.perf_counter() - start
+    print(f"{label:>18}: {results[label]:8.2f} s", flush=True)
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1503)
+    args = parser.parse_args()
+    url, token = portal()
+    api = ckanapi.RemoteCKAN(url, apikey=token)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "members"
+        folders = sorted(synthesise(args.members, folder, seed=args.seed))
+        names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
+        purge(api, names, 4)
+        print(f"{len(folders)} members: first publish by the library (not timed)", flush=True)
+        publish_many(folders, url, token)
+        with orchestra(Path(tmp) / "prefect") as api_url:
+            from prefect.blocks.system import Secret
+            from prefect.deployments import run_deployment
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings({PREFECT_API_URL: api_url}):
+
+                async def save_token() -> None:
+                    await Secret(value=token).save("ckan-api-token", overwrite=True)
+
+                asyncio.run(save_token())
+
+                def deployment() -> Any:
+                    run = run_deployment(
+                        "publish-all/publish-all",
+                        parameters={"folder": str(folder), "destination": url,
+                                    "concurrency": args.concurrency,
+                                    "batch_size": args.batch_size},
+                        timeout=3600, poll_interval=1,
+                    )  # fmt: skip
+                    if not run.state or not run.state.is_completed():
+                        print(f"{'':>18}  {run.state and run.state.message}", flush=True)
+                    return run
+
+                def library() -> Any:
+                    return publish_many(folders, url, token)
+
+                timed("library no-op", library, results)
+                timed("deployment no-op", deployment, results)
+                change(folders, 0.01, "library")
+                timed("library 1 %", library, results)
+                change(folders[::-1], 0.01, "deployment")
+                timed("deployment 1 %", deployment, results)
+    print()
+    for phase in ("no-op", "1 %"):
+        deployed, library = results[f"deployment {phase}"], results[f"library {phase}"]
+        print(f"{phase:>5}, deployment / library: {deployed / library:.2f} "
+              f"({deployed:.1f} s / {library:.1f} s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
