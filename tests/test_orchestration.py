@@ -205,6 +205,22 @@ def test_publish_all_spreads_communes_over_workers_and_isolates_the_invalid_one(
     for flow_run in [parent, *children]:
         assert ckan_portal.token not in json.dumps(flow_run.parameters)
 
+    # Again, nothing changed: the parent knows the four published members are unchanged
+    # from one bulk read and starts one batch, for the invalid member alone.
+    again = run_deployment(
+        "publish-all/publish-all",
+        parameters={"folder": str(folder), "destination": ckan_portal.url, "batch_size": 2},
+        timeout=400,
+        poll_interval=2,
+    )
+    assert again.state is not None and again.state.is_failed(), again.state
+    later = [r for r in run(flow_runs_of("publish-batch/publish-batch"))
+             if r.id not in {c.id for c in children}]  # fmt: skip
+    assert [r.parameters["paths"] for r in later] == [[str(folder / INVALID)]]
+    summary = run(artifacts_of(again.id))["publish-all"].data
+    for name in valid:
+        assert f"| {name} | {datasets[name]}: unchanged 1.0.0 |" in summary
+
 
 def test_the_counter_publishes_through_the_deployment_on_a_worker(
     orchestra: Orchestra, tmp_path: Path

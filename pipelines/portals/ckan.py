@@ -361,11 +361,12 @@ class CkanPortal:
             return created
 
     def _dataset(self, release: Release, owner: Owner, archive: bool) -> dict[str, Any]:
-        """The member's dataset (or its archive) as this run last saw it, created (with
-        its organization) when the portal has none. The archive is read again, as it is
-        now: its claim is what keeps two runs from publishing the same version."""
+        """The member's dataset (or its archive) as this run last saw it (moments ago,
+        reading the current version and its manifest), created (with its organization)
+        when the portal has none. Not read again: the claim and the switch compare and
+        swap on what was read, so a run that lost a race writes nothing."""
         name = release.dataset + (ARCHIVE_SUFFIX if archive else "")
-        package = self._read_now_or_none(name) if archive else self._last_seen(name)
+        package = self._last_seen(name)
         if package is not None:
             return package
         org = self._ensure_organization(owner)
