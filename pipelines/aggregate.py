@@ -242,16 +242,25 @@ def network_release(
     harvested: list[Harvested],
     as_of: dt.date | None = None,
     counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
+    fresh: Collection[str] | None = None,
 ) -> tuple[Release, Report, Tables]:
     """The network's release (tables, indicators, charts), its validation report, and the
-    combined tables with the indicators (for summaries)."""
+    combined tables with the indicators (for summaries). ``fresh``: the codes of the
+    members read from their own datasets when the others' rows come from the previous
+    network release (None: all were read)."""
     day = as_of or default_as_of(harvested)
     tables = combine({h.code: h.tables for h in harvested})
     tables["indicators"] = indicators.compute(tables, day, counted)
     schemas = {name: network_schema(name) for name in TABLES}
     schemas["indicators"] = indicators.schema()
     data = {name: _table_data(name, frame) for name, frame in tables.items()}
-    report = tables_report(data, schemas, package="network")
+    # Rows reused from the previous network release were judged when it was built: only
+    # the rows read now have their cells judged, the keys across the whole union; the
+    # indicators, made here, whole.
+    spans = None
+    if fresh is not None:
+        spans = {name: _runs(tables[name]["commune_code"].isin(set(fresh))) for name in TABLES}
+    report = tables_report(data, schemas, package="network", fresh=spans)
     released = {name: table_release(data[name], schemas[name]) for name in tables}
     count = len(harvested)
     release = Release(
@@ -267,6 +276,21 @@ def network_release(
         attachments=charts.render(tables["indicators"]),
     )
     return release, report, tables
+
+
+def _runs(mask: pd.Series) -> list[tuple[int, int]]:
+    """The row ranges [begin, end) where ``mask`` holds (a member's rows are together)."""
+    out: list[tuple[int, int]] = []
+    begin = None
+    for i, flag in enumerate(mask.tolist()):
+        if flag and begin is None:
+            begin = i
+        elif not flag and begin is not None:
+            out.append((begin, i))
+            begin = None
+    if begin is not None:
+        out.append((begin, len(mask)))
+    return out
 
 
 def default_as_of(harvested: list[Harvested]) -> dt.date:
@@ -355,7 +379,8 @@ def aggregate(
         total(len(wanted))
     fetched = fetch_many(reader, wanted, WORKERS, progress)
     harvested = sorted([*reused, *fetched], key=lambda h: h.code)
-    release, report, tables = network_release(harvested, as_of, counted)
+    fresh = {h.code for h in fetched} if reused else None
+    release, report, tables = network_release(harvested, as_of, counted, fresh)
     release = dataclasses.replace(release, source=known)
     communes = len(harvested)
     return publish_network(release, report, tables, destination, token, dry_run, now, communes)

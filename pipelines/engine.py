@@ -20,6 +20,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,25 @@ def start(jobs: list[Job], cores: int | None = None) -> Pending:
 def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]]:
     """Frictionless errors per table name; row numbers as frictionless counts them."""
     return start(jobs, cores).finish()
+
+
+def validate_union(
+    jobs: list[Job], judged: Collection[str], fresh: Mapping[str, list[tuple[int, int]]]
+) -> dict[str, list[Error]]:
+    """Tables that join parts judged before (the network's: each member's rows were
+    judged whole at its own publication): for tables in ``judged``, the keys (primary,
+    foreign, unique) across the whole union, and the cells of the ``fresh`` row ranges
+    only (parts read for the first time); other tables whole. Row numbers are the
+    union's."""
+    only = set(judged)
+    result = _whole([_keys_only(j) if j.name in only else j for j in jobs], only)
+    for job in jobs:
+        if job.name not in only:
+            continue
+        cells = without_keys(job.schema)
+        for begin, end in fresh.get(job.name, []):
+            result[job.name].extend(_cells(cells, job.fields, job.rows[begin:end], begin))
+    return result
 
 
 def _default_workers() -> int:

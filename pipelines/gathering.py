@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from . import checks, engine
@@ -61,10 +61,16 @@ def sound_findings(tables: dict[str, TableData], ctx: checks.Context) -> list[Fi
 
 
 def tables_report(
-    tables: dict[str, TableData], schemas: dict[str, TableSchema], package: str
+    tables: dict[str, TableData],
+    schemas: dict[str, TableSchema],
+    package: str,
+    fresh: Mapping[str, list[tuple[int, int]]] | None = None,
 ) -> Report:
     """Frictionless alone on tables built in memory (the network's), against the given
-    schemas: our checks already passed on every member's data before it was published."""
+    schemas: our checks already passed on every member's data before it was published.
+    ``fresh``: when given, the tables it names join rows judged before (in an earlier
+    network release) and the row ranges read for the first time, which alone have their
+    cells judged (``engine.validate_union``); the keys are judged across the whole."""
     started = time.perf_counter()
     present = frozenset(tables)
     jobs = [
@@ -73,7 +79,9 @@ def tables_report(
     ]
     findings = [
         translate(error, tables[name], schemas[name])
-        for name, errors in engine.validate(jobs).items()
+        for name, errors in (
+            engine.validate(jobs) if fresh is None else engine.validate_union(jobs, fresh, fresh)
+        ).items()
         for error in errors
     ]
     return report_of(findings, {n: table_stats(t) for n, t in tables.items()}, started, package)
