@@ -4,9 +4,9 @@ Phases, each timed (wall clock), with its CKAN calls counted by action and the p
 peak memory so far (``ru_maxrss``, this process and its worker processes):
 
 1. ``baseline``: a plain ckanapi script that makes the writes of Infitah's first publish
-   (two datasets created, one ``package_revise`` carrying every file of the version, the
-   DataStore loads, the previews, the switch), from bytes built beforehand, with the same
-   thread count (the floor of a first publish);
+   (the member's organization, two datasets, one ``package_revise`` carrying every file
+   of the version, the same DataStore loads, the previews, the switch), from bytes and
+   payloads built beforehand, with the same thread count (the floor of a first publish);
 2. ``first``: ``publish_many`` on every member (validation included);
 3. ``sweep``: a ``package_search`` sweep of the members' datasets (the floor of a no-op);
 4. ``noop``: ``publish_many`` again, nothing changed;
@@ -49,7 +49,7 @@ import ckanapi  # noqa: E402
 from pipelines.aggregate import aggregate  # noqa: E402
 from pipelines.bundle import version_files  # noqa: E402
 from pipelines.members import NETWORK_DATASET, PROGRAMME_PREFIX, dataset_name  # noqa: E402
-from pipelines.portals.ckan import DATASTORE_TYPES  # noqa: E402
+from pipelines.portals.ckan import DATASTORE_TYPES, _dictionary  # noqa: E402
 from pipelines.publishing import gate, member_release, publish_many  # noqa: E402
 from pipelines.synth import synthesise  # noqa: E402
 from pipelines.versioning import plan  # noqa: E402
@@ -120,25 +120,32 @@ def purge(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
 
 
 def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Callable[[], None]:
-    """The writes of a first publish, from bytes built here: the dataset and its archive
-    created, the version's files in one ``package_revise``, each table loaded into the
-    DataStore, the previews, the dataset switched to the archived files, its previews.
-    What it leaves out is Infitah's own work: validating, building, reading the portal."""
+    """The writes of a first publish, from bytes and payloads built here: the member's
+    organization, the dataset and its archive created, the version's files in one
+    ``package_revise``, each table loaded into the DataStore (the same fields, data
+    dictionary, primary key and typed records), the previews, the dataset switched to
+    the archived files, its previews. What it leaves out is Infitah's own work:
+    validating, building, reading the portal."""
     prepared = []
     for folder in folders:
-        release, owner = member_release(*gate(folder))
+        release, _ = member_release(*gate(folder))
         files = version_files(release, plan(release, None, None), "2026-01-01T00:00:00+00:00")
-        prepared.append((release, owner, files))
-    org = BASELINE_ORG
-    with contextlib.suppress(ckanapi.ValidationError):
-        api.action.organization_create(name=org, title="Benchmark baseline (deleted after)")
+        loads = {}
+        for table in release.tables.values():
+            fields = [{"id": f["name"], "info": _dictionary(f),
+                       "type": DATASTORE_TYPES.get(f.get("type", "string"), "text")}
+                      for f in table.schema["fields"]]  # fmt: skip
+            pk = table.schema.get("primaryKey")
+            loads[table.filename] = {"fields": fields, "records": table.records(),
+                                     **({"primary_key": pk} if pk else {})}  # fmt: skip
+        prepared.append((release, files, loads))
 
-    def one(item: tuple[Any, Any, dict[str, bytes]]) -> None:
-        release, _, files = item
+    def one(item: tuple[Any, dict[str, bytes], dict[str, dict[str, Any]]]) -> None:
+        release, files, loads = item
         name = f"bench-{release.dataset}"
-        main = api.action.package_create(name=name, owner_org=org)
-        archive = api.action.package_create(name=f"{name}-versions", owner_org=org)
-        tables = {t.filename: t for t in release.tables.values()}
+        org = api.action.organization_create(name=baseline_org(release.dataset))
+        main = api.action.package_create(name=name, owner_org=org["id"])
+        archive = api.action.package_create(name=f"{name}-versions", owner_org=org["id"])
         names = list(files)
         archive = api.call_action(
             "package_revise",
@@ -148,15 +155,8 @@ def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Call
                    for i, n in enumerate(names)},
         )["package"]  # fmt: skip
         by_name = {r["name"]: r for r in archive["resources"]}
-        for filename, table in tables.items():
-            header, *rows = list(csv.reader(io.StringIO(table.csv.decode("utf-8"))))
-            types = {f["name"]: f.get("type", "string") for f in table.schema["fields"]}
-            api.action.datastore_create(
-                resource_id=by_name[filename]["id"], force=True,
-                fields=[{"id": h, "type": DATASTORE_TYPES.get(types.get(h, ""), "text")}
-                        for h in header],
-                records=[dict(zip(header, r, strict=False)) for r in rows],
-            )  # fmt: skip
+        for filename, load in loads.items():
+            api.action.datastore_create(resource_id=by_name[filename]["id"], force=True, **load)
         api.action.package_create_default_resource_views(package=archive,
                                                          create_datastore_views=True)  # fmt: skip
         switched = api.action.package_revise(
@@ -172,6 +172,22 @@ def baseline(api: ckanapi.RemoteCKAN, folders: list[Path], threads: int) -> Call
             list(pool.map(one, prepared))
 
     return run
+
+
+def baseline_org(dataset: str) -> str:
+    return f"{BASELINE_ORG}-{dataset.removeprefix(PROGRAMME_PREFIX)}"
+
+
+def purge_baseline(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
+    """The baseline's datasets and organizations (the portal's DCAT stays whole)."""
+    purge(api, [f"bench-{n}" for n in names], threads)
+
+    def one(name: str) -> None:
+        with contextlib.suppress(ckanapi.NotFound):
+            api.action.organization_purge(id=baseline_org(name))
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, names))
 
 
 def sweep(api: ckanapi.RemoteCKAN) -> int:
@@ -213,7 +229,8 @@ def main() -> None:
         folders = sorted(synthesise(args.members, Path(tmp) / "members", seed=args.seed))
         names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
         print(f"{len(folders)} members; purging their datasets and the baseline's", flush=True)
-        purge(api, [*names, *(f"bench-{n}" for n in names), NETWORK_DATASET], args.threads)
+        purge(api, [*names, NETWORK_DATASET], args.threads)
+        purge_baseline(api, names, args.threads)
 
         def many() -> list[Any]:
             return publish_many(folders, url, token, workers=args.workers, threads=args.threads)
@@ -235,9 +252,7 @@ def main() -> None:
               results)  # fmt: skip
         change(folders, 1.0, "all")
         timed("all", many, results)
-        purge(api, [f"bench-{n}" for n in names], args.threads)  # and their archives
-        with contextlib.suppress(ckanapi.NotFound):
-            api.action.organization_purge(id=BASELINE_ORG)  # leaves the portal's DCAT whole
+        purge_baseline(api, names, args.threads)
 
     r = {k: v["seconds"] for k, v in results.items()}
     n = len(folders)

@@ -36,10 +36,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import ckanapi  # noqa: E402
-from bench_network_ckan import change, portal, purge  # noqa: E402
+from bench_network_ckan import change, portal  # noqa: E402
 
-from pipelines.members import dataset_name  # noqa: E402
 from pipelines.publishing import publish_many  # noqa: E402
 from pipelines.synth import synthesise  # noqa: E402
 
@@ -96,14 +94,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1503)
     args = parser.parse_args()
     url, token = portal()
-    api = ckanapi.RemoteCKAN(url, apikey=token)
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "members"
         folders = sorted(synthesise(args.members, folder, seed=args.seed))
-        names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
-        purge(api, names, 4)
-        print(f"{len(folders)} members: first publish by the library (not timed)", flush=True)
+        print(f"{len(folders)} members: published by the library first (not timed)", flush=True)
         publish_many(folders, url, token)
         with orchestra(Path(tmp) / "prefect") as api_url:
             from prefect.blocks.system import Secret
