@@ -47,6 +47,10 @@ class InfitahError(Exception):
 # Placeholders: {path} the file or folder, {url} the portal, {action} the call that failed.
 MESSAGES: dict[str, str] = {
     "no-such-path": N_("{path}: no such file or folder."),
+    "validation-crashed": N_(
+        "{path}: reading this folder stopped the process that validated it (a file too "
+        "large or damaged?); nothing of it was published."
+    ),
     "csv-needs-table": N_("{path} is a single table: name it with --table (one of: {tables})."),
     "not-a-workbook": N_("{path} is not a readable Excel (XLSX) workbook."),
     "bad-descriptor": N_("The descriptor {path} is not valid JSON."),

@@ -13,7 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -196,37 +202,86 @@ def publish_many(
             return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
         return MemberOutcome(path, outcome)
 
-    with _validation_pool(len(pending), workers) as pool, \
-            ThreadPoolExecutor(max(1, threads)) as writers:  # fmt: skip
-        window = max(1, workers) + 2 * max(1, threads)  # members in memory at once
-        validating: list[tuple[Path, str, Future[Validated]]] = []
-        writing: list[Future[MemberOutcome]] = []
-        queue = list(pending)
-        while queue or validating or writing:
-            while queue and len(validating) + len(writing) < window:
-                path, source = queue.pop(0)
-                validating.append((path, source, pool.submit(gate, path)))
-            still: list[tuple[Path, str, Future[Validated]]] = []
-            for path, source, future in validating:
-                if not future.done():
-                    still.append((path, source, future))
-                    continue
-                try:
-                    validated = future.result()
-                except InfitahError as exc:
-                    tell(MemberOutcome(path, error=exc))
-                    continue
-                except Exception as exc:  # a crashed worker: this member fails, not the run
-                    tell(MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}")))
-                    continue
-                writing.append(writers.submit(publish_one, path, validated, source))
-            validating = still
-            for written in [f for f in writing if f.done()]:
-                writing.remove(written)
-                tell(written.result())
-            if validating or writing:
-                _wait_any([f for _, _, f in validating] + list(writing))
+    pool = _validation_pool(len(pending), workers)
+    generation = 0
+    suspects: list[tuple[Path, str]] = []  # in flight when a worker process died
+    try:
+        with ThreadPoolExecutor(max(1, threads)) as writers:
+            window = max(1, workers) + 2 * max(1, threads)  # members in memory at once
+            validating: list[tuple[Path, str, int, Future[Validated]]] = []
+            writing: list[Future[MemberOutcome]] = []
+            queue = list(pending)
+            while queue or validating or writing:
+                while queue and len(validating) + len(writing) < window:
+                    path, source = queue.pop(0)
+                    try:
+                        future = pool.submit(gate, path)
+                    except BrokenExecutor:  # broken by a member whose end we saw not yet
+                        pool, generation = _renewed(pool, len(pending), workers), generation + 1
+                        future = pool.submit(gate, path)
+                    validating.append((path, source, generation, future))
+                still: list[tuple[Path, str, int, Future[Validated]]] = []
+                for path, source, made_in, future in validating:
+                    if not future.done():
+                        still.append((path, source, made_in, future))
+                        continue
+                    try:
+                        validated = future.result()
+                    except InfitahError as exc:
+                        tell(MemberOutcome(path, error=exc))
+                        continue
+                    except BrokenExecutor:
+                        # One member's reading killed its worker, and every member in
+                        # flight lost its result: each is validated again, alone, last.
+                        suspects.append((path, source))
+                        if made_in == generation:
+                            pool = _renewed(pool, len(pending), workers)
+                            generation += 1
+                        continue
+                    except Exception as exc:  # this member fails, not the run
+                        error = InfitahError(f"{type(exc).__name__}: {exc}")
+                        tell(MemberOutcome(path, error=error))
+                        continue
+                    writing.append(writers.submit(publish_one, path, validated, source))
+                validating = still
+                for written in [f for f in writing if f.done()]:
+                    writing.remove(written)
+                    tell(written.result())
+                if validating or writing:
+                    _wait_any([f for *_, f in validating] + list(writing))
+            for path, source in suspects:
+                tell(_alone(path, source, publish_one))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return [done[path] for path in paths]
+
+
+def _renewed(pool: Executor, members: int, workers: int) -> Executor:
+    pool.shutdown(wait=False, cancel_futures=True)
+    return _validation_pool(members, workers)
+
+
+def _alone(
+    path: Path, source: str, publish_one: Callable[[Path, Validated, str], MemberOutcome]
+) -> MemberOutcome:
+    """A member validated in a worker process of its own (after a worker died while it
+    was in flight): published if that goes well, else it is the one that kills it."""
+    alone = _validation_pool(IN_PROCESS_AT_MOST + 1, 1)
+    try:
+        validated = alone.submit(gate, path).result()
+    except BrokenExecutor:
+        error = InfitahError(
+            f"{path}: validating it stopped the process that read it", path=str(path),
+            key="validation-crashed",
+        )  # fmt: skip
+        return MemberOutcome(path, error=error)
+    except InfitahError as exc:
+        return MemberOutcome(path, error=exc)
+    except Exception as exc:  # this member fails, not the run
+        return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
+    finally:
+        alone.shutdown(wait=False, cancel_futures=True)
+    return publish_one(path, validated, source)
 
 
 # A spawned worker takes about a second to start (its imports): the time of five

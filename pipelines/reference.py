@@ -78,7 +78,7 @@ _PREFIX_AR = re.compile(
 _SUFFIX = re.compile(r"\s*\((?:Mun|Arrond)\.\)$")
 _HYPHEN = re.compile(r"\s*-\s*")
 _EDGE_PUNCTUATION = re.compile("^[\\s,\u060c]+|[\\s,\u060c]+$")  # comma, Arabic comma
-# A name that is no name: "Cercle : -" and its Arabic "دائرة -" (the word "circle" alone).
+# A name that is no name: "Cercle : -" and its Arabic, the word "circle" and a dash.
 _NO_NAME = re.compile("(?:\u062f\u0627\u0626\u0631\u0629)?[\\W_]*")
 
 
@@ -130,7 +130,8 @@ def clean_name(text: str) -> str:
 
 
 def blank_placeholder(text: str) -> str:
-    """``-`` and ``دائرة-`` (five cercles): the source's way of saying it has no name.
+    """``-``, or the Arabic word for "circle" and ``-`` (five cercles): the source's way
+    of saying it has no name.
     Left as such, a published cell would read ``-`` (and a spreadsheet takes a leading
     ``-`` for a formula); empty is what it means."""
     return "" if _NO_NAME.fullmatch(text) else text
@@ -437,7 +438,7 @@ def _descriptor(communes: int, arrondissements: int) -> dict[str, object]:
             "commune is numbered 00, so it cannot collide; not an official code",
             "circle_code left empty for municipalities and the six cities: the source puts "
             "them in a pseudo-cercle <province>.01 that circle.csv does not describe",
-            "names the source gives as a placeholder ('Cercle : -', 'دائرة -': five "
+            "names the source gives as a placeholder ('Cercle : -' and its Arabic: five "
             "cercles) left empty",
         ],
         "x-regenerate": "make reference  (runs: infitah reference --source "

@@ -93,3 +93,35 @@ def test_many_members_are_validated_in_worker_processes_a_few_here(
     )
     assert sorted(validated[len(network) :]) == few
     assert validated.pools == ["ProcessPoolExecutor", "ThreadPoolExecutor"]
+
+
+def test_a_member_that_kills_its_validating_worker_fails_alone(
+    network: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process that dies (out of memory on a huge file, say) breaks the pool:
+    every member in flight is validated again alone, and only the one that kills its
+    worker again fails, with words; the others are published."""
+    import os
+
+    culprit = network[1]
+    real = publishing._validation_pool
+
+    def deadly(members: int, workers: int) -> Any:
+        pool = real(members, workers)
+        submit = pool.submit
+
+        def maybe_die(fn: Any, path: Path) -> Any:
+            return submit(os._exit, 9) if path == culprit else submit(fn, path)
+
+        pool.submit = maybe_die  # type: ignore[method-assign,assignment]
+        return pool
+
+    monkeypatch.setattr(publishing, "IN_PROCESS_AT_MOST", 0)
+    monkeypatch.setattr(publishing, "_validation_pool", deadly)
+    results = publish_many(network, str(tmp_path / "catalog"), workers=2)
+    assert [r.path for r in results] == network
+    failed = [r for r in results if r.error is not None]
+    assert [r.path for r in failed] == [culprit]
+    assert failed[0].error is not None and failed[0].error.key == "validation-crashed"
+    assert "stopped the process" in failed[0].error.render("en")
+    assert {r.outcome.status for r in results if r.outcome} == {"published"}
