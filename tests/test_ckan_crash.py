@@ -74,7 +74,9 @@ def test_killed_after_every_call_latest_is_whole_and_a_rerun_converges(
     revise(reference)
     assert in_child(reference, url, token, None, calls) == 0
     update_calls = int(calls.read_text())
-    assert first_calls > 10 and update_calls > 10, (first_calls, update_calls)
+    # Several steps each (an update is about seven calls since a version's files go up
+    # in one call), so the crash points fall between steps, not around one call.
+    assert first_calls > 10 and update_calls > 5, (first_calls, update_calls)
 
     calls_of = {"first": first_calls, "update": update_calls}
     points = sorted({*range(1, max(calls_of.values()) + 1, EVERY), *calls_of.values()})
