@@ -59,7 +59,7 @@ fuzz: setup
 	INFITAH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 # The real CKAN killed after every one of a publish's calls (tests/test_ckan_crash.py;
-# `make test` tries every 12th call and the last): about 12 minutes.
+# `make test` tries every 12th call and the last): about a minute and a half.
 crash: setup
 	INFITAH_CRASH_EVERY=1 $(BIN)/python -m pytest -q tests/test_ckan_crash.py
 

@@ -5,7 +5,7 @@ Each publish runs in a forked child whose every answered CKAN call is counted; a
 (the portal did the work, the publisher never heard back) the child kills itself with
 SIGKILL, as a power cut would. N goes over the calls of a first publish and of an
 update, one synthetic commune per N: every call under ``make crash``
-(``INFITAH_CRASH_EVERY=1``, about 12 minutes), every 12th call and the last one
+(``INFITAH_CRASH_EVERY=1``, about a minute and a half), every 12th call and the last one
 under ``make test``. The oracle is ``tests/source_oracle.py``: the member's CSV files against
 the downloads and every DataStore row reached from the current resources, never
 Infitah's own hashes.
