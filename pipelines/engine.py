@@ -20,7 +20,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,14 +135,14 @@ def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]
 
 
 def validate_union(
-    jobs: list[Job], judged: Collection[str], fresh: Mapping[str, list[tuple[int, int]]]
+    jobs: list[Job], fresh: Mapping[str, list[tuple[int, int]]]
 ) -> dict[str, list[Error]]:
     """Tables that join parts judged before (the network's: each member's rows were
-    judged whole at its own publication): for tables in ``judged``, the keys (primary,
-    foreign, unique) across the whole union, and the cells of the ``fresh`` row ranges
+    judged whole at its own publication): for each table ``fresh`` names, the keys
+    (primary, foreign, unique) across the whole union and the cells of its row ranges
     only (parts read for the first time); other tables whole. Row numbers are the
     union's."""
-    only = set(judged)
+    only = set(fresh)
     result = _whole([_keys_only(j) if j.name in only else j for j in jobs], only)
     for job in jobs:
         if job.name not in only:

@@ -80,7 +80,7 @@ def tables_report(
     findings = [
         translate(error, tables[name], schemas[name])
         for name, errors in (
-            engine.validate(jobs) if fresh is None else engine.validate_union(jobs, fresh, fresh)
+            engine.validate(jobs) if fresh is None else engine.validate_union(jobs, fresh)
         ).items()
         for error in errors
     ]

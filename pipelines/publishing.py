@@ -92,8 +92,16 @@ def publish(
 def source_of(path: Path) -> str:
     """The source digest to record with the version made from ``path`` ("" when its
     member cannot be known without reading its tables, or it holds links)."""
+    known = _member_source(path)
+    return known[1] if known else ""
+
+
+def _member_source(path: Path) -> tuple[str, str] | None:
+    """The member a folder's descriptor names and its source digest, or None when either
+    cannot be known cheaply (no descriptor, a workbook, links)."""
     code = digest.member_code(path) if path.is_dir() else None
-    return (digest.source_digest(path, code) or "") if code else ""
+    source = digest.source_digest(path, code) if code else None
+    return (code, source) if code and source else None
 
 
 def unchanged_source(
@@ -105,10 +113,10 @@ def unchanged_source(
     with the next version ("" when the folder's member cannot be known cheaply).
     ``states``: every member's current version read in bulk (``Portal.states``), so that
     nothing is asked per member."""
-    code = digest.member_code(path) if path.is_dir() else None
-    source = digest.source_digest(path, code) if code else None
-    if code is None or source is None:
+    known = _member_source(path)
+    if known is None:
         return ""
+    code, source = known
     dataset = members.dataset_name(code)
     current = states.get(dataset)
     if current is None or current.source != source:
@@ -196,10 +204,8 @@ def publish_many(
             outcome = publish_validated(
                 validated, portal, token, dry_run=dry_run, now=now, source=source
             )
-        except InfitahError as exc:
-            return MemberOutcome(path, error=exc)
         except Exception as exc:  # one member's trouble must not stop the others
-            return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
+            return _failed(path, exc)
         return MemberOutcome(path, outcome)
 
     pool = _validation_pool(len(pending), workers)
@@ -227,9 +233,6 @@ def publish_many(
                         continue
                     try:
                         validated = future.result()
-                    except InfitahError as exc:
-                        tell(MemberOutcome(path, error=exc))
-                        continue
                     except BrokenExecutor:
                         # One member's reading killed its worker, and every member in
                         # flight lost its result: each is validated again, alone, last.
@@ -239,8 +242,7 @@ def publish_many(
                             generation += 1
                         continue
                     except Exception as exc:  # this member fails, not the run
-                        error = InfitahError(f"{type(exc).__name__}: {exc}")
-                        tell(MemberOutcome(path, error=error))
+                        tell(_failed(path, exc))
                         continue
                     writing.append(writers.submit(publish_one, path, validated, source))
                 validating = still
@@ -254,6 +256,12 @@ def publish_many(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return [done[path] for path in paths]
+
+
+def _failed(path: Path, exc: Exception) -> MemberOutcome:
+    """A member's error as its outcome: Infitah's own as it is, anything else named."""
+    error = exc if isinstance(exc, InfitahError) else InfitahError(f"{type(exc).__name__}: {exc}")
+    return MemberOutcome(path, error=error)
 
 
 def _renewed(pool: Executor, members: int, workers: int) -> Executor:
@@ -275,10 +283,8 @@ def _alone(
             key="validation-crashed",
         )  # fmt: skip
         return MemberOutcome(path, error=error)
-    except InfitahError as exc:
-        return MemberOutcome(path, error=exc)
     except Exception as exc:  # this member fails, not the run
-        return MemberOutcome(path, error=InfitahError(f"{type(exc).__name__}: {exc}"))
+        return _failed(path, exc)
     finally:
         alone.shutdown(wait=False, cancel_futures=True)
     return publish_one(path, validated, source)

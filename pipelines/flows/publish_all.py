@@ -146,11 +146,11 @@ async def publish_all_flow(
     for batch, (child, error) in zip(batches, children, strict=True):
         names = [Path(p).name for p in batch]
         runs += batch_runs(names, child, tables.get(child.id) if child else None, error)
+    order = {Path(p).name: i for i, p in enumerate(every)}
+    runs.sort(key=lambda r: order.get(r.commune, len(order)))  # the folder's order
     summary_artifact(runs, folder, destination)
     for run in runs:
         print(f"{run.commune}: {run.result} — {run.detail}")
-    order = {Path(p).name: i for i, p in enumerate(every)}
-    runs.sort(key=lambda r: order.get(r.commune, len(order)))  # the folder's order
     if any(r.failed for r in runs):
         raise CommunesFailed(failure_message(runs))
     return {"communes": len(runs), "done": [r.commune for r in runs], "batches": len(batches)}

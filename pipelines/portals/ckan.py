@@ -275,15 +275,16 @@ class CkanPortal:
         }
         if update:
             fields["filter"] = json.dumps(["-extras"])
+        # Each file goes to its resource: a new one (counted from the end of the list
+        # once CKAN has extended it), or an interrupted run's upload, never current.
         added = [u for u in uploads if u.replaces is None]
         if added:
             fields["update__resources__extend"] = json.dumps([u.fields for u in added])
+        sent = {f"-{len(added) - i}": u for i, u in enumerate(added)}
         for u in uploads:
-            if u.replaces is not None:  # an interrupted run's upload, never current
+            if u.replaces is not None:
                 fields[f"update__resources__{u.replaces}"] = json.dumps(u.fields)
-        targets = [f"-{len(added) - i}" for i in range(len(added))]
-        targets += [str(u.replaces) for u in uploads if u.replaces is not None]
-        ordered = added + [u for u in uploads if u.replaces is not None]
+                sent[u.replaces] = u
 
         def attempt() -> Any:
             return self.api.call_action(
@@ -291,7 +292,7 @@ class CkanPortal:
                 fields,
                 files={
                     f"update__resources__{target}__upload": (u.filename, io.BytesIO(u.data))
-                    for target, u in zip(targets, ordered, strict=True)
+                    for target, u in sent.items()
                 },
                 requests_kwargs={"timeout": TIMEOUT},
             )
