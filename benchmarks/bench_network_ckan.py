@@ -1,12 +1,14 @@
 """The whole network on the local CKAN, each phase against its floor measured in the same run.
 
 Phases, each timed (wall clock), with its CKAN calls counted by action and the process's
-peak memory so far (``ru_maxrss``, this process and its worker processes):
+peak memory (this process's, and its largest worker process's; see ``Peaks``):
 
 1. ``baseline``: a plain ckanapi script that makes the writes of Infitah's first publish
    (the member's organization, two datasets, one ``package_revise`` carrying every file
    of the version, the same DataStore loads, the previews, the switch), from bytes and
    payloads built beforehand, with the same thread count (the floor of a first publish);
+   its datasets and organizations are purged before Infitah's first publish, so both
+   start on a portal of the same size (CKAN's writes slow down as the portal grows);
 2. ``first``: ``publish_many`` on every member (validation included);
 3. ``sweep``: a ``package_search`` sweep of the members' datasets (the floor of a no-op);
 4. ``noop``: ``publish_many`` again, nothing changed;
@@ -19,6 +21,10 @@ Ratios are printed at the end; they are what to read. Not part of ``make test``.
 
     set -a; eval "$(make -s portal)"; set +a
     .venv/bin/python benchmarks/bench_network_ckan.py --members 200
+
+With ``--results FILE`` each phase's figures are written as it ends (a run of 1,503
+members takes about two hours); with ``--keep DIR`` the members' folders stay, for
+``bench_prefect_share.py --members-dir DIR/members`` on the portal this run leaves.
 """
 
 from __future__ import annotations
@@ -30,10 +36,10 @@ import csv
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -90,22 +96,69 @@ def portal() -> tuple[str, str]:
     return values["CKAN_URL"], values["CKAN_API_TOKEN"]
 
 
-def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+class Peaks:
+    """The peak resident memory of one phase: this process's own (the kernel's high-water
+    mark, reset when the phase starts, so an earlier phase's peak does not hide this one's)
+    and the largest of its worker processes' (each read from ``/proc`` every 0.2 s while it
+    lives). ``ru_maxrss`` cannot be reset: it would report the largest phase so far."""
+
+    def __init__(self) -> None:
+        self.workers = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Peaks:
+        Path("/proc/self/clear_refs").write_text("5")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def own(self) -> int:
+        return _hwm_kb(Path("/proc/self/status"))
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in _children():
+                self.workers = max(self.workers, _hwm_kb(Path(f"/proc/{pid}/status")))
 
 
-def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]]) -> Any:
-    with counted() as calls:
+def _children() -> list[str]:
+    pids: list[str] = []
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            pids.extend((task / "children").read_text().split())
+    return pids
+
+
+def _hwm_kb(status: Path) -> int:
+    with contextlib.suppress(OSError):
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]],
+          out: Path | None = None) -> Any:  # fmt: skip
+    """Runs one phase; its figures are printed, and written to ``out`` at once, so a long
+    run stopped midway keeps the phases it finished."""
+    with counted() as calls, Peaks() as peaks:
         start = time.perf_counter()
         value = fn()
         seconds = time.perf_counter() - start
-    results[label] = {"seconds": seconds, "calls": dict(calls), "peak_mb": peak_mb(),
-                      "call_seconds": dict(SECONDS)}  # fmt: skip
+        own = peaks.own
+    results[label] = {"seconds": seconds, "calls": dict(calls), "call_seconds": dict(SECONDS),
+                      "peak_mb": round(own / 1024),
+                      "worker_peak_mb": round(peaks.workers / 1024)}  # fmt: skip
     total = sum(calls.values())
-    print(f"{label:>16}: {seconds:8.2f} s  {total:6d} calls  peak {peak_mb():7.0f} MB",
-          flush=True)  # fmt: skip
+    print(f"{label:>16}: {seconds:8.2f} s  {total:6d} calls  peak {own / 1024:6.0f} MB"
+          f"  workers {peaks.workers / 1024:5.0f} MB", flush=True)  # fmt: skip
+    if out:
+        out.write_text(json.dumps(results, indent=1))
     return value
 
 
@@ -221,12 +274,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1503)
+    parser.add_argument("--results", type=Path, help="JSON file written after each phase")
+    parser.add_argument("--keep", type=Path,
+                        help="keep the members' folders here (for bench_prefect_share.py "
+                             "--members-dir, on the portal this run leaves published)")  # fmt: skip
     args = parser.parse_args()
     url, token = portal()
     api = ckanapi.RemoteCKAN(url, apikey=token)
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folders = sorted(synthesise(args.members, Path(tmp) / "members", seed=args.seed))
+        where = args.keep or Path(tmp)
+        folders = sorted(synthesise(args.members, where / "members", seed=args.seed))
         names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
         print(f"{len(folders)} members; purging their datasets and the baseline's", flush=True)
         purge(api, [*names, NETWORK_DATASET], args.threads)
@@ -235,27 +293,33 @@ def main() -> None:
         def many() -> list[Any]:
             return publish_many(folders, url, token, workers=args.workers, threads=args.threads)
 
-        timed("baseline", baseline(api, folders, args.threads), results)
-        first = timed("first", many, results)
+        def phase(label: str, fn: Callable[[], Any]) -> Any:
+            return timed(label, fn, results, args.results)
+
+        def aggregated() -> Any:
+            return aggregate(url, url, token, counted=("reported", "illustrative", "synthetic"))
+
+        phase("baseline", baseline(api, folders, args.threads))
+        purge_baseline(api, names, args.threads)  # the portal as Infitah will find it
+        first = phase("first", many)
         statuses = collections.Counter(r.outcome.status if r.outcome else "error" for r in first)
         print(f"{'':>16}  {dict(statuses)}", flush=True)
-        timed("sweep", lambda: sweep(api), results)
-        noop = timed("noop", many, results)
+        phase("sweep", lambda: sweep(api))
+        noop = phase("noop", many)
         assert {r.outcome.status for r in noop if r.outcome} <= {"unchanged", "invalid"}
-        counted_rows = ("reported", "illustrative", "synthetic")
-        timed("aggregate", lambda: aggregate(url, url, token, counted=counted_rows), results)
-        timed("aggregate no-op", lambda: aggregate(url, url, token, counted=counted_rows),
-              results)  # fmt: skip
+        phase("aggregate", aggregated)
+        phase("aggregate no-op", aggregated)
         change(folders, 0.01, "1 %")
-        timed("one-percent", many, results)
-        timed("aggregate 1 %", lambda: aggregate(url, url, token, counted=counted_rows),
-              results)  # fmt: skip
+        phase("one-percent", many)
+        phase("aggregate 1 %", aggregated)
         change(folders, 1.0, "all")
-        timed("all", many, results)
-        purge_baseline(api, names, args.threads)
+        phase("all", many)
+    report(results, len(folders))
 
+
+def report(results: dict[str, dict[str, Any]], n: int) -> None:
+    """The ratios the issue asks for, from the phases that ran."""
     r = {k: v["seconds"] for k, v in results.items()}
-    n = len(folders)
     share = max(1, round(n * 0.01)) / n
     print()
     print(f"first publish / plain ckanapi script:      {r['first'] / r['baseline']:.2f}")

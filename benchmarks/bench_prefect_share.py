@@ -92,12 +92,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1503)
+    parser.add_argument("--members-dir", type=Path,
+                        help="members already there (bench_network_ckan.py --keep): "
+                             "their first publish is a no-op on the portal it left")  # fmt: skip
     args = parser.parse_args()
     url, token = portal()
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "members"
-        folders = sorted(synthesise(args.members, folder, seed=args.seed))
+        if args.members_dir:
+            folder = args.members_dir.resolve()
+            folders = sorted(p for p in folder.iterdir() if p.is_dir())
+        else:
+            folder = Path(tmp) / "members"
+            folders = sorted(synthesise(args.members, folder, seed=args.seed))
         print(f"{len(folders)} members: published by the library first (not timed)", flush=True)
         publish_many(folders, url, token)
         with orchestra(Path(tmp) / "prefect") as api_url:
