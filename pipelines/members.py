@@ -109,17 +109,28 @@ def commune_codes() -> frozenset[str]:
 
 def reference_rows(code: str) -> tuple[list[str], list[list[str]]]:
     """The reference's columns and the row of one member (empty if unknown)."""
-    frame = _members()
-    match = frame[frame["code"] == code]
-    return [str(c) for c in frame.columns], match.astype(str).values.tolist()
+    columns, rows = _by_code()
+    return list(columns), [list(row) for row in rows.get(code, ())]
 
 
 def member(code: str) -> dict[str, str] | None:
     """The reference row of one member, or None for a code it does not know."""
+    columns, rows = _by_code()
+    found = rows.get(code)
+    return dict(zip(columns, found[0], strict=True)) if found else None
+
+
+@cache
+def _by_code() -> tuple[tuple[str, ...], dict[str, list[tuple[str, ...]]]]:
+    """The reference indexed once: a no-op run over the network asks for every member's
+    row, and a pandas lookup per member cost more than the rest of its check."""
     frame = _members()
-    if code not in frame.index:
-        return None
-    return {str(k): str(v) for k, v in frame.loc[code].items()}
+    columns = tuple(str(c) for c in frame.columns)
+    at = columns.index("code")
+    rows: dict[str, list[tuple[str, ...]]] = {}
+    for row in frame.astype(str).itertuples(index=False, name=None):
+        rows.setdefault(str(row[at]), []).append(tuple(row))
+    return columns, rows
 
 
 commune = member  # the name the commune-only code knew it by
