@@ -124,20 +124,6 @@ def _code(dataset: PublishedDataset) -> str:
     return dataset.commune_code or dataset.name.removeprefix(PROGRAMME_PREFIX).replace("-", ".")
 
 
-def harvest_all(
-    source: str,
-    token: str | None = None,
-    workers: int = WORKERS,
-    progress: Callable[[int], None] | None = None,
-    total: Callable[[int], None] | None = None,
-) -> list[Harvested]:
-    """Every commune's programme, fetched ``workers`` at a time, in code order."""
-    reader, datasets = programmes(source, token)
-    if total is not None:
-        total(len(datasets))
-    return sorted(fetch_many(reader, datasets, workers, progress), key=lambda h: h.code)
-
-
 def fetch_many(
     reader: Portal,
     datasets: list[PublishedDataset],
@@ -156,7 +142,9 @@ def fetch_many(
 
 def harvest(source: str, token: str | None = None, workers: int = WORKERS) -> dict[str, Tables]:
     """Commune code -> table name -> DataFrame of its latest published version."""
-    return {h.code: h.tables for h in harvest_all(source, token, workers)}
+    reader, datasets = programmes(source, token)
+    fetched = sorted(fetch_many(reader, datasets, workers), key=lambda h: h.code)
+    return {h.code: h.tables for h in fetched}
 
 
 # --- combine ------------------------------------------------------------------------------
