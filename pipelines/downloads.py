@@ -118,6 +118,9 @@ def downloads(release: Release, version: str, published_at: str) -> dict[str, by
 # --- XLSX --------------------------------------------------------------------------------
 
 SHEETS = ("fr", "ar")
+# Excel opens no more rows than this in a sheet (it drops the rest, with a warning few
+# read): a longer table goes on in sheets "fr 2", "fr 3"... each under the same titles.
+SHEET_ROWS = 1_048_576
 LABEL = N_("label")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries: the same table gives the same bytes
 
@@ -128,7 +131,8 @@ def xlsx_name(table: TableRelease) -> str:
 
 def excel_workbook(table: TableRelease, published_at: str = "") -> bytes:
     """The table as a workbook: a French sheet and an Arabic one (right to left), each
-    with the column titles in its language and every code followed by its label; dates,
+    with the column titles in its language and every code followed by its label (a
+    table longer than a sheet continues in the next, ``SHEET_ROWS``); dates,
     numbers and yes/no as Excel's own types, every text inert (a string, never a formula
     or a link), whatever it starts with."""
     fields = {f["name"]: f for f in table.schema["fields"]}
@@ -141,20 +145,22 @@ def excel_workbook(table: TableRelease, published_at: str = "") -> bytes:
     book.properties.created = book.properties.modified = when
     book.properties.title = table.schema.get("x-title-fr") or table.name
     bold = Font(bold=True)
+    per_sheet = SHEET_ROWS - 1  # under the titles' row
     for lang in SHEETS:
-        sheet = book.create_sheet(lang)
-        sheet.sheet_view.rightToLeft = lang == "ar"
-        sheet.freeze_panes = "A2"
         titles = [title for column in columns for title in column.titles(lang)]
-        for index, title in enumerate(titles, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(40, len(title) + 4)
-        sheet.append([_inert(sheet, title, bold) for title in titles])
-        for row in rows:
-            sheet.append(
-                [_inert(sheet, c) if isinstance(c, str) else _dated(sheet, c)
-                 for column, value in zip(columns, row, strict=True)
-                 for c in column.typed(value, lang)]
-            )  # fmt: skip
+        for part, start in enumerate(range(0, max(1, len(rows)), per_sheet), start=1):
+            sheet = book.create_sheet(lang if part == 1 else f"{lang} {part}")
+            sheet.sheet_view.rightToLeft = lang == "ar"
+            sheet.freeze_panes = "A2"
+            for index, title in enumerate(titles, start=1):
+                sheet.column_dimensions[get_column_letter(index)].width = min(40, len(title) + 4)
+            sheet.append([_inert(sheet, title, bold) for title in titles])
+            for row in rows[start : start + per_sheet]:
+                sheet.append(
+                    [_inert(sheet, c) if isinstance(c, str) else _dated(sheet, c)
+                     for column, value in zip(columns, row, strict=True)
+                     for c in column.typed(value, lang)]
+                )  # fmt: skip
     buffer = io.BytesIO()
     with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).write_data()

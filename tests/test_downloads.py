@@ -8,6 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from pipelines import downloads
 from pipelines.downloads import excel_csv, excel_workbook, readme
 from pipelines.reading import TableData
 from pipelines.release import Release, TableRelease, table_release
@@ -218,6 +221,30 @@ def test_workbook_text_is_inert_whatever_it_starts_with(tmp_path: Path) -> None:
         assert {c.data_type for c in cells} == {"s"}  # strings: no formula
         assert all(c.hyperlink is None for c in cells)
     assert excel_workbook(table, "2025-01-01T00:00:00") == path.read_bytes()  # same bytes
+
+
+@pytest.mark.parametrize(("rows", "sheets"), [(0, 1), (2, 1), (3, 2), (5, 3)])
+def test_a_table_longer_than_a_sheet_goes_on_in_the_next_under_the_same_titles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, sheets: int
+) -> None:
+    # Excel drops the rows past its last one; three rows a sheet stand for 1,048,576.
+    monkeypatch.setattr(downloads, "SHEET_ROWS", 3)
+    schema = {"fields": [{"name": "n", "type": "integer", "title": "N"}]}
+    data = "n\n" + "".join(f"{i}\n" for i in range(rows))
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(excel_workbook(TableRelease("long", data.encode(), rows, schema, {})))
+    book = workbook(path)
+    names = [lang if part == 1 else f"{lang} {part}" for lang in ("fr", "ar")
+             for part in range(1, sheets + 1)]  # fmt: skip
+    assert book.sheetnames == names
+    for lang in ("fr", "ar"):
+        found = []
+        for name in (n for n in names if n.split()[0] == lang):
+            sheet = book[name]
+            assert [c.value for c in sheet[1]] == ["N"]  # each sheet under the titles
+            assert sheet.max_row <= 3
+            found += [row[0].value for row in sheet.iter_rows(min_row=2)]
+        assert found == list(range(rows))  # every row, once, in order
 
 
 def test_the_excel_csv_is_separated_by_semicolons_for_french_and_arabic_excel(
