@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 from openpyxl import Workbook
@@ -106,13 +107,33 @@ class _Column:
         )
 
 
-def downloads(release: Release, version: str, published_at: str) -> dict[str, bytes]:
+def downloads(
+    release: Release,
+    version: str,
+    published_at: str,
+    kept: Mapping[str, Mapping[str, bytes]] | None = None,
+) -> dict[str, bytes]:
     """The derived files of one version: an Excel CSV and a workbook per table, and the
-    README."""
-    files = {excel_name(t): excel_csv(t) for t in release.tables.values()}
-    files |= {xlsx_name(t): excel_workbook(t, published_at) for t in release.tables.values()}
+    README. ``kept``: a table's derived files already made (by an earlier version of the
+    same table, under the same rules), used as they are."""
+    made = {t.name: (kept or {}).get(t.name) or derived(t, published_at)
+            for t in release.tables.values()}  # fmt: skip
+    files = {excel_name(t): made[t.name][excel_name(t)] for t in release.tables.values()}
+    files |= {xlsx_name(t): made[t.name][xlsx_name(t)] for t in release.tables.values()}
     files["README.md"] = readme(release, version, published_at)
     return files
+
+
+def derived(table: TableRelease, published_at: str = "") -> dict[str, bytes]:
+    """What one table gives people: its Excel CSV and its workbook."""
+    return {
+        excel_name(table): excel_csv(table),
+        xlsx_name(table): excel_workbook(table, published_at),
+    }
+
+
+def derived_names(table: TableRelease) -> frozenset[str]:
+    return frozenset({excel_name(table), xlsx_name(table)})
 
 
 # --- XLSX --------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ class Portal(Protocol):
         """The row index kept with a version, to say which rows changed."""
         ...
 
+    def version_file(self, dataset: str, version: str, name: str) -> bytes | None:
+        """One file of an archived version, None when the version has no such file."""
+        ...
+
     def write(
         self,
         release: Release,

@@ -86,6 +86,15 @@ class CatalogPortal:
         manifest: dict[str, Any] = _load(path)
         return manifest
 
+    def version_file(self, dataset: str, version: str, name: str) -> bytes | None:
+        path = self.root / dataset / "versions" / version / name
+        if path.is_symlink() or not path.is_file():
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
     def write(
         self,
         release: Release,

@@ -155,6 +155,11 @@ class CkanPortal:
         manifest: dict[str, Any] = json.loads(self._download(resource["url"]))
         return manifest
 
+    def version_file(self, dataset: str, version: str, name: str) -> bytes | None:
+        archive = self._last_seen(dataset + ARCHIVE_SUFFIX)
+        resource = _by_name(archive, f"{version}/{name}") if archive else None
+        return None if resource is None else self._download(resource["url"])
+
     # --- writing -------------------------------------------------------------------------
 
     def write(
