@@ -423,7 +423,8 @@ def _prepare(
     rules = digest.rules_digest()
     kept = _kept(portal, release, current.version, manifest, rules) if current and manifest else {}
     files = version_files(release, plan, published_at, kept, rules)
-    return _Prepared(current, plan, files, guard.inspect(files))
+    vouched = {name for made in kept.values() for name in made}
+    return _Prepared(current, plan, files, guard.inspect(files, vouched))
 
 
 # Below this many rows, a table's Excel CSV and workbook are made faster than downloaded.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import digest, downloads, publishing
+from pipelines import digest, downloads, guard, publishing
 from pipelines.publishing import publish
 from pipelines.release import TableRelease
 
@@ -73,6 +73,21 @@ def test_unchanged_tables_keep_their_files_and_the_changed_one_is_made_anew(
     assert workbook_titles(new / "commitments.xlsx")[1] == "Publier les données des déchets (1)"
     assert (new / "milestones.xlsx").read_bytes() == (catalog / DATASET / "latest" /
                                                       "milestones.xlsx").read_bytes()  # fmt: skip
+
+
+def test_the_guard_reads_again_every_file_but_those_kept(
+    ait_amira: Path, tmp_path: Path, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = tmp_path / "catalog"
+    published(str(catalog), ait_amira, 0)
+    read: list[str] = []
+    real = guard._csv
+    monkeypatch.setattr(guard, "_csv", lambda name, *a: read.append(name) or real(name, *a))
+    revise(ait_amira, 1)
+    published(str(catalog), ait_amira, 1)
+    excel = {n for n in read if n.endswith(".excel.csv")}
+    assert excel == {"commitments.excel.csv"}  # the kept ones passed this guard already
+    assert {n for n in read if n not in excel} == {f"{t}.csv" for t in TABLES}
 
 
 def workbook_titles(path: Path) -> list[str]:
