@@ -23,7 +23,7 @@ TABLES = ["action_plans", "commitments", "communes", "milestones", "progress_upd
           "proposals", "workshop_participation", "workshops"]  # fmt: skip
 DERIVED = (".excel.csv", ".xlsx")
 FIRST = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-KEPT_FROM_ROWS = publishing.KEPT_FROM_ROWS  # before ``made`` lowers it
+KEPT_FROM_CELLS = publishing.KEPT_FROM_CELLS  # before ``made`` lowers it
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(table, published_at)
 
     monkeypatch.setattr(downloads, "derived", spy)
-    monkeypatch.setattr(publishing, "KEPT_FROM_ROWS", 0)
+    monkeypatch.setattr(publishing, "KEPT_FROM_CELLS", 0)
     return calls
 
 
@@ -138,7 +138,7 @@ def test_other_rules_or_small_tables_make_every_file_anew(
         published(str(catalog), ait_amira, n)
         # 1: made under other rules (labels, titles may differ); 2: the tables are small.
         assert sorted(made) == TABLES
-        monkeypatch.setattr(publishing, "KEPT_FROM_ROWS", KEPT_FROM_ROWS)
+        monkeypatch.setattr(publishing, "KEPT_FROM_CELLS", KEPT_FROM_CELLS)
 
 
 @pytest.mark.ckan
