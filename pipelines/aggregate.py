@@ -408,7 +408,10 @@ def reusable(
     for d in kept:
         code = _code(d)
         tables = by_member.get(code, {})
-        reused.append(Harvested(d, code, {n: tables.get(n, _empty(n)) for n in TABLES}))
+        # A table a member has no row in is empty (made only then: a frame per member
+        # and table would cost seconds over the network).
+        reused.append(Harvested(d, code, {n: tables[n] if n in tables else _empty(n)
+                                          for n in TABLES}))  # fmt: skip
     kept_names = {d.name for d in kept}
     return reused, [d for d in datasets if d.name not in kept_names]
 
