@@ -439,7 +439,8 @@ def _kept(
     from it as they are (a workbook of the network's indicators takes longer to write
     than the rest of an aggregation). Only files the manifest says were made from the
     same table under the same rules, and whose bytes still have the hash it recorded;
-    any doubt, and they are made again. The guard reads them as it reads the rest."""
+    any doubt, and they are made again. The guard reads only their names: it passed
+    these bytes under these rules."""
     recorded = manifest.get("derived")
     kept: dict[str, dict[str, bytes]] = {}
     if not isinstance(recorded, dict):
