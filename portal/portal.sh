@@ -155,7 +155,8 @@ ensure_solr() {
   [ -f "$schema" ] || die "CKAN's solr/schema.xml not found in $VENV"
   log "starting the Solr stand-in (dev/tests only) on 127.0.0.1:$SOLR_PORT"
   SOLR_FRESH=0
-  [ -f "$STATE/solr-index.json" ] || SOLR_FRESH=1
+  # The index is a snapshot and a journal of the changes since (either may be alone).
+  [ -f "$STATE/solr-index.json" ] || [ -f "$STATE/solr-index.json.log" ] || SOLR_FRESH=1
   nohup "$VENV/bin/python" "$ROOT/portal/solr_standin.py" --host 127.0.0.1 --port "$SOLR_PORT" \
     --data "$STATE/solr-index.json" --save-every 0.5 --schema "$schema" \
     </dev/null >>"$STATE/solr.log" 2>&1 9>&- &
