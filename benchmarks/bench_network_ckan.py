@@ -297,7 +297,9 @@ def main() -> None:
             return timed(label, fn, results, args.results)
 
         def aggregated() -> Any:
-            return aggregate(url, url, token, counted=("reported", "illustrative", "synthetic"))
+            result = aggregate(url, url, token, counted=("reported", "illustrative", "synthetic"))
+            said(result.outcome)
+            return result
 
         phase("baseline", baseline(api, folders, args.threads))
         purge_baseline(api, names, args.threads)  # the portal as Infitah will find it
@@ -315,6 +317,15 @@ def main() -> None:
         change(folders, 1.0, "all")
         phase("all", many)
     report(results, len(folders))
+
+
+def said(outcome: Any) -> None:
+    """The network's outcome under its phase: an aggregation refused (invalid, or stopped
+    by the guard) writes nothing, and its time would otherwise pass for a no-op's."""
+    print(f"{'':>16}  network: {outcome.status} {outcome.version or ''}", flush=True)
+    if outcome.status == "invalid" and outcome.report is not None:
+        for finding in outcome.to_dict("en")["report"].get("errors", [])[:5]:
+            print(f"{'':>18}{json.dumps(finding, ensure_ascii=False)[:300]}", flush=True)
 
 
 def report(results: dict[str, dict[str, Any]], n: int) -> None:

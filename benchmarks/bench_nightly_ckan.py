@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import ckanapi  # noqa: E402
-from bench_network_ckan import change, portal, sweep, timed  # noqa: E402
+from bench_network_ckan import change, portal, said, sweep, timed  # noqa: E402
 
 from pipelines.aggregate import aggregate  # noqa: E402
 from pipelines.publishing import publish_many  # noqa: E402
@@ -48,7 +48,9 @@ def main() -> None:
     print(f"{len(folders)} members, already published", flush=True)
 
     def aggregated() -> Any:
-        return aggregate(url, url, token, counted=("reported", "illustrative", "synthetic"))
+        result = aggregate(url, url, token, counted=("reported", "illustrative", "synthetic"))
+        said(result.outcome)
+        return result
 
     def phase(label: str, fn: Any) -> Any:
         return timed(label, fn, results, args.results)
