@@ -158,3 +158,19 @@ def test_row_ids_named_by_the_changelog_are_not_phone_numbers() -> None:
     assert inspect(files) == []
     files["CHANGES.md"] += b"- appeler le 0508115211\n"  # a phone is still a phone
     assert [(f.file, f.row) for f in inspect(files)] == [("CHANGES.md", 4)]
+
+
+def test_the_row_index_short_hashes_are_ours_even_when_they_look_like_phones() -> None:
+    """A row's short hash has sixteen hexadecimal digits; about one in 2,000 has no
+    letter, and some of those read as an international phone number (the network
+    release of 1,503 synthetic members was refused for one). The same digits in a row's
+    values are the steward's, and still refused."""
+    key = "commune|08.201.03.03|completion_not_started|"
+    manifest: dict[str, Any] = {"tables": {"indicators": {
+        "row_index": {key: "0049576561159714"}, "values": {key: ["x"]}}}}  # fmt: skip
+    assert inspect({"manifest.json": json.dumps(manifest).encode()}) == []
+    manifest["tables"]["indicators"]["values"][key] = ["0049576561159714"]
+    refused = inspect({"manifest.json": json.dumps(manifest).encode()})
+    assert [(f.file, f.field) for f in refused] == [
+        ("manifest.json", f"tables.indicators.values.{key}[0]")
+    ]
