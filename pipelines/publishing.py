@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import (
     BrokenExecutor,
@@ -36,7 +35,7 @@ from .i18n import N_, Lang, in_each
 from .members import Owner
 from .portals import Portal, open_portal
 from .reading import PackageData, TableData
-from .release import Release, build
+from .release import Release, build, sha256
 from .report import Report
 from .schemas import REFERENCE_TABLE
 from .validation import Validated, validate
@@ -459,7 +458,7 @@ def _kept(
                 data = portal.version_file(release.dataset, version, filename)
             except InfitahError:  # an unreadable copy: make the file again
                 data = None
-            if data is None or hashlib.sha256(data).hexdigest() != hashes.get(filename):
+            if data is None or sha256(data) != hashes.get(filename):
                 break
             files[filename] = data
         else:
