@@ -278,6 +278,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path,
                         help="keep the members' folders here (for bench_prefect_share.py "
                              "--members-dir, on the portal this run leaves published)")  # fmt: skip
+    parser.add_argument("--without", action="append", default=[], choices=("baseline", "all"),
+                        help="leave a long phase out (measured by an earlier run)")  # fmt: skip
     args = parser.parse_args()
     url, token = portal()
     api = ckanapi.RemoteCKAN(url, apikey=token)
@@ -301,8 +303,9 @@ def main() -> None:
             said(result.outcome)
             return result
 
-        phase("baseline", baseline(api, folders, args.threads))
-        purge_baseline(api, names, args.threads)  # the portal as Infitah will find it
+        if "baseline" not in args.without:
+            phase("baseline", baseline(api, folders, args.threads))
+            purge_baseline(api, names, args.threads)  # the portal as Infitah will find it
         first = phase("first", many)
         statuses = collections.Counter(r.outcome.status if r.outcome else "error" for r in first)
         print(f"{'':>16}  {dict(statuses)}", flush=True)
@@ -314,8 +317,9 @@ def main() -> None:
         change(folders, 0.01, "1 %")
         phase("one-percent", many)
         phase("aggregate 1 %", aggregated)
-        change(folders, 1.0, "all")
-        phase("all", many)
+        if "all" not in args.without:
+            change(folders, 1.0, "all")
+            phase("all", many)
     report(results, len(folders))
 
 
@@ -333,20 +337,25 @@ def report(results: dict[str, dict[str, Any]], n: int) -> None:
     r = {k: v["seconds"] for k, v in results.items()}
     share = max(1, round(n * 0.01)) / n
     print()
-    print(f"first publish / plain ckanapi script:      {r['first'] / r['baseline']:.2f}")
+    if "baseline" in r:
+        print(f"first publish / plain ckanapi script:      {r['first'] / r['baseline']:.2f}")
     print(f"no-op / package_search sweep:              {r['noop'] / r['sweep']:.2f}")
-    expected = r["noop"] + share * r["all"]
-    print(f"1 % changed / (no-op + their share of all): {r['one-percent'] / expected:.2f}")
+    full = "all" if "all" in r else "first"  # without the update, a first publish's share
+    expected = r["noop"] + share * r[full]
+    print(f"1 % changed / (no-op + their share of {full}): {r['one-percent'] / expected:.2f}")
     print(f"aggregate no-op: {r['aggregate no-op']:.2f} s; after 1 %: {r['aggregate 1 %']:.2f} s")
     writes = {k: sum(c for a, c in v["calls"].items() if not a.endswith(("_show", "_search")))
               for k, v in results.items()}  # fmt: skip
     print(f"write calls in the no-op: {writes['noop']}; in the aggregate no-op: "
           f"{writes['aggregate no-op']}")  # fmt: skip
     per = {k: {a: round(c / n, 2) for a, c in sorted(results[k]["calls"].items())}
-           for k in ("first", "all")}  # fmt: skip
+           for k in ("first", "all") if k in results}  # fmt: skip
     print(f"CKAN calls per member, first publish: {per['first']}")
-    print(f"CKAN calls per member, update:        {per['all']}")
+    if "all" in per:
+        print(f"CKAN calls per member, update:        {per['all']}")
     for k in ("baseline", "first", "all"):
+        if k not in results:
+            continue
         spent = {a: round(c, 1) for a, c in sorted(results[k]["call_seconds"].items())}
         print(f"seconds in each action (all threads), {k}: {spent}")
 
