@@ -32,6 +32,13 @@ PARALLEL_MIN_ROWS = 20_000
 # A file with more errors than this is reported in part; the steward fixes the pattern.
 LIMIT_ERRORS = 10_000
 KEY_ERRORS = frozenset({"primary-key", "foreign-key", "unique-error"})
+# In a package with foreign keys, frictionless opens each referenced table whole for
+# its lookup, and every open copies each field twice through its metadata validation:
+# on a member's small tables that was two thirds of validating. Judging the keys on a
+# projection of the key fields, and the cells apart (as for a large table), finds the
+# same errors in half the time (benchmarks/bench_validate.py --members). Tests turn it
+# off to compare with frictionless run once over the whole package.
+SPLIT_KEYS = True
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class Pending:
     def __init__(self, jobs: list[Job], cores: int) -> None:
         self.jobs = jobs
         self.large = [j for j in jobs if cores > 1 and len(j.rows) >= PARALLEL_MIN_ROWS]
+        # Keys apart from cells: every large table, and every table of a package with
+        # foreign keys (see ``SPLIT_KEYS``).
+        linked = SPLIT_KEYS and any(j.schema.get("foreignKeys") for j in jobs)
+        self.split = {j.name for j in jobs} if linked else {j.name for j in self.large}
         self.mine: list[tuple[Job, int, int]] = []
         self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="infitah-") if self.large else None
@@ -108,14 +119,18 @@ class Pending:
     def finish(self) -> dict[str, list[Error]]:
         try:
             large = {j.name for j in self.large}
-            keyed = [_keys_only(j) for j in self.large]
-            result = _whole(keyed + [j for j in self.jobs if j.name not in large], large)
+            keyed = [_keys_only(j) for j in self.jobs if j.name in self.split]
+            keys = _whole(keyed + [j for j in self.jobs if j.name not in self.split], self.split)
+            cells: dict[str, list[Error]] = {j.name: [] for j in self.jobs}
+            for job in self.jobs:
+                if job.name in self.split and job.name not in large:
+                    cells[job.name] = _cells(without_keys(job.schema), job.fields, job.rows, 0)
             for job, begin, end in self.mine:
                 cells_only = without_keys(job.schema)
-                result[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
+                cells[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
             for name, worker in self.running:
-                result[name].extend(_finish_worker(worker))
-            return result
+                cells[name].extend(_finish_worker(worker))
+            return {name: _merged(cells[name], keys[name]) for name in keys}
         finally:
             for _, worker in self.running:
                 if worker.poll() is None:
@@ -151,6 +166,14 @@ def validate_union(
         for begin, end in fresh.get(job.name, []):
             result[job.name].extend(_cells(cells, job.fields, job.rows[begin:end], begin))
     return result
+
+
+def _merged(cells: list[Error], keys: list[Error]) -> list[Error]:
+    """A table's errors in the order frictionless run once would give them: by row,
+    and in a row its cells' errors before its keys' (a header's, without a row, first)."""
+    if not keys:
+        return cells
+    return sorted([*cells, *keys], key=lambda e: e.row_number or 0)
 
 
 def _default_workers() -> int:
@@ -258,7 +281,9 @@ def without_keys(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _keys_only(job: Job) -> Job:
-    """The job reduced to the fields keys need, typed as text: cells are judged elsewhere."""
+    """The job reduced to the fields keys need, with their declared types (a cell that
+    does not read as its type is no key, as when frictionless judges the whole row) and
+    no other constraint: cells are judged elsewhere."""
     schema = job.schema
     wanted: list[str] = []
     pk = schema.get("primaryKey", [])
@@ -272,10 +297,11 @@ def _keys_only(job: Job) -> Job:
     for f in schema["fields"]:
         if f["name"] in keep:
             unique = f.get("constraints", {}).get("unique")
+            typed = {k: f[k] for k in ("type", "format") if k in f}
             fields.append(
                 {
                     "name": f["name"],
-                    "type": "string",
+                    **typed,
                     **({"constraints": {"unique": True}} if unique else {}),
                 }
             )

@@ -95,3 +95,56 @@ def test_only_real_iso_days_are_handed_to_frictionless_as_dates() -> None:
     errors = engine.validate(jobs, cores=0)["progress_updates"]
     typed = {(e.type, e.field_name, e.cell) for e in errors if e.type == "type-error"}
     assert typed == {("type-error", "reported_on", "2024-02-30")}
+
+
+def test_keys_apart_from_cells_find_what_frictionless_finds_over_the_whole_package(
+    ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package with foreign keys has its keys judged on the key fields alone and its
+    cells apart (frictionless's lookups would open every referenced table whole): the
+    findings, their locations, words and order, are those of frictionless run once."""
+    from tests.test_checks import edit, setter
+
+    def duplicate_first(rows: list[dict[str, str]]) -> None:
+        rows.append(dict(rows[0]))
+
+    edit(ait_amira, "milestones", setter(1, commitment_id="ait-amira-c9", due_date="2024-02-30"))
+    edit(ait_amira, "milestones", setter(2, commitment_id="", status="done"))
+    edit(ait_amira, "commitments", duplicate_first)
+    # a key cell that breaks its rule (a gender outside the list), twice: still a key
+    edit(ait_amira, "workshop_participation", setter(0, gender="woman"))
+    twice = setter(1, gender="woman", stakeholder_group="council_member")
+    edit(ait_amira, "workshop_participation", twice)
+    edit(ait_amira, "proposals", setter(0, workshop_id="ait-amira-w9"))
+
+    opened: list[str] = []
+    real = engine._cells
+
+    def counted(schema: dict[str, object], *args: object) -> list[engine.Error]:
+        opened.append("cells")
+        return real(schema, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_cells", counted)
+    monkeypatch.setenv("INFITAH_WORKERS", "1")
+    monkeypatch.setattr(engine, "SPLIT_KEYS", False)
+    whole = validate(ait_amira).report.to_dict("en")
+    assert opened == []  # frictionless once, over the package
+    monkeypatch.setattr(engine, "SPLIT_KEYS", True)
+    split = validate(ait_amira).report.to_dict("en")
+    assert len(opened) == 7  # the split really ran: each table's cells apart
+
+    assert split["errors"] == whole["errors"]
+    assert split["warnings"] == whole["warnings"]
+    located = {(e["code"], e["table"], e["row"], e["field"]) for e in whole["errors"]}
+    assert {
+        ("foreign-key", "milestones", 3, "commitment_id"),
+        ("primary-key", "commitments", len(_rows(ait_amira / "commitments.csv")) + 1,
+         None),
+        ("constraint-error", "workshop_participation", 2, "gender"),
+        ("primary-key", "workshop_participation", 3, None),
+        ("foreign-key", "proposals", 2, "workshop_id"),
+    } <= located  # fmt: skip
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.open(encoding="utf-8")))[1:]
