@@ -186,7 +186,7 @@ class CkanPortal:
         uploaded = {r["id"] for r in archive.get("resources", [])} - before
         urls = {name: resource["url"] for name, resource in archived.items()}
         self._load_datastore(archive, release, archived, uploaded)
-        resources = self._latest_resources(main, release, archived, plan.version)
+        resources = latest_resources(main, release, archived, plan.version)
         versions = json.loads(_extras(main).get("infitah_versions", "{}"))
         versions[plan.version] = {n: u for n, u in urls.items() if n.endswith((".csv", ".json"))}
         extras = {
@@ -351,16 +351,7 @@ class CkanPortal:
             created: dict[str, Any] = self._call(
                 "organization_create",
                 settled=lambda: self._read_now_or_none(owner.name, "organization_show"),
-                name=owner.name,
-                title=f"{owner.title.get('fr', owner.name)} — {owner.title.get('ar', '')}".strip(
-                    " —"
-                ),
-                description="\n\n".join(owner.description.get(lang, "") for lang in ("fr", "ar")),
-                extras=[
-                    {"key": "title_ar", "value": owner.title.get("ar", "")},
-                    {"key": "title_fr", "value": owner.title.get("fr", "")},
-                    *({"key": k, "value": v} for k, v in sorted(owner.extras.items())),
-                ],
+                **organization_fields(owner),
             )
             self._orgs[owner.name] = created
             return created
@@ -386,44 +377,6 @@ class CkanPortal:
         self._shown[name] = created
         self._missing.discard(name)
         return created
-
-    def _latest_resources(
-        self,
-        main: dict[str, Any],
-        release: Release,
-        archived: dict[str, dict[str, Any]],
-        version: str,
-    ) -> list[dict[str, Any]]:
-        existing = {r["name"]: r for r in main.get("resources", [])}
-        order = [t.filename for t in release.tables.values()] + [
-            "datapackage.json",
-            "validation-report.json",
-            "manifest.json",
-            "CHANGELOG.md",
-        ]
-        order += [name for name in archived if name not in order and name != "CHANGES.md"]
-        resources = []
-        for name in order:
-            label = name.removesuffix(".csv") if name.endswith(".csv") else name
-            table = release.tables.get(label) if name.endswith(".csv") else None
-            resource: dict[str, Any] = {
-                "name": label,
-                "url": archived[name]["url"],
-                "format": _format(name),
-                "infitah_version": version,
-                "description": _resource_description(table, name),
-            }
-            if table is not None:
-                resource["infitah_sha256"] = table.sha256
-                resource["hash"] = table.sha256
-                resource["hash_algorithm"] = SHA256_ALGORITHM
-                resource["mimetype"] = "text/csv"
-                # This version's rows, loaded into the archive resource before the switch.
-                resource["infitah_datastore_id"] = archived[name]["id"]
-            if label in existing:
-                resource["id"] = existing[label]["id"]
-            resources.append(resource)
-        return resources
 
     def _load_datastore(
         self,
@@ -855,6 +808,62 @@ def _archived_files(
             )
         out[name] = found
     return out
+
+
+def organization_fields(owner: Owner) -> dict[str, Any]:
+    """The member's organization as created: its names in French and Arabic, its
+    description, and what Infitah reads back (its code and kind) as extras."""
+    return {
+        "name": owner.name,
+        "title": f"{owner.title.get('fr', owner.name)} — {owner.title.get('ar', '')}".strip(" —"),
+        "description": "\n\n".join(owner.description.get(lang, "") for lang in ("fr", "ar")),
+        "extras": [
+            {"key": "title_ar", "value": owner.title.get("ar", "")},
+            {"key": "title_fr", "value": owner.title.get("fr", "")},
+            *({"key": k, "value": v} for k, v in sorted(owner.extras.items())),
+        ],
+    }
+
+
+def latest_resources(
+    main: dict[str, Any],
+    release: Release,
+    archived: dict[str, dict[str, Any]],
+    version: str,
+) -> list[dict[str, Any]]:
+    """The dataset's resources once switched to ``version``: each file's archived copy,
+    in the order a reader expects (tables, then the package's own files); resources the
+    dataset already has keep their ids. (The benchmarks' floor sends the same.)"""
+    existing = {r["name"]: r for r in main.get("resources", [])}
+    order = [t.filename for t in release.tables.values()] + [
+        "datapackage.json",
+        "validation-report.json",
+        "manifest.json",
+        "CHANGELOG.md",
+    ]
+    order += [name for name in archived if name not in order and name != "CHANGES.md"]
+    resources = []
+    for name in order:
+        label = name.removesuffix(".csv") if name.endswith(".csv") else name
+        table = release.tables.get(label) if name.endswith(".csv") else None
+        resource: dict[str, Any] = {
+            "name": label,
+            "url": archived[name]["url"],
+            "format": _format(name),
+            "infitah_version": version,
+            "description": _resource_description(table, name),
+        }
+        if table is not None:
+            resource["infitah_sha256"] = table.sha256
+            resource["hash"] = table.sha256
+            resource["hash_algorithm"] = SHA256_ALGORITHM
+            resource["mimetype"] = "text/csv"
+            # This version's rows, loaded into the archive resource before the switch.
+            resource["infitah_datastore_id"] = archived[name]["id"]
+        if label in existing:
+            resource["id"] = existing[label]["id"]
+        resources.append(resource)
+    return resources
 
 
 def _by_name(package: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
