@@ -111,3 +111,27 @@ def test_task_function_works_without_prefect(tmp_path: Path) -> None:
     )
     assert "line 2" in error.message("en")
     assert "`primary-key`" in report.render_markdown("en")
+
+
+def test_prefects_temporary_server_is_given_time_for_its_first_start() -> None:
+    """A fresh machine's first flow migrates Prefect's new database before its temporary
+    server answers: Prefect's 20 seconds were not enough for `make demo` on two busy
+    cores. Infitah gives it more, before Prefect reads its settings; an operator's
+    own value still wins."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import pipelines.flows.publish\n"
+        "from prefect.settings import get_current_settings\n"
+        "print(get_current_settings().server.ephemeral.startup_timeout_seconds)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_SERVER_EPHEMERAL")}
+    given = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    assert int(given.stdout) >= 90
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "33"
+    own = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert int(own.stdout) == 33
