@@ -188,7 +188,7 @@ def test_interrupted_publish_leaves_the_previous_version_and_rerun_completes(
     def die(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # the process dies after uploading, before the switch
 
-    monkeypatch.setattr(CkanPortal, "_latest_resources", die)
+    monkeypatch.setattr(ckan_portal_module, "latest_resources", die)
     with pytest.raises(KeyboardInterrupt):
         publish(ait_amira, portal.url, token=portal.token)
     package = portal.api().action.package_show(id=DATASET)

@@ -81,6 +81,17 @@ _STATUS = re.compile(r"', (\d{3}), ")
 Settled = Callable[[], Any]
 
 
+# An organization's own fields, without what organization_show adds by default.
+ORG_ONLY: dict[str, Any] = {
+    "include_datasets": False,
+    "include_dataset_count": False,
+    "include_users": False,
+    "include_followers": False,
+    "include_groups": False,
+    "include_tags": False,
+}
+
+
 class CkanPortal:
     def __init__(
         self, url: str, token: str | None, sleep: Callable[[float], None] = time.sleep
@@ -344,7 +355,9 @@ class CkanPortal:
         if owner.name in self._orgs:
             return self._orgs[owner.name]
         try:
-            org: dict[str, Any] = self._call("organization_show", id=owner.name)
+            # Only its id: not its member count (a search), users or followers, which
+            # made the answer six times slower on a portal of 1,500 organizations.
+            org: dict[str, Any] = self._call("organization_show", None, id=owner.name, **ORG_ONLY)
             self._orgs[owner.name] = org
             return org
         except PortalNotFound:
