@@ -153,21 +153,49 @@ def _hwm_kb(status: Path) -> int:
     return 0
 
 
+def portal_cpu() -> dict[str, float]:
+    """CPU seconds used so far by the portal's processes: CKAN (its gunicorn workers), its
+    database (the postmaster with the backends it reaped) and the Solr stand-in. With the
+    benchmark's own (``ours_cpu``) it says who used the two cores during a phase."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = collections.defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            kind = ("ckan" if "gunicorn" in cmdline else "solr" if "solr_standin" in cmdline
+                    else "postgres" if cmdline.startswith("postgres") or "bin/postgres" in cmdline
+                    else None)  # fmt: skip
+            if kind is None:
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            out[kind] += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+    return dict(out)
+
+
+def ours_cpu() -> float:
+    """This process's CPU seconds and its reaped children's (the validation workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]],
           out: Path | None = None) -> Any:  # fmt: skip
     """Runs one phase; its figures are printed, and written to ``out`` at once, so a long
     run stopped midway keeps the phases it finished."""
     with counted() as calls, Peaks() as peaks:
+        cpu_before, ours_before = portal_cpu(), ours_cpu()
         start = time.perf_counter()
         value = fn()
         seconds = time.perf_counter() - start
         own = peaks.own
+        cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in portal_cpu().items()}
+        cpu["infitah"] = round(ours_cpu() - ours_before, 1)
     results[label] = {"seconds": seconds, "calls": dict(calls), "call_seconds": dict(SECONDS),
-                      "peak_mb": round(own / 1024),
+                      "peak_mb": round(own / 1024), "cpu_seconds": cpu,
                       "worker_peak_mb": round(peaks.workers / 1024)}  # fmt: skip
     total = sum(calls.values())
     print(f"{label:>16}: {seconds:8.2f} s  {total:6d} calls  peak {own / 1024:6.0f} MB"
-          f"  workers {peaks.workers / 1024:5.0f} MB", flush=True)  # fmt: skip
+          f"  workers {peaks.workers / 1024:5.0f} MB  cpu {cpu}", flush=True)  # fmt: skip
     if out:
         out.write_text(json.dumps(results, indent=1))
     return value
