@@ -100,9 +100,7 @@ def ids(query: str, **kwargs: Any) -> set[str]:
     return {d["id"] for d in DOCS if node.match(d)}
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
+QUERIES: list[tuple[str, set[str]]] = [
         ("*:*", {"d1", "d2", "d3"}),
         ("", {"d1", "d2", "d3"}),
         ("name:projects", {"d2"}),
@@ -140,10 +138,29 @@ def ids(query: str, **kwargs: Any) -> set[str]:
         ("AMIRA", {"d1", "d3"}),  # case folding
         ("annual", {"d1"}),
         ("milestones budget", {"d1", "d2", "d3"}),  # q.op=OR by default
-    ],
-)
+        ("name:projects AND name:old-budget", set()),
+        ('+id:"d1" -name:"budget-2024"', set()),
+        ('name:"nothing" OR title:budget', {"d1", "d3"}),  # a text clause: no shortcut
+        ('+name:"budget-2024" +title:commune', {"d1"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "expected"), QUERIES)
 def test_lucene_queries(query: str, expected: set[str]) -> None:
     assert ids(query) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), QUERIES)
+def test_select_finds_what_reading_every_document_finds(query: str, expected: set[str]) -> None:
+    """Lookups by exact value (the index's map of string fields) are a shortcut, never a
+    different answer: same documents, in the index's order, with or without filters."""
+    index = solr.Index(schema=SCHEMA)
+    index.add([dict(d) for d in DOCS])
+    found = select(index, q=query, fl="id", rows="100")["response"]["docs"]
+    assert [d["id"] for d in found] == [d["id"] for d in DOCS if d["id"] in expected]
+    filtered = select(index, q=query, fq=['+site_id:"default"'], fl="id", rows="100")
+    wanted = {d["id"] for d in DOCS if d.get("site_id") == "default"} & expected
+    assert {d["id"] for d in filtered["response"]["docs"]} == wanted
 
 
 def test_default_operator_and() -> None:
@@ -488,3 +505,45 @@ def test_http_update_is_on_disk_when_answered(server: tuple[str, Any], tmp_path:
     base, _ = server
     http(f"{base}/update/", json.dumps([{"index_id": "8", "name": "kept"}]).encode())
     assert [d["name"] for d in solr.Index(tmp_path / "index.json").snapshot()] == ["kept"]
+
+
+def test_a_lookup_by_name_or_id_reads_the_document_not_the_whole_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CKAN's package_show asks the index first, by name or id, on nearly every call:
+    # reading all 3,000 documents of a 1,503-member portal for it took most of a core.
+    path = tmp_path / "index.json"
+    index = solr.Index(path, schema=SCHEMA)
+    index.add([
+        {"index_id": f"i{n}", "id": f"d{n}", "name": f"member-{n}", "site_id": "default",
+         "entity_type": "package", "title": f"Programme {n}"}
+        for n in range(2_000)
+    ])  # fmt: skip
+    reads = []
+    real = solr.Term.match
+    monkeypatch.setattr(solr.Term, "match", lambda self, doc: reads.append(doc) or real(self, doc))
+
+    def show(reference: str) -> list[str]:
+        reads.clear()
+        body = select(
+            index, rows="1", q=f'name:"{reference}" OR id:"{reference}"', wt="json",
+            fq='+site_id:"default" +entity_type:package',
+        )  # fmt: skip
+        assert len({d["index_id"] for d in reads}) <= 1  # the one document it names
+        return [d["name"] for d in body["response"]["docs"]]
+
+    assert show("member-1234") == ["member-1234"]
+    assert show("d77") == ["member-77"]
+    assert show("member-2000") == []
+    # Kept up to date through renames, deletions and restarts.
+    index.add([{"index_id": "i5", "id": "d5", "name": "renamed", "site_id": "default",
+                "entity_type": "package"}])  # fmt: skip
+    assert show("member-5") == [] and show("renamed") == ["renamed"]
+    index.delete([], ['+entity_type:package AND +(id:"d6" OR name:"d6") AND +site_id:"default"'])
+    index.delete(["d7"], [])
+    assert show("member-6") == [] and show("member-7") == [] and show("member-8") == ["member-8"]
+    index.flush()
+    index = solr.Index(path, schema=SCHEMA)
+    assert show("renamed") == ["renamed"] and show("member-6") == []
+    everything = select(index, q="*:*", fl="name", rows="3")["response"]["docs"]
+    assert [d["name"] for d in everything] == ["member-0", "member-1", "member-2"]
