@@ -1,8 +1,8 @@
 """Command line: parse arguments, call the library, map exceptions to exit codes.
 
 Exit codes: 0 success (warnings allowed), 1 invalid data, 2 usage or I/O problem,
-3 portal failure. No command prints a traceback: unexpected errors get one line and
-exit 70 (set INFITAH_DEBUG=1 to see the traceback).
+3 a service failed (the portal, or Prefect's server). No command prints a traceback:
+unexpected errors get one line and exit 70 (set INFITAH_DEBUG=1 to see the traceback).
 """
 
 from __future__ import annotations
@@ -378,9 +378,11 @@ def reference(source: Path | None, out: Path | None) -> None:
 @LANG_OPTION
 def demo(datasets: Path, destination: str, lang: Lang) -> None:
     """The main job on the sample communes: validate, then publish what changed."""
+    from .flows.orchestrator import ensure_reachable
     from .flows.publish import publish_flow
     from .validation import member_folders
 
+    ensure_reachable()
     failed = 0
     for folder in member_folders(datasets):
         result = publish_flow(str(folder), destination=destination, lang=lang)

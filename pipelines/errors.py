@@ -98,6 +98,17 @@ MESSAGES: dict[str, str] = {
         "half-published. Try again later."
     ),
     "portal-refused": N_("The portal {url} refused the request ({action}: HTTP {status})."),
+    "orchestrator-unavailable": N_(
+        "The Prefect server {url} could not be reached or started ({detail}); nothing was "
+        "validated or published. Start it (make orchestrate), or unset PREFECT_API_URL to "
+        "let Infitah start a temporary one, then try again."
+    ),
+    "orchestrator-did-not-start": N_(
+        "Prefect's temporary server did not start ({detail}); nothing was validated or "
+        "published. Try again; if it keeps failing, give it more time "
+        "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS) or start a server of your own "
+        "(make orchestrate)."
+    ),
     "destination-empty": N_(
         "No destination given (is $CKAN_URL set?): give a CKAN address (https://...) or a "
         "catalog folder."
@@ -232,3 +243,11 @@ class PortalConflict(PortalError):
     """Someone else changed the dataset while we were publishing."""
 
     default_key = "portal-conflict"
+
+
+class OrchestratorUnavailable(InfitahError):
+    """Prefect's server could not be reached or started: a service failure, like the
+    portal's, not a fault of the data or of Infitah."""
+
+    exit_code = 3
+    default_key = "orchestrator-unavailable"

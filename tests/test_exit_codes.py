@@ -127,3 +127,22 @@ def test_the_template_never_replaces_a_workbook_without_force(tmp_path: Path) ->
     assert device.code == 2 and Path("/dev/null").is_char_device()
     no_traceback(refused.stderr, folder.stderr, under_a_file.stderr, device.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["programme.xlsx"]  # no leftovers
+
+
+def test_the_demo_without_prefects_server_is_a_service_failure(tmp_path: Path) -> None:
+    """A Prefect server that cannot be reached, or a temporary one that does not start in
+    time, used to end `infitah demo` in "internal error" (exit 70) with Prefect's words."""
+    catalog = tmp_path / "catalog"
+    args = ("demo", "--datasets", "datasets", "--to", str(catalog), "--lang", "fr")
+    away = run_cli(*args, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    assert away.code == 3, away.stderr[-2000:]
+    assert "Le serveur Prefect http://127.0.0.1:9/api est injoignable" in away.stderr
+    assert "rien n’a été validé ni publié" in away.stderr
+    slow = run_cli(
+        *args,
+        env={"PREFECT_API_URL": "", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"},
+    )
+    assert slow.code == 3, slow.stderr[-2000:]
+    assert "Le serveur temporaire de Prefect n’a pas démarré" in slow.stderr
+    no_traceback(away.stdout, away.stderr, slow.stdout, slow.stderr)
+    assert not catalog.exists()  # nothing read, nothing written
