@@ -45,6 +45,7 @@ messages: setup
 
 typecheck: setup
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks/*.py
 
 test: setup lint typecheck
 	$(BIN)/python -m pytest -q --durations=15

@@ -19,8 +19,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-from benchmarks.bench_publish import portal, purge  # noqa: E402
+from bench_publish import portal, purge  # noqa: E402
+
 from pipelines.errors import PortalError  # noqa: E402
 from pipelines.publishing import publish  # noqa: E402
 from pipelines.synth import synthesise  # noqa: E402

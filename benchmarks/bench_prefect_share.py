@@ -114,16 +114,17 @@ def main() -> None:
             from prefect.blocks.system import Secret
             from prefect.deployments import run_deployment
             from prefect.settings import PREFECT_API_URL, temporary_settings
+            from pydantic import SecretStr
 
             with temporary_settings({PREFECT_API_URL: api_url}):
 
                 async def save_token() -> None:
-                    await Secret(value=token).save("ckan-api-token", overwrite=True)
+                    await Secret(value=SecretStr(token)).save("ckan-api-token", overwrite=True)
 
                 asyncio.run(save_token())
 
                 def deployment() -> Any:
-                    run = run_deployment(
+                    run: Any = run_deployment(
                         "publish-all/publish-all",
                         parameters={"folder": str(folder), "destination": url,
                                     "concurrency": args.concurrency,
@@ -145,9 +146,9 @@ def main() -> None:
                 timed("deployment 1 %", deployment, results)
     print()
     for phase in ("no-op", "1 %"):
-        deployed, library = results[f"deployment {phase}"], results[f"library {phase}"]
-        print(f"{phase:>5}, deployment / library: {deployed / library:.2f} "
-              f"({deployed:.1f} s / {library:.1f} s)")  # fmt: skip
+        on_prefect, alone = results[f"deployment {phase}"], results[f"library {phase}"]
+        print(f"{phase:>5}, deployment / library: {on_prefect / alone:.2f} "
+              f"({on_prefect:.1f} s / {alone:.1f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

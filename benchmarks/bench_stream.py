@@ -22,8 +22,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-from benchmarks.bench_validate import TABLE, generate  # noqa: E402
+from bench_validate import TABLE, generate  # noqa: E402
 
 
 def measure(path: Path) -> dict[str, float]:

@@ -110,7 +110,7 @@ def validated(monkeypatch: pytest.MonkeyPatch) -> Validated:
             seen.append(args[0])
             return submit(fn, *args, **kwargs)
 
-        pool.submit = spy  # type: ignore[method-assign]
+        pool.submit = spy  # type: ignore[method-assign,assignment]
         return pool
 
     monkeypatch.setattr(publishing, "_validation_pool", spying)
