@@ -174,3 +174,23 @@ def test_the_row_index_short_hashes_are_ours_even_when_they_look_like_phones() -
     assert [(f.file, f.field) for f in refused] == [
         ("manifest.json", f"tables.indicators.values.{key}[0]")
     ]
+
+
+def test_an_identifier_excuses_no_link_and_no_control_character() -> None:
+    """Identifiers the tables hold are blanked out of the personal-data check only (a
+    row id named by the changelog is no phone); a code "javascript" must not hide a
+    link that runs code, nor a code hide a control character. The identifiers of a
+    table read by name only (passed by this guard in the version before) still count."""
+    schema = {"fields": [{"name": "code", "type": "string",
+                          "constraints": {"pattern": "^[a-z0-9-]+$"}}]}  # fmt: skip
+    files = {
+        "datapackage.json": json.dumps({"resources": [{"name": "m", "schema": schema}]}).encode(),
+        "m.csv": b"code\njavascript\nc050811521-1-m1\n",
+        "CHANGES.md": b"- see javascript:alert(1)\n- c050811521-1-m1\x1b changed\n",
+    }
+    found = {(f.file, f.row, f.params["kind"]) for f in inspect(files)}
+    assert found == {("CHANGES.md", 1, "unsafe-url"), ("CHANGES.md", 2, "control")}
+    files["CHANGES.md"] = b"- c050811521-1-m1 changed\n"
+    assert inspect(files) == [] and inspect(files, vouched={"m.csv"}) == []
+    files["m.csv"] = b"code\njavascript\n"  # no longer an identifier: a phone again
+    assert [f.params["kind"] for f in inspect(files, vouched={"m.csv"})] == ["phone"]
