@@ -29,7 +29,7 @@ from . import checks, dates, digest, guard, members, versioning
 from .bundle import made_from, version_files
 from .credentials import portal_token
 from .downloads import derived_names
-from .errors import InfitahError, InputError
+from .errors import InfitahError, InputError, PortalConflict
 from .findings import Finding
 from .i18n import N_, Lang, in_each
 from .members import Owner
@@ -358,15 +358,27 @@ def publish_release(
         return first.outcome(portal, release, dry_run=True)
     with portal.lock(release.dataset):
         ready = _prepare(portal, release, published_at, first)
-        if ready.refused or ready.plan.status == "unchanged":
-            if ready.current is not None and not ready.refused:
-                portal.repair(release.dataset, ready.current)
-                if release.source and release.source != ready.current.source:
-                    # Same content from new rules (an upgrade, a schema change): note
-                    # it, or every later run would read and validate it again.
-                    portal.record_source(release.dataset, ready.current, release.source)
-            return ready.outcome(portal, release, dry_run=False)
-        written = portal.write(release, ready.plan, owner, published_at, ready.files)
+        while True:
+            if ready.refused or ready.plan.status == "unchanged":
+                if ready.current is not None and not ready.refused:
+                    portal.repair(release.dataset, ready.current)
+                    if release.source and release.source != ready.current.source:
+                        # Same content from new rules (an upgrade, a schema change): note
+                        # it, or every later run would read and validate it again.
+                        portal.record_source(release.dataset, ready.current, release.source)
+                return ready.outcome(portal, release, dry_run=False)
+            try:
+                written = portal.write(release, ready.plan, owner, published_at, ready.files)
+                break
+            except PortalConflict:
+                if ready.current is not None:
+                    raise
+                # Planned as a first version, and the portal held the dataset after all
+                # (its bulk listing missed it: made since, or its search index behind).
+                # The write read what it holds: planned again from that, once.
+                ready = _prepare(portal, release, published_at)
+                if ready.current is None:
+                    raise
     return Outcome(
         "published",
         release.dataset,

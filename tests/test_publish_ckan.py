@@ -277,3 +277,50 @@ def test_a_region_publishes_as_itself_on_ckan(portal: Portal, tmp_path: Path) ->
     assert package["spatial_code"] == "09"
     assert package["spatial_text"] == "Souss-Massa / سوس ماسة"
     assert package["publisher_type"].endswith("/RegionalAuthority")
+
+
+def test_a_run_over_many_members_asks_nothing_its_bulk_read_answered(
+    portal: Portal, ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run over many members reads every member's state, and the organizations, in
+    bulk: a member its bulk read did not list is created without asking for it first
+    (a first publish of the network asked 3,000 times to hear "not found"). A dataset
+    the listing missed (made since, or hidden from search) is read when creating it says
+    it is there, and the run goes on from what it holds; an organization the listing
+    missed is asked for alone."""
+    from pipelines.publishing import publish_many
+
+    publish(ait_amira, portal.url, token=portal.token)  # the organization exists
+    portal.purge(DATASET, ARCHIVE)
+    calls: list[str] = []
+    real_call = CkanPortal._call
+
+    def counted(self: CkanPortal, action: str, *args: object, **data: object) -> object:
+        calls.append(action)
+        return real_call(self, action, *args, **data)
+
+    monkeypatch.setattr(CkanPortal, "_call", counted)
+    [first] = publish_many([ait_amira], portal.url, portal.token)
+    assert first.outcome is not None and first.outcome.status == "published", first.error
+    assert "package_show" not in calls and "organization_show" not in calls, calls
+    assert calls.count("organization_list") >= 1 and calls.count("package_create") == 2
+    org = portal.api().action.organization_show(id="commune-09-163-07-01")
+    assert portal.api().action.package_show(id=DATASET)["owner_org"] == org["id"]
+
+    # The listing misses everything: the datasets exist, the organization is asked for.
+    real_states = CkanPortal.states
+
+    def blind(self: CkanPortal, prefix: str) -> object:
+        found = real_states(self, prefix)
+        self._listed = (prefix, frozenset())
+        self._org_names = frozenset()
+        return found
+
+    monkeypatch.setattr(CkanPortal, "states", blind)
+    edit_csv(ait_amira / "commitments.csv", "title_fr", 1, "Publier les données (révisé)")
+    calls.clear()
+    [second] = publish_many([ait_amira], portal.url, portal.token)
+    assert second.outcome is not None, second.error
+    assert (second.outcome.status, second.outcome.previous_version) == ("published", "1.0.0")
+    assert "organization_show" in calls and "package_show" in calls
+    assert portal.api().action.package_show(id=DATASET)["version"] == second.outcome.version

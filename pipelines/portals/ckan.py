@@ -56,6 +56,7 @@ from . import History, Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
 STATES_PAGE = 1000  # CKAN's ckan.search.rows_max default
+ORG_PAGE = 1000  # CKAN's ckan.group_and_organization_list_max default
 SEARCH_PAGE = 100
 LOG = logging.getLogger(__name__)
 ALL_VERSIONS = N_("all versions")
@@ -103,6 +104,13 @@ class CkanPortal:
         self._shown: dict[str, dict[str, Any]] = {}
         self._missing: set[str] = set()  # asked in this run and not found
         self._orgs: dict[str, dict[str, Any]] = {}
+        # What this run's bulk read (``states``) listed: the prefix it asked for and every
+        # dataset name under it (archives and unfinished ones too). A name under that
+        # prefix and not listed is not asked for again (a first publish of the network
+        # asked 3,000 times to hear "not found"); if the portal holds it after all (made
+        # since, or hidden from search), creating it says so and it is read then.
+        self._listed: tuple[str, frozenset[str]] | None = None
+        self._org_names: frozenset[str] | None = None  # listed once, with ``_listed``
 
     # --- reading -------------------------------------------------------------------------
 
@@ -134,6 +142,7 @@ class CkanPortal:
         hashes and source digest, a thousand datasets per call."""
         keys = ("infitah_version", "infitah_hashes", "infitah_published_at", "infitah_source")
         out: dict[str, Published] = {}
+        listed: set[str] = set()
         start = 0
         while True:
             page = self._call(
@@ -147,6 +156,7 @@ class CkanPortal:
             )
             for found in page["results"]:
                 name = str(found.get("name", ""))
+                listed.add(name)
                 if not name.startswith(prefix) or name.endswith(ARCHIVE_SUFFIX):
                     continue
                 # CKAN answers the extras asked for by ``fl`` under their own names.
@@ -156,6 +166,7 @@ class CkanPortal:
                     out[name] = published
             start += STATES_PAGE
             if start >= page["count"] or not page["results"]:
+                self._listed = (prefix, frozenset(listed))
                 return out
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
@@ -351,9 +362,15 @@ class CkanPortal:
     # --- steps ---------------------------------------------------------------------------
 
     def _ensure_organization(self, owner: Owner) -> dict[str, Any]:
-        """The member's organization (only its id is used), asked once per run."""
+        """The member's organization (only its id, or its name, is used: CKAN takes
+        either as a dataset's ``owner_org``), asked once per run; in a run that read
+        every member's state in bulk, the organizations are listed once too."""
         if owner.name in self._orgs:
             return self._orgs[owner.name]
+        if self._listed is not None and self._org_names is None:
+            self._org_names = self._organization_names()
+        if self._org_names is not None and owner.name in self._org_names:
+            return {"name": owner.name, "id": owner.name}
         try:
             # Only its id: not its member count (a search), users or followers, which
             # made the answer six times slower on a portal of 1,500 organizations.
@@ -369,6 +386,16 @@ class CkanPortal:
             self._orgs[owner.name] = created
             return created
 
+    def _organization_names(self) -> frozenset[str]:
+        """Every organization's name, up to a thousand per call (the portal may give
+        fewer: its own most). A name missed here is only asked for alone."""
+        names: list[str] = []
+        while True:
+            page = self._call("organization_list", limit=ORG_PAGE, offset=len(names))
+            if not page:
+                return frozenset(names)
+            names += [str(n) for n in page]
+
     def _dataset(self, release: Release, owner: Owner, archive: bool) -> dict[str, Any]:
         """The member's dataset (or its archive) as this run last saw it (moments ago,
         reading the current version and its manifest), created (with its organization)
@@ -379,14 +406,23 @@ class CkanPortal:
         if package is not None:
             return package
         org = self._ensure_organization(owner)
-        created: dict[str, Any] = self._call(
-            "package_create",
-            settled=lambda: self._read_now_or_none(name),
-            name=name,
-            owner_org=org["id"],
-            **_dataset_fields(release, None, self.location(name), archive=archive),
-            extras=[{"key": k, "value": v} for k, v in sorted(_dataset_extras(release).items())],
-        )
+        try:
+            created: dict[str, Any] = self._call(
+                "package_create",
+                settled=lambda: self._read_now_or_none(name),
+                name=name,
+                owner_org=org["id"],
+                **_dataset_fields(release, None, self.location(name), archive=archive),
+                extras=[{"key": k, "value": v}
+                        for k, v in sorted(_dataset_extras(release).items())],
+            )  # fmt: skip
+        except PortalValidationError:
+            # Not listed by this run's bulk read, yet there (made since, or not found by
+            # search): read it, and go on from what it holds.
+            found = self._read_now_or_none(name)
+            if found is None:
+                raise
+            return found
         self._shown[name] = created
         self._missing.discard(name)
         return created
@@ -598,6 +634,10 @@ class CkanPortal:
             return self._shown[name]
         if name in self._missing:
             return None
+        if self._listed is not None:
+            prefix, listed = self._listed
+            if name.startswith(prefix) and name not in listed:
+                return None
         found = self._read_now_or_none(name)
         if found is None:
             self._missing.add(name)
