@@ -54,7 +54,12 @@ import ckanapi  # noqa: E402
 
 from pipelines.aggregate import aggregate  # noqa: E402
 from pipelines.bundle import version_files  # noqa: E402
-from pipelines.members import NETWORK_DATASET, PROGRAMME_PREFIX, dataset_name  # noqa: E402
+from pipelines.members import (  # noqa: E402
+    NETWORK_DATASET,
+    PROGRAMME_PREFIX,
+    dataset_name,
+    organization_name,
+)
 from pipelines.portals import Owner  # noqa: E402
 from pipelines.portals.ckan import (  # noqa: E402
     DATASTORE_TYPES,
@@ -209,6 +214,24 @@ def purge(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, names))
+
+
+def purge_organizations(api: ckanapi.RemoteCKAN, codes: list[str], threads: int) -> None:
+    """The members' organizations that hold nothing else, so that the first publish
+    creates them, as the baseline creates its own (a portal kept from an earlier run
+    would spare Infitah those calls, and the comparison would flatter it)."""
+
+    def one(code: str) -> None:
+        name = organization_name(code)
+        with contextlib.suppress(ckanapi.NotFound):
+            org = api.action.organization_show(id=name, include_datasets=False)
+            held = api.action.package_search(fq=f'owner_org:"{org["id"]}"', rows=0,
+                                              include_private=True)["count"]  # fmt: skip
+            if held == 0:
+                api.action.organization_purge(id=name)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, codes))
 
 
 PUBLISHED_AT = "2026-01-01T00:00:00+00:00"
@@ -387,9 +410,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or Path(tmp)
         folders = sorted(synthesise(args.members, where / "members", seed=args.seed))
-        names = [dataset_name(f.name.removeprefix("synthetic-").replace("-", ".")) for f in folders]
-        print(f"{len(folders)} members; purging their datasets and the baseline's", flush=True)
+        codes = [f.name.removeprefix("synthetic-").replace("-", ".") for f in folders]
+        names = [dataset_name(code) for code in codes]
+        print(f"{len(folders)} members; purging their datasets, their organizations and "
+              "the baseline's", flush=True)  # fmt: skip
         purge(api, [*names, NETWORK_DATASET], args.threads)
+        purge_organizations(api, codes, args.threads)
         purge_baseline(api, names, args.threads)
 
         def many() -> list[Any]:
