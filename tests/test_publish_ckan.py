@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from pathlib import Path
 
+import ckanapi
 import pytest
 import requests
 
@@ -290,8 +292,8 @@ def test_a_run_over_many_members_asks_nothing_its_bulk_read_answered(
     missed is asked for alone."""
     from pipelines.publishing import publish_many
 
-    publish(ait_amira, portal.url, token=portal.token)  # the organization exists
-    portal.purge(DATASET, ARCHIVE)
+    with contextlib.suppress(ckanapi.NotFound):  # a new member: no organization yet
+        portal.api().action.organization_purge(id="commune-09-163-07-01")
     calls: list[str] = []
     real_call = CkanPortal._call
 
@@ -304,6 +306,7 @@ def test_a_run_over_many_members_asks_nothing_its_bulk_read_answered(
     assert first.outcome is not None and first.outcome.status == "published", first.error
     assert "package_show" not in calls and "organization_show" not in calls, calls
     assert calls.count("organization_list") >= 1 and calls.count("package_create") == 2
+    assert calls.count("organization_create") == 1
     org = portal.api().action.organization_show(id="commune-09-163-07-01")
     assert portal.api().action.package_show(id=DATASET)["owner_org"] == org["id"]
 
@@ -323,4 +326,5 @@ def test_a_run_over_many_members_asks_nothing_its_bulk_read_answered(
     assert second.outcome is not None, second.error
     assert (second.outcome.status, second.outcome.previous_version) == ("published", "1.0.0")
     assert "organization_show" in calls and "package_show" in calls
+    assert "organization_create" in calls and "package_create" in calls  # refused: there
     assert portal.api().action.package_show(id=DATASET)["version"] == second.outcome.version

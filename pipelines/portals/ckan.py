@@ -369,8 +369,13 @@ class CkanPortal:
             return self._orgs[owner.name]
         if self._listed is not None and self._org_names is None:
             self._org_names = self._organization_names()
-        if self._org_names is not None and owner.name in self._org_names:
-            return {"name": owner.name, "id": owner.name}
+        if self._org_names is not None:
+            if owner.name in self._org_names:
+                return {"name": owner.name, "id": owner.name}
+            # Not listed: created without asking first; if it is there after all (made
+            # since, or not listed: a deleted one keeps its name), it is asked for below.
+            with contextlib.suppress(PortalValidationError):
+                return self._create_organization(owner)
         try:
             # Only its id: not its member count (a search), users or followers, which
             # made the answer six times slower on a portal of 1,500 organizations.
@@ -378,13 +383,16 @@ class CkanPortal:
             self._orgs[owner.name] = org
             return org
         except PortalNotFound:
-            created: dict[str, Any] = self._call(
-                "organization_create",
-                settled=lambda: self._read_now_or_none(owner.name, "organization_show"),
-                **organization_fields(owner),
-            )
-            self._orgs[owner.name] = created
-            return created
+            return self._create_organization(owner)
+
+    def _create_organization(self, owner: Owner) -> dict[str, Any]:
+        created: dict[str, Any] = self._call(
+            "organization_create",
+            settled=lambda: self._read_now_or_none(owner.name, "organization_show"),
+            **organization_fields(owner),
+        )
+        self._orgs[owner.name] = created
+        return created
 
     def _organization_names(self) -> frozenset[str]:
         """Every organization's name, up to a thousand per call (the portal may give
