@@ -73,12 +73,12 @@ def inspect(files: Mapping[str, bytes], vouched: Collection[str] = ()) -> list[F
     }
     found: list[Finding] = []
     codes: set[str] = set()  # identifiers and codes the tables hold, judged there
-    seen: dict[tuple[str, bool, bool, bool], tuple[str, ...]] = {}
+    judge = _Judge()
     tables = sorted(n for n in files if n.endswith(".csv"))
     others = sorted(n for n in files if not n.endswith(".csv"))
     for name in [*tables, *others]:
         data = files[name]
-        found += _refusals(name, None, None, name, formulas=False)
+        found += _refusals(name, None, None, judge(name, False, True))
         if not name.endswith(CHECKED):
             continue
         if name.endswith(".csv"):
@@ -87,17 +87,18 @@ def inspect(files: Mapping[str, bytes], vouched: Collection[str] = ()) -> list[F
                 codes |= _codes(data, schemas.get(stem), name.endswith(".excel.csv"))
                 continue
             excel = name.endswith(".excel.csv")
-            found += _csv(name, data, schemas.get(stem), excel, codes, seen)
+            found += _csv(name, data, schemas.get(stem), excel, codes, judge)
         elif name in vouched:
             continue
         elif name.endswith(".json"):
             for path, text, is_key in _strings(_json(data)):
                 ours = is_key or (name == "manifest.json" and ROW_HASH.match(path) is not None)
-                found += _refusals(name, None, path, text, False, not ours, codes, seen)
+                if kinds := judge(text, False, not ours, codes):
+                    found += _refusals(name, None, path, kinds)
         else:
             text = data.decode("utf-8", "replace")
             for number, line in enumerate(text.splitlines(), start=1):
-                found += _refusals(name, number, None, line, False, True, codes, seen)
+                found += _refusals(name, number, None, judge(line, False, True, codes))
     return found
 
 
@@ -145,11 +146,11 @@ def _csv(
     schema: TableSchema | None,
     excel: bool,
     codes: set[str],
-    seen: dict[tuple[str, bool, bool, bool], tuple[str, ...]],
+    judge: _Judge,
 ) -> list[Finding]:
     reader = _rows(data, excel)
     header = next(reader, [])
-    found = [f for cell in header for f in _refusals(name, 1, None, cell, formulas=False)]
+    found = [f for cell in header for f in _refusals(name, 1, None, judge(cell, False, True))]
     texts = set(schema.text_fields) if schema is not None else set()
     coded = _coded(schema)
     for line, row in enumerate(reader, start=2):
@@ -160,7 +161,8 @@ def _csv(
             personal = column.split(" ", 1)[0] not in coded
             if not personal and cell:
                 codes.add(cell)
-            found += _refusals(name, line, column, cell, formulas, personal, None, seen)
+            if kinds := judge(cell, formulas, personal):
+                found += _refusals(name, line, column, kinds)
     return found
 
 
@@ -176,40 +178,40 @@ def _unless_number(match: re.Match[str]) -> str:
 SEEN_AT_MOST = 500_000
 
 
-def _refusals(
-    file: str,
-    row: int | None,
-    field: str | None,
-    text: str,
-    formulas: bool,
-    personal: bool = True,
-    codes: set[str] | None = None,
-    seen: dict[tuple[str, bool, bool, bool], tuple[str, ...]] | None = None,
-) -> list[Finding]:
-    """What ``text`` would carry out, as findings at ``file``, line ``row`` and
-    ``field`` (a column, or a JSON path such as ``sources[0].title``). ``codes``: the
-    identifiers the tables hold, which are no personal data where they are named; they
-    excuse nothing else (a code "javascript" must not hide "javascript:...").
-    ``seen``: what this inspection judged already, by text and the way it judged it."""
-    if seen is None:
-        kinds = _kinds(text, formulas, personal, codes)
-    else:
+class _Judge:
+    """What one inspection judged already, by text and the way it was judged (as a
+    table's cell, with or without the tables' identifiers excused)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, bool, bool, bool], tuple[str, ...]] = {}
+
+    def __call__(
+        self, text: str, formulas: bool, personal: bool, codes: set[str] | None = None
+    ) -> tuple[str, ...]:
+        """What ``text`` would carry out. ``codes``: the identifiers the tables hold,
+        which are no personal data where they are named; they excuse nothing else (a
+        code "javascript" must not hide "javascript:...")."""
         key = (text, formulas, personal, codes is not None)
-        known = seen.get(key)
+        known = self.seen.get(key)
         if known is None:
-            if len(seen) >= SEEN_AT_MOST:
-                seen.clear()
-            known = seen[key] = _kinds(text, formulas, personal, codes)
-        kinds = known
-    if not kinds:
-        return []
+            if len(self.seen) >= SEEN_AT_MOST:
+                self.seen.clear()
+            known = self.seen[key] = _kinds(text, formulas, personal, codes or set())
+        return known
+
+
+def _refusals(
+    file: str, row: int | None, field: str | None, kinds: tuple[str, ...]
+) -> list[Finding]:
+    """``kinds`` as findings at ``file``, line ``row`` and ``field`` (a column, or a JSON
+    path such as ``sources[0].title``)."""
     return [
         Finding("egress-refused", row=row, field=field, file=file, params={"file": file, "kind": k})
         for k in kinds
     ]
 
 
-def _kinds(text: str, formulas: bool, personal: bool, codes: set[str] | None) -> tuple[str, ...]:
+def _kinds(text: str, formulas: bool, personal: bool, codes: set[str]) -> tuple[str, ...]:
     if not formulas and not personal and PLAIN.fullmatch(text):
         return ()  # an identifier or one of our hashes: nothing else to look for
     kinds = []
@@ -219,10 +221,9 @@ def _kinds(text: str, formulas: bool, personal: bool, codes: set[str] | None) ->
         kinds.append("unsafe-url")
     if formulas and is_formula(text):
         kinds.append("formula")
-    if personal and SUSPECT.search(text) and codes:
-        text = _without(codes, text)
     if personal and SUSPECT.search(text):
-        kind = kind_of(DIGEST.sub(_unless_number, text))
+        # The tables' identifiers named here are no personal data (only here: see _Judge).
+        kind = kind_of(DIGEST.sub(_unless_number, _without(codes, text)))
         if kind:
             kinds.append(kind)
     return tuple(kinds)

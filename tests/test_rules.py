@@ -1035,3 +1035,87 @@ def test_an_invalid_date_is_quoted_short() -> None:
     value = "2024-" + "x" * 60
     found = run("invalid-date", table("milestones", {"due_date": value}))
     assert found == [("invalid-date", 2, "due_date", {"value": value[:40]})]
+
+
+def coded_package(*tables: str) -> bytes:
+    import json
+
+    schema = {"fields": [{"name": "code", "type": "string",
+                          "constraints": {"pattern": "^[a-z0-9-]+$"}},
+                         {"name": "note", "type": "string"}]}  # fmt: skip
+    return json.dumps({"resources": [{"name": t, "schema": schema} for t in tables]}).encode()
+
+
+def test_a_vouched_tables_identifiers_still_excuse_their_mentions() -> None:
+    """A table read by name only (passed by this guard in the version before) still
+    gives its identifiers, from its CSV or its Excel copy; every table's count."""
+    excel_header = "\ufeffnote (Note);code (Identifiant du jalon)"
+    files = {
+        "datapackage.json": coded_package("a", "m"),
+        "a.csv": b"code,note\nc050811521-1-a1,x\n",
+        "m.csv": b"note,code\ny,c050811521-1-m1\nshort row\n",
+        "m.excel.csv": f"{excel_header}\ny;c050811521-2-m1\n".encode(),
+        "CHANGES.md": b"- c050811521-1-a1, c050811521-1-m1 and c050811521-2-m1 changed\n",
+        "0-kept.md": b"0612345678\n",  # vouched: not read, and the files after it are
+        "README.md": b"call 0612345678\n",
+    }
+    files["e.csv"] = b""  # an empty table, vouched too
+    vouched = {"m.csv", "m.excel.csv", "0-kept.md", "e.csv"}
+    assert refusals_of(files, vouched) == [("README.md", 1, None, "phone")]
+    files["README.md"] = b"ok\n"
+    assert refusals_of(files, vouched) == []
+    files["m.excel.csv"] = f"{excel_header}\ny;other\n".encode()
+    assert refusals_of(files, vouched) == [("CHANGES.md", 1, None, "phone")]  # the id is gone
+    files["06 12 34 56 78.md"] = b"ok\n"  # a name is read whole, as the steward's text
+    assert ("06 12 34 56 78.md", None, None, "phone") in refusals_of(files, vouched)
+
+
+def refusals_of(files: dict[str, bytes], vouched: set[str]) -> list[tuple[Any, ...]]:
+    return [(f.file, f.row, f.field, f.params["kind"]) for f in inspect(files, vouched)]
+
+
+def test_an_identifier_excuses_a_text_from_the_personal_data_check_only() -> None:
+    files = {
+        "datapackage.json": coded_package("m"),
+        "m.csv": b"code,note\njavascript,x\nc050811521-1-m1,y\n",
+        "CHANGES.md": b"- see javascript:alert(1)\n- c050811521-1-m1\x1b changed\n",
+    }
+    assert refusals(files) == [
+        ("CHANGES.md", 1, None, "unsafe-url"), ("CHANGES.md", 2, None, "control")
+    ]  # fmt: skip
+
+
+def test_the_manifests_row_hashes_are_ours_and_its_values_are_not() -> None:
+    import json
+
+    key = "commune|08.201.03.03|completion_not_started|"
+    manifest = {"tables": {"t": {"row_index": {key: "0049576561159714"}, "values": {key: ["x"]}}}}
+    assert refusals({"manifest.json": json.dumps(manifest).encode()}) == []
+    assert refusals({"other.json": json.dumps(manifest).encode()}) == [
+        ("other.json", None, f"tables.t.row_index.{key}", "phone")
+    ]  # fmt: skip
+    manifest["tables"]["t"]["values"][key] = ["0049576561159714"]
+    assert refusals({"manifest.json": json.dumps(manifest).encode()}) == [
+        ("manifest.json", None, f"tables.t.values.{key}[0]", "phone")
+    ]  # fmt: skip
+
+
+def test_the_guard_judges_each_text_once_however_often_it_repeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A network release repeats its values (a cell in its table, its Excel copy and the
+    manifest): judging each once made the guard read it twice as fast."""
+    from pipelines import guard
+
+    judged: list[str] = []
+    real = guard._kinds
+    monkeypatch.setattr(guard, "_kinds", lambda text, *a: judged.append(text) or real(text, *a))
+    files = {
+        "datapackage.json": coded_package("m"),
+        "m.csv": b"code,note\n" + b"c1,same note\n" * 50,
+        "README.md": b"same line\n" * 20 + b"call 0612345678\n" * 3,
+    }
+    found = refusals(files)
+    assert found == [("README.md", n, None, "phone") for n in (21, 22, 23)]
+    for text in ("c1", "same note", "same line", "call 0612345678"):
+        assert judged.count(text) == 1, text
