@@ -63,7 +63,7 @@ def orchestra(home: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PREFECT_") and k != "CKAN_API_TOKEN"}  # fmt: skip
     env.update(PREFECT_HOME=str(home), INFITAH_PREFECT_PORT=str(free_port()),
-               INFITAH_PREFECT_DB=DB, PREFECT_WORKER_QUERY_SECONDS="2",
+               INFITAH_PREFECT_DB=DB,
                INFITAH_PREFECT_LOGGING_LEVEL="WARNING")  # fmt: skip
     drop_database()
     try:
