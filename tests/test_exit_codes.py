@@ -134,9 +134,10 @@ def test_the_demo_without_prefects_server_is_a_service_failure(tmp_path: Path) -
     time, used to end `infitah demo` in "internal error" (exit 70) with Prefect's words."""
     catalog = tmp_path / "catalog"
     args = ("demo", "--datasets", "datasets", "--to", str(catalog), "--lang", "fr")
-    away = run_cli(*args, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    away = run_cli(*args, env={"PREFECT_API_URL": "http://infitah:s3cret@127.0.0.1:9/api"})
     assert away.code == 3, away.stderr[-2000:]
     assert "Le serveur Prefect http://127.0.0.1:9/api est injoignable" in away.stderr
+    assert "s3cret" not in away.stderr + away.stdout  # an address's password is never shown
     assert "rien n’a été validé ni publié" in away.stderr
     slow = run_cli(
         *args,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import OrchestratorUnavailable
 
 # What the steward reads of Prefect's own error: its first line (a failed temporary
 # server adds its whole output), and not more than this.
 DETAIL_CHARS = 200
+# A server's address may carry a user and password (``http://user:secret@host``): they
+# are never shown, in the address or in Prefect's words about it.
+_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
 
 
 def ensure_reachable() -> None:
@@ -22,7 +27,7 @@ def ensure_reachable() -> None:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
 
-    url = PREFECT_API_URL.value() or ""
+    url = _USERINFO.sub("", PREFECT_API_URL.value() or "")
     problem: BaseException | None
     try:
         with get_client(sync_client=True) as client:
@@ -30,7 +35,8 @@ def ensure_reachable() -> None:
     except Exception as exc:  # Prefect raises RuntimeError, httpx errors, ...
         problem = exc
     if problem is not None:
-        detail = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+        said = _USERINFO.sub("", str(problem)).strip().splitlines()
+        detail = (said or [type(problem).__name__])[0]
         raise OrchestratorUnavailable(
             f"Prefect server {url or '(temporary)'} unavailable: {detail}",
             key=None if url else "orchestrator-did-not-start",
