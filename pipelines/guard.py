@@ -83,10 +83,10 @@ def inspect(files: Mapping[str, bytes], vouched: Collection[str] = ()) -> list[F
             continue
         if name.endswith(".csv"):
             stem = name.removesuffix(".csv").removesuffix(".excel")
-            if name in vouched:  # passed already; its identifiers still excuse others
-                codes |= _codes(data, schemas.get(stem), name.endswith(".excel.csv"))
-                continue
             excel = name.endswith(".excel.csv")
+            if name in vouched:  # passed already; its identifiers still excuse others
+                codes |= _codes(data, schemas.get(stem), excel)
+                continue
             found += _csv(name, data, schemas.get(stem), excel, codes, judge)
         elif name in vouched:
             continue
@@ -174,7 +174,8 @@ def _unless_number(match: re.Match[str]) -> str:
 
 # How many judged texts one inspection remembers (then it starts again): a network
 # release repeats its values (numbers, codes, the same cell in a table and in the
-# manifest's copy of it) ten times over, and is judged in a tenth of the time.
+# manifest's copy of it) ten times over; judging each text once, with the shortcut for
+# identifiers, took a 200-member release from 3.0 s to 1.3 s.
 SEEN_AT_MOST = 500_000
 
 
