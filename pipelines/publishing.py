@@ -35,7 +35,7 @@ from .i18n import N_, Lang, in_each
 from .members import Owner
 from .portals import Portal, open_portal
 from .reading import PackageData, TableData
-from .release import Release, build, sha256
+from .release import Release, build, parse_csv, rows_by_key, sha256
 from .report import Report
 from .schemas import REFERENCE_TABLE
 from .validation import Validated, validate
@@ -428,7 +428,8 @@ def _prepare(
     manifest = None
     if current is not None and current.hashes != release.hashes():
         manifest = portal.manifest(release.dataset, current.version)
-    plan = versioning.plan(release, current, manifest)
+    rows = _earlier_rows(portal, release.dataset, current.version, manifest) if current else None
+    plan = versioning.plan(release, current, manifest, rows)
     if plan.status == "unchanged" and current is not None:
         return _Prepared(current, plan)
     rules = digest.rules_digest()
@@ -439,6 +440,33 @@ def _prepare(
     vouched = {name for made in kept.values() for name in made}
     vouched |= {release.tables[name].filename for name in kept}
     return _Prepared(current, plan, files, guard.inspect(files, vouched))
+
+
+def _earlier_rows(
+    portal: Portal, dataset: str, version: str, manifest: Mapping[str, Any] | None
+) -> versioning.EarlierRows:
+    """The rows of a table in ``version``, read from its CSV when the diff asks (a table
+    whose rows changed): the manifest keeps their hashes, not their values. Only the
+    bytes the manifest names count; a copy that cannot be read, or whose hash differs,
+    gives no field-by-field changes (the rows that changed are still listed)."""
+
+    def read(name: str) -> tuple[list[str], dict[str, list[str]]] | None:
+        entry = ((manifest or {}).get("tables") or {}).get(name)
+        expected = ((manifest or {}).get("hashes") or {}).get(f"table:{name}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("primary_key"), list):
+            return None
+        try:
+            data = portal.version_file(dataset, version, f"{name}.csv")
+        except InfitahError:
+            return None
+        if data is None or sha256(data) != expected:
+            return None
+        header, rows = parse_csv(data)
+        if not all(k in header for k in entry["primary_key"]):
+            return None
+        return header, rows_by_key(header, rows, entry["primary_key"])
+
+    return read
 
 
 # Below this many cells (rows × columns), a table's Excel CSV and workbook are made

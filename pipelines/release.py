@@ -21,7 +21,10 @@ from typing import Any
 from .reading import PackageData, TableData
 from .schemas import TableSchema, load
 
-FORMAT_VERSION = 1
+# 2: each table's rows by hash only (``row_index``) and its primary key; the old values
+# of changed rows are read from the previous version's CSV of that table, when needed.
+# 1 also kept every row's values, which made the network's manifest grow with the network.
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,19 @@ class TableRelease:
     @cached_property
     def parsed(self) -> tuple[list[str], list[list[str]]]:
         """The canonical CSV read back once (header, rows), for every file derived from it."""
-        reader = csv.reader(io.StringIO(self.csv.decode("utf-8"), newline=""))
-        header = next(reader, [])
-        return header, list(reader)
+        return parse_csv(self.csv)
 
     @cached_property
     def rows_by_key(self) -> dict[str, list[str]]:
-        """Each row under the key ``row_index`` gives it (the manifest keeps them, and
-        the next version's diff reads them)."""
+        """Each row under the key ``row_index`` gives it (what the next version's diff
+        compares field by field)."""
         header, rows = self.parsed
+        return rows_by_key(header, rows, self.primary_key)
+
+    @property
+    def primary_key(self) -> list[str]:
         pk = self.schema.get("primaryKey") or []
-        key = row_key(header, [pk] if isinstance(pk, str) else list(pk))
-        return {key(row): row for row in rows}
+        return [pk] if isinstance(pk, str) else list(pk)
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as typed records (empty non-text cells as None, booleans as bool),
@@ -146,11 +150,8 @@ class Release:
                         for f in t.schema["fields"]
                         if f.get("constraints", {}).get("required")
                     ),
+                    "primary_key": t.primary_key,
                     "row_index": t.row_index,
-                    # The rows themselves, so the next version can say what changed
-                    # field by field ("c11 completion: limited → substantial").
-                    "header": t.parsed[0],
-                    "values": t.rows_by_key,
                 }
                 for name, t in self.tables.items()
             },
@@ -216,6 +217,20 @@ def row_key(fields: list[str], primary_key: list[str]) -> Callable[[list[str]], 
     (the whole row when the table has no key)."""
     keys = [fields.index(k) for k in primary_key] if primary_key else list(range(len(fields)))
     return lambda row: "|".join(row[i] for i in keys)
+
+
+def rows_by_key(
+    header: list[str], rows: list[list[str]], primary_key: list[str]
+) -> dict[str, list[str]]:
+    key = row_key(header, primary_key)
+    return {key(row): row for row in rows}
+
+
+def parse_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """A canonical CSV (ours) read back: header and rows."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    header = next(reader, [])
+    return header, list(reader)
 
 
 def row_index(rows: list[list[str]], fields: list[str], primary_key: list[str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ the data to compare.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,6 +17,9 @@ from .i18n import N_, Lang, Np_, fill, tr, trn
 from .release import Release, TableRelease
 
 Bump = Literal["major", "minor", "patch"]
+# A table's rows in the version before (its header, and each row by key), read only for
+# tables whose rows changed; None when they cannot be read.
+EarlierRows = Callable[[str], tuple[list[str], dict[str, list[str]]] | None]
 FIRST_VERSION = "1.0.0"
 SHOWN_IDS = 20
 
@@ -44,7 +48,7 @@ class TableChange:
     new_table: bool = False
     dropped_table: bool = False
     # (row id, field, old value, new value) of the changed rows, when the previous
-    # version's manifest holds its rows (versions published before it did not).
+    # version's rows can be read (its CSV, or a format-1 manifest's copy of them).
     field_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
@@ -118,8 +122,14 @@ class Plan:
         return out
 
 
-def plan(release: Release, current: Published | None, manifest: dict[str, Any] | None) -> Plan:
-    """Compare with the current version; ``manifest`` is only needed when hashes differ."""
+def plan(
+    release: Release,
+    current: Published | None,
+    manifest: dict[str, Any] | None,
+    earlier: EarlierRows | None = None,
+) -> Plan:
+    """Compare with the current version; ``manifest`` is only needed when hashes differ,
+    ``earlier`` only to say field by field what changed in changed rows."""
     if current is None:
         changes = {
             n: TableChange(added=list(t.row_index), new_table=True)
@@ -128,7 +138,7 @@ def plan(release: Release, current: Published | None, manifest: dict[str, Any] |
         return Plan("new", FIRST_VERSION, None, changes)
     if current.hashes == release.hashes():
         return Plan("unchanged", current.version, current.version, {})
-    changes = diff(release, manifest or {})
+    changes = diff(release, manifest or {}, earlier)
     result = Plan("new", current.version, current.version, changes)
     result.metadata_changed = current.hashes.get("metadata") != release.hashes()["metadata"]
     # A manifest from before "about" was kept cannot tell: any metadata change counts.
@@ -138,7 +148,9 @@ def plan(release: Release, current: Published | None, manifest: dict[str, Any] |
     return result
 
 
-def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
+def diff(
+    release: Release, manifest: dict[str, Any], earlier: EarlierRows | None = None
+) -> dict[str, TableChange]:
     before: dict[str, Any] = manifest.get("tables", {})
     changes: dict[str, TableChange] = {}
     for name, table in release.tables.items():
@@ -168,7 +180,9 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
             and f["name"] not in required_before
             and f["name"] in old_fields
         )
-        change.field_changes = _field_changes(change.changed, old, table)
+        if change.changed:
+            rows = _earlier_rows(name, old, earlier)
+            change.field_changes = _field_changes(change.changed, rows, table) if rows else []
         changes[name] = change
     for name in before:
         if name not in release.tables:
@@ -178,14 +192,22 @@ def diff(release: Release, manifest: dict[str, Any]) -> dict[str, TableChange]:
     return changes
 
 
+def _earlier_rows(
+    name: str, old: dict[str, Any], earlier: EarlierRows | None
+) -> tuple[list[str], dict[str, list[str]]] | None:
+    """A format-1 manifest kept the rows itself; a later one is read through ``earlier``."""
+    header, values = old.get("header"), old.get("values")
+    if isinstance(header, list) and isinstance(values, dict):
+        return header, values
+    return earlier(name) if earlier is not None and "values" not in old else None
+
+
 def _field_changes(
-    changed: list[str], old: dict[str, Any], table: TableRelease
+    changed: list[str], earlier: tuple[list[str], dict[str, list[str]]], table: TableRelease
 ) -> list[tuple[str, str, str, str]]:
-    """Field by field, the changed rows' old and new values (fields both versions have).
-    The new rows are indexed only when some changed and the old ones are known."""
-    old_header: list[str] = old.get("header") or []
-    old_values: dict[str, list[str]] = old.get("values") or {}
-    if not old_header or not changed:
+    """Field by field, the changed rows' old and new values (fields both versions have)."""
+    old_header, old_values = earlier
+    if not old_header:
         return []
     new_header, new_rows = table.parsed[0], table.rows_by_key
     out = []

@@ -82,6 +82,28 @@ def test_republishing_unchanged_data_writes_nothing(tmp_path: Path) -> None:
     assert snapshot(out) == before
 
 
+def test_old_values_are_told_only_from_the_bytes_the_manifest_names(
+    tmp_path: Path, ait_amira: Path
+) -> None:
+    """The previous version's CSV is where a changelog's old values come from: a copy
+    that is not what was published (replaced on the portal) tells none of them, and the
+    rows that changed are still listed."""
+    out = tmp_path / "catalog"
+    publish(ait_amira, str(out))
+    published = out / DATASET / "versions" / "1.0.0" / "milestones.csv"
+    published.write_bytes(published.read_bytes().replace(b"not_started", b"invented", 1))
+
+    def correct(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("status")] = "in_progress"
+
+    edit_csv(ait_amira / "milestones.csv", correct)
+    patch = publish(ait_amira, str(out))
+    assert patch.changes["milestones"]["ids_changed"] == ["ait-amira-c1-m1"]
+    assert "fields_changed" not in patch.changes["milestones"]
+    entry = (out / DATASET / "versions" / "1.0.1" / "CHANGES.md").read_text(encoding="utf-8")
+    assert "invented" not in entry and "1 ligne modifiée (ait-amira-c1-m1)" in entry
+
+
 def test_changed_rows_give_a_new_version_and_keep_the_old_bytes(
     tmp_path: Path, ait_amira: Path
 ) -> None:
@@ -92,6 +114,13 @@ def test_changed_rows_give_a_new_version_and_keep_the_old_bytes(
     def correct(rows: list[list[str]]) -> None:
         rows[1][rows[0].index("status")] = "in_progress"
 
+    # The manifest keeps each row's hash, not its values (which made a network's grow
+    # with the network): the old values below come from 1.0.0's milestones.csv.
+    manifest = json.loads((out / DATASET / "versions" / "1.0.0" / "manifest.json").read_bytes())
+    assert manifest["format"] == 2
+    assert manifest["tables"]["milestones"]["primary_key"] == ["milestone_id"]
+    assert not {"values", "header"} & set(manifest["tables"]["milestones"])
+    assert "not_started" not in json.dumps(manifest)
     edit_csv(ait_amira / "milestones.csv", correct)
     patch = publish(ait_amira, str(out))
     assert (patch.status, patch.version, patch.previous_version) == ("published", "1.0.1", "1.0.0")

@@ -436,7 +436,17 @@ def release(tables: dict[str, dict[str, str]], fields: dict[str, str] | None = N
 
 def planned(old: Release, new: Release) -> versioning.Plan:
     current = versioning.Published("1.4.2", old.hashes())
-    return versioning.plan(new, current, old.manifest("1.4.2"))
+    return versioning.plan(new, current, old.manifest("1.4.2"), earlier_rows(old))
+
+
+def earlier_rows(old: Release) -> versioning.EarlierRows:
+    """The old version's rows as a portal gives them back (its CSV, read when asked)."""
+
+    def read(name: str) -> tuple[list[str], dict[str, list[str]]] | None:
+        table = old.tables.get(name)
+        return None if table is None else (table.parsed[0], table.rows_by_key)
+
+    return read
 
 
 def test_first_version_and_unchanged() -> None:
@@ -1004,6 +1014,37 @@ def test_field_changes_survive_old_manifests_and_new_columns() -> None:
     assert plan.changes["t"].field_changes == [("r2", "a", "z", "y")]
     del manifest["tables"]["t"]["header"]
     assert versioning.plan(new, current, manifest).changes["t"].field_changes == []
+
+
+def test_old_rows_are_read_only_for_tables_whose_rows_changed() -> None:
+    """A format-2 manifest keeps hashes only: the version before is read (its CSV,
+    a download) for a table whose rows changed, never for one that only grew, nor when
+    a format-1 manifest still holds the rows."""
+    old = csv_release([["r1", "a", "b"], ["r2", "a", "b"]])
+    manifest = old.manifest("1.4.2")
+    assert manifest["format"] == 2 and manifest["tables"]["t"]["primary_key"] == ["id"]
+    assert not {"values", "header"} & set(manifest["tables"]["t"])
+    asked: list[str] = []
+
+    def read(name: str) -> tuple[list[str], dict[str, list[str]]] | None:
+        asked.append(name)
+        return earlier_rows(old)(name)
+
+    current = versioning.Published("1.4.2", old.hashes())
+    grown = csv_release([["r1", "a", "b"], ["r2", "a", "b"], ["r3", "a", "b"]])
+    assert versioning.plan(grown, current, manifest, read).changes["t"].added == ["r3"]
+    assert asked == []
+    changed = csv_release([["r1", "a", "b"], ["r2", "z", "b"]])
+    plan = versioning.plan(changed, current, manifest, read)
+    assert plan.changes["t"].field_changes == [("r2", "a", "a", "z")] and asked == ["t"]
+    # Unreadable: the rows that changed are still told, not how.
+    unreadable = versioning.plan(changed, current, manifest, lambda name: None)
+    assert unreadable.changes["t"].changed == ["r2"]
+    assert unreadable.changes["t"].field_changes == []
+    # A format-1 manifest kept the rows: they are used, nothing is read.
+    manifest["tables"]["t"] |= {"header": ["id", "a", "b"], "values": {"r2": ["r2", "y", "b"]}}
+    legacy = versioning.plan(changed, current, manifest, read)
+    assert legacy.changes["t"].field_changes == [("r2", "a", "y", "z")] and asked == ["t"]
 
 
 def test_the_changelog_shows_fifty_field_changes_then_counts_the_rest() -> None:
