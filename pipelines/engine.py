@@ -150,15 +150,20 @@ def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]
 
 
 def validate_union(
-    jobs: list[Job], fresh: Mapping[str, list[tuple[int, int]]]
+    jobs: list[Job], fresh: Mapping[str, list[tuple[int, int]]], keys_apart: bool = False
 ) -> dict[str, list[Error]]:
     """Tables that join parts judged before (the network's: each member's rows were
     judged whole at its own publication): for each table ``fresh`` names, the keys
     (primary, foreign, unique) across the whole union and the cells of its row ranges
     only (parts read for the first time); other tables whole. Row numbers are the
-    union's."""
+    union's. ``keys_apart``: the caller judges those tables' keys itself
+    (``union_keys``); their errors here are their fresh cells' only."""
     only = set(fresh)
-    result = _whole([_keys_only(j) if j.name in only else j for j in jobs], only)
+    if keys_apart:  # the others (the network's indicators) on every idle core
+        rest = start([j for j in jobs if j.name not in only]).finish()
+        result = {j.name: rest.get(j.name, []) for j in jobs}
+    else:
+        result = _whole([_keys_only(j) if j.name in only else j for j in jobs], only)
     for job in jobs:
         if job.name not in only:
             continue

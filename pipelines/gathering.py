@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import checks, engine
+from . import checks, engine, union_keys
 from .findings import Finding
 from .reading import PackageData, TableData
 from .report import Report
@@ -77,11 +77,17 @@ def tables_report(
         engine.Job(name, schemas[name].frictionless_descriptor(present), t.fields, t.rows)
         for name, t in tables.items()
     ]
+    if fresh is None:
+        judged = engine.validate(jobs)
+    elif union_keys.judged_here(jobs, set(fresh)):
+        judged = engine.validate_union(jobs, fresh, keys_apart=True)
+        for name, errors in union_keys.key_errors(jobs, set(fresh)).items():
+            judged[name] = errors + judged[name]  # keys first, as frictionless gives them
+    else:
+        judged = engine.validate_union(jobs, fresh)
     findings = [
         translate(error, tables[name], schemas[name])
-        for name, errors in (
-            engine.validate(jobs) if fresh is None else engine.validate_union(jobs, fresh)
-        ).items()
+        for name, errors in judged.items()
         for error in errors
     ]
     return report_of(findings, {n: table_stats(t) for n, t in tables.items()}, started, package)
