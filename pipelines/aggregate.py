@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import charts, dates, digest, indicators, members
@@ -72,11 +73,24 @@ Tables = dict[str, pd.DataFrame]
 
 @dataclass(frozen=True)
 class Harvested:
-    """One commune's published programme as read from the portal."""
+    """One commune's published programme as read from the portal, or (``reused``) a
+    member whose rows are taken from the previous network release (``Reuse.tables``)."""
 
     dataset: PublishedDataset
     code: str
     tables: Tables
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What the previous network release gives: its members still at the version it was
+    built from, their rows (one frame per table, in the release's order, without the
+    added fields), and the members that must be read."""
+
+    members: list[Harvested]
+    tables: Tables
+    wanted: list[PublishedDataset]
 
 
 @dataclass
@@ -190,25 +204,37 @@ def network_schema(name: str) -> TableSchema:
     return TableSchema(name, descriptor)
 
 
-def combine(harvested: dict[str, Tables]) -> Tables:
+def combine(harvested: dict[str, Tables], previous: Tables | None = None) -> Tables:
     """One DataFrame per table: every member's rows (in code order), schema field
-    order, then the added fields from the reference."""
+    order, then the added fields from the reference. ``previous``: the rows of other
+    members taken whole from the previous network release (already in code order);
+    each member's rows go where its code sorts, as if read one by one."""
     from .members import load_members
 
     reference = load_members().set_index("code")
+    codes = sorted(harvested)
     out: Tables = {}
     for name in TABLES:
         fields = load(name).field_names
         frames = [
-            tables[name].reindex(columns=fields, fill_value="")
-            for _, tables in sorted(harvested.items())
-            if name in tables
+            harvested[code][name].reindex(columns=fields, fill_value="")
+            for code in codes
+            if name in harvested[code]
         ]
+        ranks: list[Any] = [np.full(len(f), i) for i, f in enumerate(frames)]
+        if previous is not None and name in previous and len(previous[name]):
+            kept = previous[name].reindex(columns=fields, fill_value="")
+            # Each kept row sorts with the member its code names (never one read now).
+            ranks.append(np.searchsorted(codes, kept["commune_code"].to_numpy(str)) - 0.5)
+            frames.append(kept)
         frame = (
             pd.concat(frames, ignore_index=True)
             if frames
             else pd.DataFrame(columns=fields, dtype=str)
         )
+        if len(frames) > 1 and previous is not None:
+            order = np.argsort(np.concatenate(ranks), kind="stable")
+            frame = frame.iloc[order].reset_index(drop=True)
         for added, column, *_ in ADDED_FIELDS:
             frame[added] = frame["commune_code"].map(reference[column]).fillna("").astype(str)
         out[name] = frame
@@ -230,14 +256,16 @@ def network_release(
     harvested: list[Harvested],
     as_of: dt.date | None = None,
     counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
-    fresh: Collection[str] | None = None,
+    previous: Tables | None = None,
 ) -> tuple[Release, Report, Tables]:
     """The network's release (tables, indicators, charts), its validation report, and the
-    combined tables with the indicators (for summaries). ``fresh``: the codes of the
-    members read from their own datasets when the others' rows come from the previous
-    network release (None: all were read)."""
+    combined tables with the indicators (for summaries). ``previous``: the rows of the
+    ``reused`` members, from the previous network release (``Reuse.tables``)."""
     day = as_of or default_as_of(harvested)
-    tables = combine({h.code: h.tables for h in harvested})
+    read = {h.code: h.tables for h in harvested if not h.reused}
+    reused = any(h.reused for h in harvested)
+    tables = combine(read, previous if reused else None)
+    fresh = set(read) if reused else None
     tables["indicators"] = indicators.compute(tables, day, counted)
     schemas = {name: network_schema(name) for name in TABLES}
     schemas["indicators"] = indicators.schema()
@@ -362,58 +390,49 @@ def aggregate(
     known = unchanged_network(datasets, destination, token, as_of, counted) if not dry_run else ""
     if isinstance(known, NetworkOutcome):
         return known
-    reused, wanted = reusable(destination, token, datasets)
+    reuse = reusable(destination, token, datasets)
     if total is not None:
-        total(len(wanted))
-    fetched = fetch_many(reader, wanted, WORKERS, progress)
-    harvested = sorted([*reused, *fetched], key=lambda h: h.code)
-    fresh = {h.code for h in fetched} if reused else None
-    release, report, tables = network_release(harvested, as_of, counted, fresh)
+        total(len(reuse.wanted))
+    fetched = fetch_many(reader, reuse.wanted, WORKERS, progress)
+    harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
+    release, report, tables = network_release(harvested, as_of, counted, reuse.tables)
     release = dataclasses.replace(release, source=known)
     communes = len(harvested)
     return publish_network(release, report, tables, destination, token, dry_run, now, communes)
 
 
-def reusable(
-    destination: str, token: str | None, datasets: list[PublishedDataset]
-) -> tuple[list[Harvested], list[PublishedDataset]]:
+def reusable(destination: str, token: str | None, datasets: list[PublishedDataset]) -> Reuse:
     """The members whose version is the one the network's current release was built from,
     with their rows taken from that release (seven downloads, whatever the number of
     members), and the members that must be fetched. Without a previous release, or one
     that does not say what it was built from, every member is fetched."""
+    everyone = Reuse([], {}, datasets)
     writer = open_portal(destination, token)
     if writer.current(NETWORK_DATASET) is None:
-        return [], datasets
+        return everyone
     found = [d for d in writer.datasets(NETWORK_DATASET) if d.name == NETWORK_DATASET]
     if not found or "datapackage.json" not in found[0].files:
-        return [], datasets
+        return everyone
     previous = found[0]
     descriptor = json.loads(writer.read(previous.files["datapackage.json"]))
     built_from = {s.get("name"): s.get("version") for s in descriptor.get("x-sources", [])}
     kept = [d for d in datasets if built_from.get(d.name) == d.version]
     if not kept:
-        return [], datasets
-    by_member: dict[str, dict[str, pd.DataFrame]] = {}
+        return everyone
+    codes = {_code(d) for d in kept}
     added = [a[0] for a in ADDED_FIELDS]
+    tables: Tables = {}
     for name in TABLES:
         location = previous.files.get(f"{name}.csv")
         if location is None:
-            return [], datasets  # a release from before this table: read everyone
+            return everyone  # a release from before this table: read everyone
         frame = pd.read_csv(io.BytesIO(writer.read(location)), dtype=str,
                             keep_default_na=False, na_filter=False, encoding="utf-8")  # fmt: skip
         frame = frame.drop(columns=[c for c in added if c in frame.columns])
-        for code, rows in frame.groupby("commune_code", sort=False):
-            by_member.setdefault(str(code), {})[name] = rows.reset_index(drop=True)
-    reused = []
-    for d in kept:
-        code = _code(d)
-        tables = by_member.get(code, {})
-        # A table a member has no row in is empty (made only then: a frame per member
-        # and table would cost seconds over the network).
-        reused.append(Harvested(d, code, {n: tables[n] if n in tables else _empty(n)
-                                          for n in TABLES}))  # fmt: skip
+        tables[name] = frame[frame["commune_code"].isin(codes)].reset_index(drop=True)
+    members = [Harvested(d, _code(d), {}, reused=True) for d in kept]
     kept_names = {d.name for d in kept}
-    return reused, [d for d in datasets if d.name not in kept_names]
+    return Reuse(members, tables, [d for d in datasets if d.name not in kept_names])
 
 
 def _empty(name: str) -> pd.DataFrame:

@@ -270,3 +270,45 @@ def test_the_prefect_flow_publishes_the_same_bytes(
     assert artifact.key == "aggregate-network"
     assert f"# {NETWORK}: published" in str(artifact.data)
     assert "| indicators |" in str(artifact.data)
+
+
+def test_the_flow_reads_only_changed_members_and_builds_what_the_library_builds(
+    network: dict[str, Any], tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flow and ``infitah aggregate`` share one sequence: after two members changed,
+    both read only them, judge only their rows' cells (the others were judged when the
+    previous network release was built), and publish the same tables as a whole read."""
+    from pipelines import aggregate as library
+    from pipelines.flows.aggregate import aggregate_flow
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(network["catalog"], catalog)
+    folders = [tmp_path / f.name for f in network["folders"][3:15:10]]
+    for original, folder in zip(network["folders"][3:15:10], folders, strict=True):
+        shutil.copytree(original, folder)
+        path = folder / "commitments.csv"
+        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        rows[1][rows[0].index("title_fr")] += " (revu)"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        assert publish(folder, str(catalog)).status == "published"
+    fetched: list[str] = []
+    judged: list[Any] = []
+    real_fetch, real_report = library.fetch, library.tables_report
+    monkeypatch.setattr(library, "fetch", lambda r, d: fetched.append(d.name) or real_fetch(r, d))
+    monkeypatch.setattr(library, "tables_report",
+                        lambda *a, fresh=None, **k: judged.append(fresh) or real_report(
+                            *a, fresh=fresh, **k))  # fmt: skip
+    state = aggregate_flow(str(catalog), destination=str(catalog), as_of=AS_OF,
+                           count=list(COUNTED), return_state=True)  # fmt: skip
+    assert state.is_completed(), state
+    assert state.result()["status"] == "published"
+    assert len(fetched) == 2
+    assert judged[0] is not None and sum(e - b for b, e in judged[0]["commitments"]) > 0
+    whole = tmp_path / "whole"
+    full = run_cli("aggregate", "--from", str(catalog), "--to", str(whole), "--as-of", AS_OF,
+                   *COUNT, "--json")  # fmt: skip
+    assert full.code == 0, full.stderr
+    for table in (*TABLES, "indicators"):
+        flow_bytes = (catalog / NETWORK / "latest" / f"{table}.csv").read_bytes()
+        assert flow_bytes == (whole / NETWORK / "latest" / f"{table}.csv").read_bytes(), table

@@ -30,6 +30,7 @@ from ..aggregate import (
     WORKERS,
     Harvested,
     NetworkOutcome,
+    Reuse,
     Tables,
     fetch_many,
     network_release,
@@ -73,9 +74,7 @@ def unchanged_task(
 
 
 @task(name="reuse-previous", cache_policy=NO_CACHE)
-def reuse_task(
-    destination: str, datasets: list[PublishedDataset]
-) -> tuple[list[Harvested], list[PublishedDataset]]:
+def reuse_task(destination: str, datasets: list[PublishedDataset]) -> Reuse:
     return reusable(destination, portal_token(destination), datasets)
 
 
@@ -85,8 +84,9 @@ def release_task(
     as_of: dt.date | None,
     counted: tuple[str, ...] = ("reported",),
     source: str = "",
+    previous: Tables | None = None,
 ) -> tuple[Release, Report, Tables]:
-    release, report, tables = network_release(harvested, as_of, counted)
+    release, report, tables = network_release(harvested, as_of, counted, previous)
     return dataclasses.replace(release, source=source), report, tables
 
 
@@ -142,12 +142,13 @@ def aggregate_flow(
     if isinstance(known, NetworkOutcome):
         result = known
     else:
-        reused, wanted = reuse_task(destination, datasets)
-        batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
+        reuse = reuse_task(destination, datasets)
+        batches = [reuse.wanted[i : i + BATCH] for i in range(0, len(reuse.wanted), BATCH)]
         futures = fetch_task.map(unmapped(source), batches)
         fetched = [h for f in futures for h in f.result()]
-        harvested = sorted([*reused, *fetched], key=lambda h: h.code)
-        built = release_task(harvested, day, counted, known)
+        harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
+        # The same release as ``aggregate``'s: reused rows are not judged again.
+        built = release_task(harvested, day, counted, known, reuse.tables)
         result = publish_task(built, destination, dry_run, len(harvested))
     create_markdown_artifact(
         key="aggregate-network",
