@@ -130,7 +130,7 @@ class Pending:
                 cells[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
             for name, worker in self.running:
                 cells[name].extend(_finish_worker(worker))
-            return {name: _merged(cells[name], keys[name]) for name in keys}
+            return {name: merged(cells[name], keys[name]) for name in keys}
         finally:
             for _, worker in self.running:
                 if worker.poll() is None:
@@ -156,12 +156,19 @@ def validate_union(
     judged whole at its own publication): for each table ``fresh`` names, the keys
     (primary, foreign, unique) across the whole union and the cells of its row ranges
     only (parts read for the first time); other tables whole. Row numbers are the
-    union's. ``keys_apart``: the caller judges those tables' keys itself
-    (``union_keys``); their errors here are their fresh cells' only."""
+    union's. ``keys_apart``: the caller judges every table's keys itself
+    (``union_keys``); the errors here are cells' only: the fresh row ranges of the
+    tables ``fresh`` names, the others (the network's indicators) whole, on every
+    idle core."""
     only = set(fresh)
-    if keys_apart:  # the others (the network's indicators) on every idle core
-        rest = start([j for j in jobs if j.name not in only]).finish()
-        result = {j.name: rest.get(j.name, []) for j in jobs}
+    if keys_apart:
+        rest = [
+            Job(j.name, without_keys(j.schema), j.fields, j.rows)
+            for j in jobs
+            if j.name not in only
+        ]
+        cells = start(rest).finish()
+        result = {j.name: cells.get(j.name, []) for j in jobs}
     else:
         result = _whole([_keys_only(j) if j.name in only else j for j in jobs], only)
     for job in jobs:
@@ -173,7 +180,7 @@ def validate_union(
     return result
 
 
-def _merged(cells: list[Error], keys: list[Error]) -> list[Error]:
+def merged(cells: list[Error], keys: list[Error]) -> list[Error]:
     """A table's errors in the order frictionless run once would give them: by row,
     and in a row its cells' errors before its keys' (a header's, without a row, first)."""
     if not keys:

@@ -79,10 +79,13 @@ def tables_report(
     ]
     if fresh is None:
         judged = engine.validate(jobs)
-    elif union_keys.judged_here(jobs, set(fresh)):
+    elif union_keys.judged_here(jobs, set(tables)):
         judged = engine.validate_union(jobs, fresh, keys_apart=True)
-        for name, errors in union_keys.key_errors(jobs, set(fresh)).items():
-            judged[name] = errors + judged[name]  # keys first, as frictionless gives them
+        for name, errors in union_keys.key_errors(jobs, set(tables)).items():
+            # In the order frictionless judging it whole gives them: by row, a row's
+            # cells before its keys (and no more than it keeps of a table judged whole).
+            merged = engine.merged(judged[name], errors)
+            judged[name] = merged if name in fresh else merged[: engine.LIMIT_ERRORS]
     else:
         judged = engine.validate_union(jobs, fresh)
     findings = [

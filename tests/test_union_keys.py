@@ -121,3 +121,42 @@ def test_keys_that_are_not_plain_strings_are_left_to_frictionless() -> None:
     jobs[0] = Job("plans", described["plans"], ["commune_code", "plan_id", "title"], [])
     assert union_keys.judged_here(jobs, {"plans", "commitments"})
     assert not union_keys.judged_here(jobs, {"plans"})
+
+
+def test_an_incremental_report_finds_what_a_whole_one_finds() -> None:
+    """Through the report an aggregation makes: the union's keys and fresh cells, and a
+    table judged whole (as the network's indicators are) with its keys from pandas,
+    give the findings frictionless gives judging everything at once, in its order."""
+    from pipelines.gathering import tables_report
+    from pipelines.reading import TableData
+    from pipelines.schemas import TableSchema
+
+    described = schemas(unique=True)
+    described["plans"]["fields"][2]["constraints"]["pattern"] = "T[0-9]"
+    described["totals"] = {
+        "fields": [{"name": "level", "type": "string"}, {"name": "code", "type": "string"},
+                   {"name": "value", "type": "number", "constraints": {"minimum": 0}}],
+        "primaryKey": ["level", "code"],
+    }  # fmt: skip
+    rows = {
+        "plans": [["01.001", "a", "T1"], ["01.001", "a", "x"], ["01.002", "b", "T1"]],
+        "commitments": [["01.001", "c1", "a"], ["01.002", "c1", "z"]],
+        "totals": [["commune", "01.001", "1"], ["commune", "01.001", "-2"], ["", "", "x"]],
+    }
+    fields = {"plans": ["commune_code", "plan_id", "title"],
+              "commitments": ["commune_code", "commitment_id", "plan_id"],
+              "totals": ["level", "code", "value"]}  # fmt: skip
+    data = {n: TableData.of_rows(n, fields[n], r) for n, r in rows.items()}
+    tables = {n: TableSchema(n, d) for n, d in described.items()}
+    fresh = {"plans": [(0, 3)], "commitments": [(0, 2)]}
+
+    def found(spans: Any) -> list[tuple[Any, ...]]:
+        report = tables_report(data, tables, "p", fresh=spans)
+        return [(f.code, f.table, f.row, f.field) for f in report.findings]
+
+    whole = found(None)
+    assert found(fresh) == whole
+    assert ("primary-key", "totals", 3, None) in whole
+    assert ("primary-key", "totals", 4, None) in whole
+    assert [f[:3] for f in whole if f[0] == "foreign-key"] == [("foreign-key", "commitments", 3)]
+    assert ("constraint-error", "plans", 3, "title") in whole
