@@ -46,7 +46,7 @@ from .publishing import LICENCE, Outcome, publish_release
 from .reading import TableData
 from .release import Release, data_statuses, table_release
 from .report import Report
-from .schemas import TABLES, TableSchema, load
+from .schemas import TABLES, TableSchema, as_names, load
 
 WORKERS = 8
 # (name, reference column, title): appended to every table, after the schema's fields.
@@ -182,18 +182,16 @@ def network_schema(name: str) -> TableSchema:
                 "description": f"{title}, from the communes reference (added by the network).",
             }
         )
-    pk = descriptor.get("primaryKey", [])
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = as_names(descriptor.get("primaryKey", []))
     if "commune_code" not in pk:
         descriptor["primaryKey"] = ["commune_code", *pk]
     keys = []
     for fk in descriptor.get("foreignKeys", []):
-        fields = [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
+        fields = as_names(fk["fields"])
         target = fk["reference"].get("resource", "")
         if target == "communes" or any((name, f) in OPTIONAL_REFERENCES for f in fields):
             continue
-        ref_fields = fk["reference"]["fields"]
-        ref_fields = [ref_fields] if isinstance(ref_fields, str) else list(ref_fields)
+        ref_fields = as_names(fk["reference"]["fields"])
         keys.append(
             {
                 "fields": ["commune_code", *fields],
@@ -433,10 +431,6 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
     members = [Harvested(d, _code(d), {}, reused=True) for d in kept]
     kept_names = {d.name for d in kept}
     return Reuse(members, tables, [d for d in datasets if d.name not in kept_names])
-
-
-def _empty(name: str) -> pd.DataFrame:
-    return pd.DataFrame(columns=load(name).field_names, dtype=str)
 
 
 def network_digest(

@@ -27,6 +27,8 @@ from typing import Any
 
 import frictionless
 
+from .schemas import as_names
+
 # Below this many rows in a table, starting workers costs more than it saves.
 PARALLEL_MIN_ROWS = 20_000
 # A file with more errors than this is reported in part; the steward fixes the pattern.
@@ -292,18 +294,23 @@ def without_keys(schema: dict[str, Any]) -> dict[str, Any]:
     return cells
 
 
+def key_fields(schema: Mapping[str, Any]) -> list[str]:
+    """The fields a table's keys are made of (primary key, foreign keys, unique fields),
+    in that order, each once."""
+    wanted = as_names(schema.get("primaryKey", []))
+    for fk in schema.get("foreignKeys", []):
+        wanted += as_names(fk["fields"])
+    wanted += [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
+    return list(dict.fromkeys(wanted))
+
+
 def _keys_only(job: Job) -> Job:
     """The job reduced to the fields keys need, with their declared types (a cell that
     does not read as its type is no key, as when frictionless judges the whole row) and
     no other constraint: cells are judged elsewhere."""
     schema = job.schema
-    wanted: list[str] = []
-    pk = schema.get("primaryKey", [])
-    wanted += [pk] if isinstance(pk, str) else list(pk)
-    for fk in schema.get("foreignKeys", []):
-        wanted += [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
-    wanted += [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
-    keep = [n for n in dict.fromkeys(wanted) if n in job.fields]
+    pk = as_names(schema.get("primaryKey", []))
+    keep = [n for n in key_fields(schema) if n in job.fields]
     index = [job.fields.index(n) for n in keep]
     fields = []
     for f in schema["fields"]:

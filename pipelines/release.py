@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from .reading import PackageData, TableData
-from .schemas import TableSchema, load
+from .schemas import TableSchema, as_names, load
 
 # 2: each table's rows by hash only (``row_index``) and its primary key; the old values
 # of changed rows are read from the previous version's CSV of that table, when needed.
@@ -61,8 +61,7 @@ class TableRelease:
 
     @property
     def primary_key(self) -> list[str]:
-        pk = self.schema.get("primaryKey") or []
-        return [pk] if isinstance(pk, str) else list(pk)
+        return as_names(self.schema.get("primaryKey") or [])
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as typed records (empty non-text cells as None, booleans as bool),

@@ -18,6 +18,13 @@ from .errors import UsageError
 from .i18n import Lang
 from .resources import SCHEMAS_DIR
 
+
+def as_names(value: str | list[str]) -> list[str]:
+    """A Table Schema's reference to fields (``primaryKey``, a foreign key's ``fields``
+    and its reference's): one name or a list of them."""
+    return [value] if isinstance(value, str) else list(value)
+
+
 # The order in which a steward fills the tables, and in which they are validated and
 # published: every table comes after the tables it refers to.
 TABLES: tuple[str, ...] = (
@@ -70,8 +77,7 @@ class TableSchema:
 
     @property
     def primary_key(self) -> list[str]:
-        pk = self.descriptor.get("primaryKey", [])
-        return [pk] if isinstance(pk, str) else list(pk)
+        return as_names(self.descriptor.get("primaryKey", []))
 
     @property
     def foreign_keys(self) -> list[dict[str, Any]]:

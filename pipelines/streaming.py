@@ -38,7 +38,7 @@ from .gathering import not_retold, package_findings, report_of, table_stats, tra
 from .members import commune_codes
 from .reading import CSV_SUFFIXES, PackageData, TableData, stream_table
 from .report import Report
-from .schemas import TABLES, TableSchema, load
+from .schemas import TABLES, TableSchema, as_names, load
 
 # A CSV file at least this large is streamed. The in-memory path holds several times
 # the file's size; at this limit that is still well within a laptop's memory.
@@ -303,9 +303,8 @@ def _outgoing(
     out = []
     for fk in schema.foreign_keys:
         target = fk["reference"].get("resource", "")
-        fields = tuple([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"])
-        ref = fk["reference"]["fields"]
-        target_fields = tuple([ref] if isinstance(ref, str) else ref)
+        fields = tuple(as_names(fk["fields"]))
+        target_fields = tuple(as_names(fk["reference"]["fields"]))
         index = [schema.field_names.index(f) for f in fields]
         if target in others:
             keys = _lookup(others[target], list(target_fields))
@@ -425,8 +424,7 @@ def _referenced_keys(name: str, present: frozenset[str]) -> list[tuple[str, ...]
     for other in present - {name}:
         for fk in load(other).foreign_keys:
             if fk["reference"].get("resource") == name:
-                ref = fk["reference"]["fields"]
-                keys.append(tuple([ref] if isinstance(ref, str) else ref))
+                keys.append(tuple(as_names(fk["reference"]["fields"])))
     return keys
 
 

@@ -17,13 +17,13 @@ key is left to frictionless (``judged_here``).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .engine import LIMIT_ERRORS, Error, Job
+from .engine import LIMIT_ERRORS, Error, Job, key_fields
+from .schemas import as_names
 
 EMPTY_KEY = 'cells composing the primary keys are all "None"'
 REPEATED = "the same as in the row at position {row}"
@@ -45,12 +45,12 @@ def judged_here(jobs: list[Job], names: Collection[str]) -> bool:
                 if target is None or target.name in names:
                     return False
                 continue
-            referenced = _as_list(fk["reference"]["fields"])
+            referenced = as_names(fk["reference"]["fields"])
             if target is None or target.name not in names or not _plain(target, referenced):
                 return False
-            if not set(referenced) <= _key_fields(target.schema):
+            if not set(referenced) <= set(key_fields(target.schema)):
                 return False
-    return all(n in by_name and _plain(by_name[n], _key_fields(by_name[n].schema)) for n in names)
+    return all(n in by_name and _plain(by_name[n], key_fields(by_name[n].schema)) for n in names)
 
 
 def key_errors(jobs: list[Job], names: Collection[str]) -> dict[str, list[Error]]:
@@ -71,21 +71,21 @@ def key_errors(jobs: list[Job], names: Collection[str]) -> dict[str, list[Error]
 
 
 def _unique(job: Job) -> list[Error]:
-    out: list[tuple[int, int, Error]] = []
+    """Field by field, in schema order (``key_errors`` then sorts by row, stably)."""
+    out: list[Error] = []
     unique = [f["name"] for f in job.schema["fields"] if f.get("constraints", {}).get("unique")]
-    for position, field in enumerate(unique):
+    for field in unique:
         column = _column(job, field)
         filled = np.array([value != "" for value in column], dtype=bool)
         for row, previous in _repeats(pd.DataFrame({"k": column}), filled):
             value = column[row - FIRST_ROW]
             note = REPEATED.format(row=previous)
-            out.append((row, position, Error("unique-error", note, row, field, value)))
-    out.sort(key=lambda item: (item[0], item[1]))
-    return [error for _, _, error in out]
+            out.append(Error("unique-error", note, row, field, value))
+    return out
 
 
 def _primary(job: Job) -> list[Error]:
-    pk = _as_list(job.schema.get("primaryKey") or [])
+    pk = as_names(job.schema.get("primaryKey") or [])
     if not pk:
         return []
     frame = pd.DataFrame({f: _column(job, f) for f in pk})
@@ -105,9 +105,9 @@ def _foreign(
 ) -> list[Error]:
     out: list[Error] = []
     for fk in job.schema.get("foreignKeys", []):
-        fields = _as_list(fk["fields"])
+        fields = as_names(fk["fields"])
         target = fk["reference"].get("resource") or job.name
-        referenced = tuple(_as_list(fk["reference"]["fields"]))
+        referenced = tuple(as_names(fk["reference"]["fields"]))
         lookup = lookups.get((target, referenced))
         if lookup is None:
             lookup = lookups[(target, referenced)] = _lookup(by_name[target], referenced)
@@ -158,14 +158,6 @@ def _column(job: Job, field: str) -> list[str]:
     return [row[index] if index < len(row) else "" for row in job.rows]
 
 
-def _key_fields(schema: Mapping[str, Any]) -> set[str]:
-    keys = set(_as_list(schema.get("primaryKey") or []))
-    for fk in schema.get("foreignKeys", []):
-        keys |= set(_as_list(fk["fields"]))
-    keys |= {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")}
-    return keys
-
-
 def _plain(job: Job, fields: set[str] | list[str]) -> bool:
     """Fields present, typed string without a format, with ``""`` as the only missing
     value: their cells are the strings frictionless would compare."""
@@ -179,7 +171,3 @@ def _plain(job: Job, fields: set[str] | list[str]) -> bool:
         if field.get("type", "string") != "string" or field.get("format", "default") != "default":
             return False
     return True
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
