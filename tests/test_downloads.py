@@ -209,7 +209,8 @@ def header_index(sheet: Any, field: str) -> int:
 
 def test_workbook_text_is_inert_whatever_it_starts_with(tmp_path: Path) -> None:
     schema = {"fields": [{"name": "note", "type": "string", "title": "Note"}]}
-    texts = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "https://example.ma"]
+    texts = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "https://example.ma",
+             "#N/A", "#DIV/0!", "=", "#REF! ailleurs"]  # fmt: skip
     data = "note\n" + "".join(f'"{t.replace(chr(34), chr(34) * 2)}"\n' for t in texts)
     table = TableRelease("notes", data.encode(), len(texts), schema, {})
     path = tmp_path / "notes.xlsx"
