@@ -98,6 +98,11 @@ MESSAGES: dict[str, str] = {
         "half-published. Try again later."
     ),
     "portal-refused": N_("The portal {url} refused the request ({action}: HTTP {status})."),
+    "portal-foreign-file": N_(
+        "A file listed on the portal {url} is at another address ({detail}): it was not "
+        "read, and the portal's token was not sent there. Someone changed the resource's "
+        "address; put the published file back, then run again."
+    ),
     "orchestrator-unavailable": N_(
         "The Prefect server {url} could not be reached or started ({detail}); nothing was "
         "validated or published. Start it (make orchestrate), or unset PREFECT_API_URL to "

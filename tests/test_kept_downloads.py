@@ -156,9 +156,13 @@ def test_ckan_archives_the_kept_files_byte_for_byte(
     second = published(ckan_portal.url, ait_amira, 1, ckan_portal.token)
     assert made == ["commitments"]
     reader = open_portal(ckan_portal.url, ckan_portal.token)
+    archive = {r["name"] for r in ckan_portal.api().action.package_show(
+        id=DATASET + "-versions")["resources"]}  # fmt: skip
     for table in TABLES:
         for suffix in DERIVED:
             name = f"{table}{suffix}"
             old, new = (reader.version_file(DATASET, v, name) for v in (first, second))
             assert old is not None and new is not None, name
             assert (new == old) == (table != "commitments"), name
+            # A kept file is the earlier version's copy: not sent, not stored again.
+            assert (f"{second}/{name}" in archive) == (table == "commitments"), name

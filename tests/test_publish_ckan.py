@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import http.server
 import json
+import threading
 from pathlib import Path
 
 import ckanapi
 import pytest
 import requests
 
-from pipelines.errors import PortalAuthError, PortalUnavailable
+from pipelines.aggregate import fetch, programmes
+from pipelines.errors import PortalAuthError, PortalError, PortalUnavailable
 from pipelines.portals import ckan as ckan_portal_module
 from pipelines.portals.ckan import CkanPortal
 from pipelines.publishing import publish
@@ -160,6 +163,98 @@ def test_a_changed_row_gives_a_new_version_and_old_bytes_stay(
         filters={"milestone_id": "ait-amira-c1-m1"},
     )["records"]
     assert old_rows[0]["status"] != "in_progress"
+
+
+def test_a_table_unchanged_for_a_version_still_tells_its_old_values_and_is_sent_once(
+    portal: Portal, ait_amira: Path
+) -> None:
+    """1.0.1 changes milestones only: it takes commitments and its Excel CSV from 1.0.0
+    (not sent again; a small table's workbook is made anew, dated, see
+    ``test_kept_downloads``); 1.0.2 changes commitments, and its changes name the old
+    and new text, read from the copy 1.0.1 took."""
+    publish(ait_amira, portal.url, token=portal.token)
+    edit_csv(ait_amira / "milestones.csv", "status", 1, "in_progress")
+    assert publish(ait_amira, portal.url, token=portal.token).version == "1.0.1"
+    archive = resources(portal, ARCHIVE)
+    for name in ("commitments.csv", "commitments.excel.csv"):
+        assert f"1.0.1/{name}" not in archive, name  # the 1.0.0 copy serves both
+    for name in ("milestones.csv", "milestones.excel.csv", "milestones.xlsx"):
+        assert f"1.0.1/{name}" in archive, name
+    kept = archive["1.0.0/commitments.excel.csv"]["url"]
+    assert resources(portal)["commitments.excel"]["url"] == kept
+    old = next(csv.DictReader((ait_amira / "commitments.csv").open(encoding="utf-8")))
+    edit_csv(ait_amira / "commitments.csv", "title_fr", 1, "Publier le budget en ligne")
+    outcome = publish(ait_amira, portal.url, token=portal.token)
+    assert (outcome.version, outcome.changes["commitments"]["ids_changed"]) == (
+        "1.0.2", [old["commitment_id"]]
+    )  # fmt: skip
+    log = requests.get(str(resources(portal)["CHANGELOG.md"]["url"]), timeout=30).content.decode()
+    new = "Publier le budget en ligne"
+    assert f"  - {old['commitment_id']} title_fr: `{old['title_fr']}` → `{new}`" in log
+    history = CkanPortal(portal.url, portal.token).history(DATASET)
+    assert history is not None
+    listed = dict(history.versions)
+    assert listed["1.0.1"]["commitments.excel.csv"] == kept
+    assert listed["1.0.1"]["milestones.xlsx"] == archive["1.0.1/milestones.xlsx"]["url"]
+
+
+class Elsewhere:
+    """A server that is not the portal, recording what reaches it (a resource's address
+    changed to point at it, as anyone who may edit the dataset can)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        seen = self.seen
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append((self.path, dict(self.headers)))
+                body = b"commitment_id,title_fr\nx,planted\n"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_resource_pointing_elsewhere_is_never_fetched_nor_sent_the_token(
+    portal: Portal, ait_amira: Path
+) -> None:
+    publish(ait_amira, portal.url, token=portal.token)
+    elsewhere = Elsewhere()
+    try:
+        api = portal.api()
+        for name in ("CHANGELOG.md", "commitments"):
+            api.action.resource_patch(id=resources(portal)[name]["id"], url_type="",
+                                      url=f"{elsewhere.url}/{name}")  # fmt: skip
+        # Publishing reads the current changelog to add to it: refused, nothing written.
+        edit_csv(ait_amira / "milestones.csv", "status", 1, "in_progress")
+        result = run_cli("publish", str(ait_amira), "--to", portal.url, "--lang", "fr",
+                         env=env(portal))  # fmt: skip
+        said = result.stdout + result.stderr
+        assert result.code == 3, said
+        assert f"({elsewhere.url}/CHANGELOG.md)" in said
+        assert "n'a pas été lu" in said and "Traceback" not in said
+        assert resources(portal)["milestones"]["infitah_version"] == "1.0.0"
+        # The network's aggregation reads each member's tables where its dataset says.
+        reader, datasets = programmes(portal.url, portal.token)
+        ours = next(d for d in datasets if d.name == DATASET)
+        with pytest.raises(PortalError) as refused:
+            fetch(reader, ours)
+        assert refused.value.key == "portal-foreign-file"
+        assert elsewhere.seen == []
+    finally:
+        elsewhere.close()
 
 
 def test_invalid_data_and_dry_run_change_nothing(portal: Portal, ait_amira: Path) -> None:

@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ import ckanapi
 import requests
 
 from .. import dcat
+from ..downloads import derived_names
 from ..errors import (
     PortalAuthError,
     PortalConflict,
@@ -55,6 +57,9 @@ from ..versioning import Plan, Published, changelog_entry
 from . import History, Owner, PublishedDataset, Written
 
 ARCHIVE_SUFFIX = "-versions"
+# The files of each version the dataset's ``infitah_versions`` names (for the history,
+# and for ``version_file`` to find a file a version took from an earlier one).
+LISTED = (".csv", ".json", ".xlsx")
 STATES_PAGE = 1000  # CKAN's ckan.search.rows_max default
 ORG_PAGE = 1000  # CKAN's ckan.group_and_organization_list_max default
 SEARCH_PAGE = 100
@@ -103,6 +108,8 @@ class CkanPortal:
         self.api = ckanapi.RemoteCKAN(self.url, apikey=token, user_agent="infitah")
         self._shown: dict[str, dict[str, Any]] = {}
         self._missing: set[str] = set()  # asked in this run and not found
+        self._origins = {_origin(self.url)}  # where files are downloaded from (``_serves``)
+        self._site_asked = False
         self._orgs: dict[str, dict[str, Any]] = {}
         # What this run's bulk read (``states``) listed: the prefix it asked for and every
         # dataset name under it (archives and unfinished ones too). A name under that
@@ -177,9 +184,16 @@ class CkanPortal:
         return manifest
 
     def version_file(self, dataset: str, version: str, name: str) -> bytes | None:
+        """The archive's ``<version>/<name>``, or, for a file that version took from an
+        earlier one (the same bytes, not sent again: ``_uploads``), the copy the
+        dataset's ``infitah_versions`` names for it."""
         archive = self._last_seen(dataset + ARCHIVE_SUFFIX)
         resource = _by_name(archive, f"{version}/{name}") if archive else None
-        return None if resource is None else self._download(resource["url"])
+        if resource is not None:
+            return self._download(resource["url"])
+        versions = json.loads(_extras(self._last_seen(dataset) or {}).get("infitah_versions", "{}"))
+        url = (versions.get(version) or {}).get(name) if isinstance(versions, dict) else None
+        return self._download(url) if isinstance(url, str) else None
 
     # --- writing -------------------------------------------------------------------------
 
@@ -210,7 +224,7 @@ class CkanPortal:
         self._load_datastore(archive, release, archived, uploaded)
         resources = latest_resources(main, release, archived, plan.version)
         versions = json.loads(_extras(main).get("infitah_versions", "{}"))
-        versions[plan.version] = {n: u for n, u in urls.items() if n.endswith((".csv", ".json"))}
+        versions[plan.version] = {n: u for n, u in urls.items() if n.endswith(LISTED)}
         extras = {
             **{k: v for k, v in _extras(main).items() if k not in DATASET_FIELDS},
             **_dataset_extras(release),
@@ -611,6 +625,19 @@ class CkanPortal:
 
     # --- calls ---------------------------------------------------------------------------
 
+    def _serves(self, url: str) -> bool:
+        """Whether ``url`` is on this portal: the address Infitah calls, or the one CKAN
+        writes into its resources (``ckan.site_url``, asked once when they differ)."""
+        if _origin(url) in self._origins:
+            return True
+        if self._site_asked:
+            return False
+        self._site_asked = True
+        site = str(self._call("status_show").get("site_url") or "")
+        if site:
+            self._origins.add(_origin(site))
+        return _origin(url) in self._origins
+
     def _read_now(self, name: str) -> dict[str, Any]:
         """The dataset as the portal holds it now (asked, not cached; remembered for
         ``_last_seen``); raises ``PortalNotFound``."""
@@ -686,6 +713,18 @@ class CkanPortal:
         raise AssertionError("unreachable")
 
     def _download(self, url: str) -> bytes:
+        """A file this portal serves. A resource's address is a field anyone who may edit
+        the dataset can change: one pointing elsewhere is not fetched (the request would
+        carry the token, and could reach what only this machine reaches)."""
+        if not self._serves(url):
+            raise PortalError(
+                f"{self.url}: a resource points outside the portal ({url}); not read",
+                key="portal-foreign-file",
+                url=self.url,
+                action="download",
+                detail=url,
+            )
+
         def attempt() -> bytes:
             headers = {"Authorization": self.token} if self.token else {}
             response = requests.get(url, headers=headers, timeout=TIMEOUT)
@@ -697,6 +736,11 @@ class CkanPortal:
 
         content: bytes = self._retrying("download", attempt)
         return content
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "") + f":{parts.port or ''}"
 
 
 class HttpStatus(Exception):
@@ -815,19 +859,37 @@ class _Upload:
     replaces: str | None
 
 
+def _shared(release: Release) -> set[str]:
+    """Files a version takes from an earlier one when their bytes are the same: the
+    tables and the files made from them (a network's unchanged indicators are 70 MB of
+    Excel files at 1,503 members, sent and stored again every night otherwise)."""
+    return {n for t in release.tables.values() for n in (t.filename, *derived_names(t))}
+
+
+def _first_copies(archive: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The archive's earliest resource holding each file name's bytes."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for resource in archive.get("resources", []):
+        if resource.get("url"):
+            name = str(resource.get("name", "")).partition("/")[2]
+            first.setdefault((name, str(resource.get("infitah_sha256"))), resource)
+    return first
+
+
 def _uploads(
     archive: dict[str, Any], release: Release, version: str, files: dict[str, bytes]
 ) -> list[_Upload]:
-    """What of ``files`` the archive lacks: a table whose bytes some version already
-    archived is not sent again, nor a file an interrupted run uploaded whole."""
-    by_hash = {r.get("infitah_sha256") for r in archive.get("resources", []) if r.get("url")}
-    tables = {t.filename for t in release.tables.values()}
+    """What of ``files`` the archive lacks: a table, or a file made from one, whose
+    bytes some version already archived under its name is not sent again, nor a file an
+    interrupted run uploaded whole."""
+    held = _first_copies(archive)
+    shared = _shared(release)
     out = []
     for name, data in files.items():
         digest = sha256(data)
         label = f"{version}/{name}"
         existing = _by_name(archive, label)
-        if name in tables and digest in by_hash:
+        if name in shared and (name, digest) in held:
             continue
         if existing is not None and existing.get("infitah_sha256") == digest:
             continue
@@ -847,18 +909,16 @@ def _uploads(
 def _archived_files(
     url: str, archive: dict[str, Any], release: Release, version: str, files: dict[str, bytes]
 ) -> dict[str, dict[str, Any]]:
-    """The archive resource holding each of ``files``: a table's earliest copy of the
-    same bytes (its DataStore table may already be loaded), else the version's own."""
-    tables = {t.filename for t in release.tables.values()}
-    first: dict[str, dict[str, Any]] = {}
-    for resource in archive.get("resources", []):
-        if resource.get("url"):
-            first.setdefault(str(resource.get("infitah_sha256")), resource)
+    """The archive resource holding each of ``files``: for a table and the files made
+    from it, the earliest copy of the same bytes (a table's DataStore table may already
+    be loaded), else the version's own."""
+    shared = _shared(release)
+    first = _first_copies(archive)
     out: dict[str, dict[str, Any]] = {}
     for name, data in files.items():
         digest = sha256(data)
         own = _by_name(archive, f"{version}/{name}")
-        found = first.get(digest) if name in tables else None
+        found = first.get((name, digest)) if name in shared else None
         found = found or (own if own is not None and own.get("infitah_sha256") == digest else None)
         if found is None:
             raise PortalUnavailable(  # before the switch: the previous version stays
