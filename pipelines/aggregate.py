@@ -44,7 +44,14 @@ from .members import (
 from .portals import Portal, PublishedDataset, open_portal
 from .publishing import LICENCE, Outcome, publish_release
 from .reading import TableData
-from .release import Release, data_statuses, table_release
+from .release import (
+    Release,
+    canonical_json,
+    data_statuses,
+    public_schema,
+    sha256,
+    table_release,
+)
 from .report import Report
 from .schemas import TABLES, TableSchema, as_names, load
 
@@ -86,7 +93,8 @@ class Harvested:
 class Reuse:
     """What the previous network release gives: its members still at the version it was
     built from, their rows (one frame per table, in the release's order, without the
-    added fields), and the members that must be read."""
+    added fields), and the members that must be read. ``tables`` also holds the
+    release's ``indicators`` when they were judged under the schema they have now."""
 
     members: list[Harvested]
     tables: Tables
@@ -270,10 +278,14 @@ def network_release(
     data = {name: _table_data(name, frame) for name, frame in tables.items()}
     # Rows reused from the previous network release were judged when it was built: only
     # the rows read now have their cells judged, the keys across the whole union; the
-    # indicators, made here, whole.
+    # indicators, made here, whole, or only those that the previous release did not
+    # hold when it holds them judged under today's schema (``_judged_indicators``).
     spans = None
     if fresh is not None:
         spans = {name: _runs(tables[name]["commune_code"].isin(set(fresh))) for name in TABLES}
+        judged = (previous or {}).get("indicators")
+        if judged is not None:
+            spans["indicators"] = _runs(_unjudged(tables["indicators"], judged))
     report = tables_report(data, schemas, package="network", fresh=spans)
     released = {name: table_release(data[name], schemas[name]) for name in tables}
     count = len(harvested)
@@ -406,7 +418,8 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
     that does not say what it was built from, every member is fetched."""
     everyone = Reuse([], {}, datasets)
     writer = open_portal(destination, token)
-    if writer.current(NETWORK_DATASET) is None:
+    current = writer.current(NETWORK_DATASET)
+    if current is None:
         return everyone
     found = [d for d in writer.datasets(NETWORK_DATASET) if d.name == NETWORK_DATASET]
     if not found or "datapackage.json" not in found[0].files:
@@ -428,9 +441,45 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
                             keep_default_na=False, na_filter=False, encoding="utf-8")  # fmt: skip
         frame = frame.drop(columns=[c for c in added if c in frame.columns])
         tables[name] = frame[frame["commune_code"].isin(codes)].reset_index(drop=True)
+    judged = _judged_indicators(writer, previous, current.hashes)
+    if judged is not None:
+        tables["indicators"] = judged
     members = [Harvested(d, _code(d), {}, reused=True) for d in kept]
     kept_names = {d.name for d in kept}
     return Reuse(members, tables, [d for d in datasets if d.name not in kept_names])
+
+
+def _judged_indicators(
+    writer: Portal, previous: PublishedDataset, hashes: dict[str, str]
+) -> pd.DataFrame | None:
+    """The previous release's indicators, if they were judged under the schema the
+    indicators have now: a release is published only when valid, so a row equal to one
+    of them has no error to find (``network_release`` judges the others only). Only the
+    bytes the release's hashes name; none for a release of another schema, or one
+    whose CSV is not the text judged (booleans are written anew:
+    ``release._canonical_row``)."""
+    location = previous.files.get("indicators.csv")
+    schema = indicators.schema()
+    ours = sha256(canonical_json(public_schema(schema)))
+    if (location is None or hashes.get("schema:indicators") != ours
+            or any(f.get("type") == "boolean" for f in schema.fields)):  # fmt: skip
+        return None
+    data = writer.read(location)
+    if sha256(data) != hashes.get("table:indicators"):
+        return None
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
+                       encoding="utf-8")  # fmt: skip
+
+
+def _unjudged(frame: pd.DataFrame, judged: pd.DataFrame) -> pd.Series:
+    """The rows of ``frame`` (as the release's text) that are none of ``judged``'s. Rows
+    are compared by pandas' 64-bit hash of their cells."""
+    text = frame.astype(str)
+    if list(text.columns) != list(judged.columns):
+        return pd.Series(True, index=text.index)
+    mine = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    theirs = pd.util.hash_pandas_object(judged, index=False).to_numpy()
+    return pd.Series(~np.isin(mine, theirs), index=text.index)
 
 
 def network_digest(

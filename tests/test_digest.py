@@ -4,6 +4,7 @@ only what really changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -229,6 +230,60 @@ def test_a_changed_member_is_read_alone_and_the_network_is_what_a_full_read_buil
               for c in (catalog, whole)]  # fmt: skip
     assert hashes[0] == hashes[1]
     assert incremental.rows == full.rows
+
+
+def test_only_indicators_the_previous_release_did_not_hold_are_judged_again(
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A published network release was valid: an indicator row it holds, under the same
+    schema, has nothing to find. After one commitment changed, the rows judged are
+    exactly the new release's rows the previous one did not hold; the release is the
+    one a whole read builds. Under another indicators schema every row is judged."""
+    from pipelines import aggregate, indicators
+    from pipelines.synth import synthesise
+
+    catalog = tmp_path / "catalog"
+    for folder in [ait_amira, *synthesise(3, tmp_path / "synth", seed=5)]:
+        assert publish(folder, str(catalog)).status == "published"
+    counted = ("reported", "illustrative", "synthetic")
+    network = catalog / "remacto-network-programmes"
+    assert aggregate.aggregate(str(catalog), str(catalog), counted=counted).outcome.version
+    before = set((network / "latest" / "indicators.csv").read_text("utf-8").splitlines())
+    spans: list[Any] = []
+    real = aggregate.tables_report
+    monkeypatch.setattr(aggregate, "tables_report",
+                        lambda *a, fresh=None, **k: spans.append(fresh) or real(
+                            *a, fresh=fresh, **k))  # fmt: skip
+    set_cells(ait_amira, "commitments", {(2, "ogp_access_to_information"): "false"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.1"
+    assert aggregate.aggregate(str(catalog), str(catalog), counted=counted).outcome.version
+    after = (network / "latest" / "indicators.csv").read_text("utf-8").splitlines()[1:]
+    new = [i for i, line in enumerate(after) if line not in before]
+    assert 0 < len(new) < len(after) / 10
+    judged = [i for begin, end in spans[-1]["indicators"] for i in range(begin, end)]
+    assert judged == new
+    whole = tmp_path / "whole"
+    assert aggregate.aggregate(str(catalog), str(whole), counted=counted).outcome.version
+    hashes = [json.loads((c / network.name / "dataset.json").read_text())["hashes"]
+              for c in (catalog, whole)]  # fmt: skip
+    assert hashes[0] == hashes[1]
+    # Rules of another day: the indicators' schema says more; every row is judged again.
+    schema = indicators.schema()
+    other = dataclasses.replace(schema, descriptor={**schema.descriptor, "description": "v2"})
+    monkeypatch.setattr(indicators, "schema", lambda: other)
+    set_cells(ait_amira, "commitments", {(2, "ogp_access_to_information"): "true"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.2"
+    aggregate.aggregate(str(catalog), str(catalog), counted=counted, dry_run=True)
+    assert "indicators" not in spans[-1]
+    # Only the bytes the release names: a copy altered since tells nothing.
+    monkeypatch.setattr(indicators, "schema", lambda: schema)
+    aggregate.aggregate(str(catalog), str(catalog), counted=counted, dry_run=True)
+    assert "indicators" in spans[-1]
+    info = json.loads((network / "dataset.json").read_text("utf-8"))
+    copy = network / info["files"]["indicators.csv"]
+    copy.write_text(copy.read_text("utf-8").replace(",0,", ",1,", 1), "utf-8")
+    aggregate.aggregate(str(catalog), str(catalog), counted=counted, dry_run=True)
+    assert "indicators" not in spans[-1]
 
 
 def test_the_rows_read_anew_are_judged_in_an_incremental_network_as_in_a_whole_one(
