@@ -14,9 +14,9 @@ make a workbook that takes longer to write than the rest of an aggregation.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from .downloads import derived_names, downloads
+from .downloads import Apart, derived_names, downloads, excel_name, xlsx_name
 from .release import Release, TableRelease, pretty_json, sha256
 from .versioning import Plan, changelog_entry
 
@@ -27,11 +27,27 @@ def version_files(
     published_at: str,
     kept: Mapping[str, Mapping[str, bytes]] | None = None,
     rules: str | None = None,
+    meanwhile: Callable[[dict[str, bytes]], object] | None = None,
 ) -> dict[str, bytes]:
     """``kept``: derived files taken from an earlier version (see ``made_from``);
     ``rules``: the digest of the rules that make them (``digest.rules_digest``), without
-    which the manifest offers nothing to reuse."""
-    made = downloads(release, plan.version, published_at, kept)
+    which the manifest offers nothing to reuse. ``meanwhile``: given the files made so
+    far (all but ``manifest.json`` and the large workbooks, made in a worker process
+    meanwhile: ``downloads.Apart``), as the egress guard reads them; the result holds
+    every file."""
+    kept = kept or {}
+    tables = [t for t in release.tables.values() if t.name not in kept]
+    with Apart(tables, published_at) as apart:
+        made = downloads(release, plan.version, published_at, kept, apart.names)
+        files = {t.filename: t.csv for t in release.tables.values()}
+        files["datapackage.json"] = pretty_json(release.descriptor(plan.version, published_at))
+        files["validation-report.json"] = pretty_json(release.report)
+        files["CHANGES.md"] = changelog_entry(plan, published_at).encode()
+        files.update(made)
+        files.update(release.attachments)
+        if meanwhile is not None:
+            meanwhile(dict(files))
+        made.update(apart.result())
     manifest = release.manifest(plan.version)
     if rules is not None:
         manifest["derived"] = {
@@ -39,14 +55,22 @@ def version_files(
                      "files": {n: sha256(made[n]) for n in sorted(derived_names(t))}}
             for t in release.tables.values()
         }  # fmt: skip
-    files = {t.filename: t.csv for t in release.tables.values()}
-    files["datapackage.json"] = pretty_json(release.descriptor(plan.version, published_at))
-    files["validation-report.json"] = pretty_json(release.report)
-    files["manifest.json"] = pretty_json(manifest)
-    files["CHANGES.md"] = changelog_entry(plan, published_at).encode()
-    files.update(made)
-    files.update(release.attachments)
-    return files
+    # In the order every portal has always been given them.
+    ordered = {t.filename: t.csv for t in release.tables.values()}
+    for name in ("datapackage.json", "validation-report.json"):
+        ordered[name] = files[name]
+    ordered["manifest.json"] = pretty_json(manifest)
+    ordered["CHANGES.md"] = files["CHANGES.md"]
+    ordered.update(downloads_order(release, made))
+    ordered.update(release.attachments)
+    return ordered
+
+
+def downloads_order(release: Release, made: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The derived files as ``downloads`` lists them: Excel CSVs, workbooks, README."""
+    tables = release.tables.values()
+    order = [*(excel_name(t) for t in tables), *(xlsx_name(t) for t in tables), "README.md"]
+    return {name: made[name] for name in order}
 
 
 def made_from(table: TableRelease, rules: str) -> str:

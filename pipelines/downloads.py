@@ -15,8 +15,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from typing import Any
 
 from openpyxl import Workbook
@@ -113,14 +117,20 @@ def downloads(
     version: str,
     published_at: str,
     kept: Mapping[str, Mapping[str, bytes]] | None = None,
+    apart: Collection[str] = (),
 ) -> dict[str, bytes]:
     """The derived files of one version: an Excel CSV and a workbook per table, and the
     README. ``kept``: a table's derived files already made (by an earlier version of the
-    same table, under the same rules), used as they are."""
-    made = {t.name: (kept or {}).get(t.name) or derived(t, published_at)
-            for t in release.tables.values()}  # fmt: skip
+    same table, under the same rules), used as they are. ``apart``: tables whose
+    workbook is made elsewhere (``Apart``), left out here."""
+    made = {
+        t.name: (kept or {}).get(t.name)
+        or ({excel_name(t): excel_csv(t)} if t.name in apart else derived(t, published_at))
+        for t in release.tables.values()
+    }
     files = {excel_name(t): made[t.name][excel_name(t)] for t in release.tables.values()}
-    files |= {xlsx_name(t): made[t.name][xlsx_name(t)] for t in release.tables.values()}
+    files |= {xlsx_name(t): made[t.name][xlsx_name(t)] for t in release.tables.values()
+              if xlsx_name(t) in made[t.name]}  # fmt: skip
     files["README.md"] = readme(release, version, published_at)
     return files
 
@@ -195,6 +205,57 @@ def excel_workbook(table: TableRelease, published_at: str = "") -> bytes:
 # to text; every other string is given as it is (a cell object each cost a third of
 # a workbook's time: 4,500 rows of 44 columns, 400,000 cells).
 LIVE = ("=", *ERROR_CODES)
+
+
+# A workbook of this many cells (rows × columns) or more is made in a process of its
+# own while the rest of the version is made and read by the egress guard: the network's
+# commitments (4,500 rows × 44 columns at 1,503 members, written twice, in French and
+# in Arabic) took a third of an aggregation after a few members changed.
+APART_CELLS = 100_000
+
+
+class Apart:
+    """Workbooks being made in a worker process (``APART_CELLS``), on a machine with a
+    core to spare; ``result()`` waits for them. The same bytes as made here: a worker
+    that fails leaves them to this process."""
+
+    def __init__(self, tables: list[TableRelease], published_at: str) -> None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        self.tables = [t for t in tables if cores > 1 and _cells(t) >= APART_CELLS]
+        self.names = frozenset(t.name for t in self.tables)
+        self.published_at = published_at
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future[bytes]] = {}
+        if self.tables:
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            for table in self.tables:
+                # A fresh copy: its bytes and schema, not the rows parsed from them.
+                light = TableRelease(table.name, table.csv, table.rows, table.schema, {})
+                self._futures[table.name] = self._pool.submit(excel_workbook, light, published_at)
+
+    def result(self) -> dict[str, bytes]:
+        """Each table's workbook, by file name."""
+        out = {}
+        for table in self.tables:
+            try:
+                out[xlsx_name(table)] = self._futures[table.name].result()
+            except BrokenProcessPool:  # the worker died (memory?): made here instead
+                out[xlsx_name(table)] = excel_workbook(table, self.published_at)
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Apart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _cells(table: TableRelease) -> int:
+    return table.rows * len(table.schema.get("fields", []))
 
 
 def _inert(sheet: Any, text: str, font: Font | None = None) -> WriteOnlyCell:

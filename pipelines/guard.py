@@ -65,31 +65,76 @@ def inspect(files: Mapping[str, bytes], vouched: Collection[str] = ()) -> list[F
     """Every reason not to publish these files, each saying which file and where.
     ``vouched``: files kept byte for byte from a version this guard passed under the
     same rules (``publishing._kept``); only their names are read again."""
-    descriptor = _json(files.get("datapackage.json", b"{}"))
-    schemas = {
-        str(r.get("name")): TableSchema(str(r.get("name")), dict(r["schema"]))
-        for r in descriptor.get("resources", [])
-        if isinstance(r, dict) and isinstance(r.get("schema"), dict) and "fields" in r["schema"]
-    }
-    found: list[Finding] = []
-    codes: set[str] = set()  # identifiers and codes the tables hold, judged there
-    judge = _Judge()
-    tables = sorted(n for n in files if n.endswith(".csv"))
-    others = sorted(n for n in files if not n.endswith(".csv"))
-    for name in [*tables, *others]:
-        data = files[name]
-        found += _refusals(name, None, None, judge(name, False, True))
+    inspection = Inspection(vouched)
+    inspection.read(files)
+    return inspection.findings()
+
+
+class Inspection:
+    """One version's files read in parts: first the tables, the descriptor and what was
+    made with them, then (``read`` again) what was made meanwhile (the manifest, which
+    records the hashes of workbooks made in a worker process: ``bundle.version_files``).
+    What the tables taught (their identifiers) serves every later part, and
+    ``findings()`` lists them as one reading of every file would."""
+
+    def __init__(self, vouched: Collection[str] = ()) -> None:
+        self.vouched = frozenset(vouched)
+        self._start()
+
+    def _start(self) -> None:
+        self.read_bytes: dict[str, bytes] = {}
+        self.found: list[Finding] = []
+        self.codes: set[str] = set()  # identifiers and codes the tables hold, judged there
+        self.judge = _Judge()
+        self.schemas: dict[str, TableSchema] | None = None
+
+    def unread(self, files: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Of ``files``, those not read yet, or not these very bytes."""
+        return {n: d for n, d in files.items() if self.read_bytes.get(n) is not d}
+
+    def read(self, files: Mapping[str, bytes]) -> None:
+        """Read ``files``. A later part with a table in it (its identifiers would come
+        too late for what was read before) has everything read again, from the start."""
+        if self.read_bytes and any(n.endswith(".csv") for n in files):
+            everything = {**self.read_bytes, **files}
+            self._start()
+            self.read(everything)
+            return
+        if self.schemas is None:
+            descriptor = _json(files.get("datapackage.json", b"{}"))
+            self.schemas = {
+                str(r.get("name")): TableSchema(str(r.get("name")), dict(r["schema"]))
+                for r in descriptor.get("resources", [])
+                if isinstance(r, dict) and isinstance(r.get("schema"), dict)
+                and "fields" in r["schema"]
+            }  # fmt: skip
+        tables = sorted(n for n in files if n.endswith(".csv"))
+        others = sorted(n for n in files if not n.endswith(".csv"))
+        for name in [*tables, *others]:
+            self.read_bytes[name] = files[name]
+            self.found += self._file(name, files[name])
+
+    def findings(self) -> list[Finding]:
+        """Every finding, in the order of the files (tables first), each file's in its
+        own order."""
+        names = sorted(self.read_bytes, key=lambda n: (not n.endswith(".csv"), n))
+        order = {n: i for i, n in enumerate(names)}
+        return sorted(self.found, key=lambda f: order.get(f.file or "", -1))
+
+    def _file(self, name: str, data: bytes) -> list[Finding]:
+        judge, codes, schemas = self.judge, self.codes, self.schemas or {}
+        found = _refusals(name, None, None, judge(name, False, True))
         if not name.endswith(CHECKED):
-            continue
+            return found
         if name.endswith(".csv"):
             stem = name.removesuffix(".csv").removesuffix(".excel")
             excel = name.endswith(".excel.csv")
-            if name in vouched:  # passed already; its identifiers still excuse others
+            if name in self.vouched:  # passed already; its identifiers still excuse others
                 codes |= _codes(data, schemas.get(stem), excel)
-                continue
+                return found
             found += _csv(name, data, schemas.get(stem), excel, codes, judge)
-        elif name in vouched:
-            continue
+        elif name in self.vouched:
+            return found
         elif name.endswith(".json"):
             for path, text, is_key in _strings(_json(data)):
                 ours = is_key or (name == "manifest.json" and ROW_HASH.match(path) is not None)
@@ -99,7 +144,7 @@ def inspect(files: Mapping[str, bytes], vouched: Collection[str] = ()) -> list[F
             text = data.decode("utf-8", "replace")
             for number, line in enumerate(text.splitlines(), start=1):
                 found += _refusals(name, number, None, judge(line, False, True, codes))
-    return found
+        return found
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9_.\-]+")

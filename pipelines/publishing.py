@@ -434,12 +434,15 @@ def _prepare(
         return _Prepared(current, plan)
     rules = digest.rules_digest()
     kept = _kept(portal, release, current.version, manifest, rules) if current and manifest else {}
-    files = version_files(release, plan, published_at, kept, rules)
     # A kept table's own CSV has the bytes (and schema) of the one this guard passed in
     # the version before, under the same rules: it is read for its identifiers only.
     vouched = {name for made in kept.values() for name in made}
     vouched |= {release.tables[name].filename for name in kept}
-    return _Prepared(current, plan, files, guard.inspect(files, vouched))
+    inspection = guard.Inspection(vouched)
+    # The guard reads while the large workbooks are made; then what it has not read.
+    files = version_files(release, plan, published_at, kept, rules, meanwhile=inspection.read)
+    inspection.read(inspection.unread(files))
+    return _Prepared(current, plan, files, inspection.findings())
 
 
 def _earlier_rows(

@@ -255,3 +255,29 @@ def test_the_excel_csv_is_separated_by_semicolons_for_french_and_arabic_excel(
     first_line = (version / "milestones.excel.csv").read_bytes().split(b"\r\n", 1)[0]
     assert first_line.startswith(b"\xef\xbb\xbfmilestone_id;commitment_id;")
     assert b"," not in first_line
+
+
+def test_large_workbooks_are_made_in_a_worker_with_the_same_bytes(
+    ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large table's workbook is made in a process of its own while the guard reads
+    the rest (``bundle.version_files``): the same files, in the same order, as made
+    here; what the guard reads meanwhile is all but those workbooks and the manifest
+    that records their hashes."""
+    from pipelines import bundle, publishing, versioning
+    from pipelines.validation import validate
+
+    release, _ = publishing.member_release(*validate(ait_amira, whole=True))
+    plan = versioning.plan(release, None, None)
+    at = "2026-12-02T00:00:00+00:00"
+    here = bundle.version_files(release, plan, at, rules="rules")
+    monkeypatch.setattr(downloads.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(downloads, "APART_CELLS", 40)  # every table of Aït Amira but two
+    apart = {t.name for t in release.tables.values() if t.rows * len(t.schema["fields"]) >= 40}
+    assert 0 < len(apart) < len(release.tables)
+    seen: list[set[str]] = []
+    there = bundle.version_files(release, plan, at, rules="rules",
+                                 meanwhile=lambda files: seen.append(set(files)))  # fmt: skip
+    assert list(there) == list(here)
+    assert there == here
+    assert seen == [set(here) - {"manifest.json", *(f"{name}.xlsx" for name in apart)}]

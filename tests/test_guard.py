@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pipelines import bundle, publishing
-from pipelines.guard import inspect
+from pipelines.guard import Inspection, inspect
 from pipelines.publishing import publish
 
 from .conftest import run_cli, set_cells
@@ -124,8 +124,8 @@ def test_a_new_file_cannot_bypass_it(
     """The guard reads the files about to be written, whatever made them."""
     real = bundle.version_files
 
-    def with_a_new_file(*args: Any) -> dict[str, bytes]:
-        return {**real(*args), "NOTES.md": f"Appeler le {PHONE}\n".encode()}
+    def with_a_new_file(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        return {**real(*args, **kwargs), "NOTES.md": f"Appeler le {PHONE}\n".encode()}
 
     monkeypatch.setattr(publishing, "version_files", with_a_new_file)
     outcome = publish(ait_amira, str(tmp_path / "catalog"))
@@ -194,3 +194,38 @@ def test_an_identifier_excuses_no_link_and_no_control_character() -> None:
     assert inspect(files) == [] and inspect(files, vouched={"m.csv"}) == []
     files["m.csv"] = b"code\njavascript\n"  # no longer an identifier: a phone again
     assert [f.params["kind"] for f in inspect(files, vouched={"m.csv"})] == ["phone"]
+
+
+def test_read_in_two_parts_it_finds_what_one_reading_finds() -> None:
+    """``publishing`` lets the guard read a version while its large workbooks are made,
+    then the manifest that records their hashes: what the tables taught (their ids
+    excuse a changelog or a manifest naming them) serves the later part, and the
+    findings are those, in the order, of one reading of every file."""
+    schema = {"fields": [{"name": "milestone_id", "type": "string",
+                          "constraints": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
+                         {"name": "title_fr", "type": "string"}]}  # fmt: skip
+    files = {
+        "datapackage.json": json.dumps({"resources": [{"name": "m", "schema": schema}],
+                                        "description": f"Contact {PHONE}"}).encode(),
+        "m.csv": f"milestone_id,title_fr\nc050811521-1-m1,Appeler le {PHONE}\n".encode(),
+        "CHANGES.md": b"- 1 row changed (c050811521-1-m1)\n",
+        "manifest.json": json.dumps({"changed": ["c050811521-1-m1"],
+                                     "note": "javascript:alert(1)",
+                                     "contact": PHONE}).encode(),
+        "m.xlsx": b"PK",
+    }  # fmt: skip
+    whole = inspect(files)
+    assert [(f.file, f.field) for f in whole] == [
+        ("m.csv", "title_fr"), ("datapackage.json", "description"),
+        ("manifest.json", "note"), ("manifest.json", "contact"),
+    ]  # fmt: skip
+    inspection = Inspection()
+    inspection.read({n: d for n, d in files.items() if n not in ("manifest.json", "m.xlsx")})
+    assert inspection.unread(files).keys() == {"manifest.json", "m.xlsx"}
+    inspection.read(inspection.unread(files))
+    assert inspection.findings() == whole
+    # A table that comes late (whatever made the files) has everything read again.
+    late = Inspection()
+    late.read({"manifest.json": files["manifest.json"], "CHANGES.md": files["CHANGES.md"]})
+    late.read({n: d for n, d in files.items() if n not in ("manifest.json", "CHANGES.md")})
+    assert late.findings() == whole
