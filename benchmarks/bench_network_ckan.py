@@ -1,7 +1,8 @@
 """The whole network on the local CKAN, each phase against its floor measured in the same run.
 
-Phases, each timed (wall clock), with its CKAN calls counted by action and the process's
-peak memory (this process's, and its largest worker process's; see ``Peaks``):
+Phases, each timed (wall clock), with its CKAN calls counted by action, the bytes of the
+files it uploads, and the process's peak memory (this process's, and its largest worker
+process's; see ``Peaks``):
 
 1. ``baseline``: a plain ckanapi script that makes the writes of Infitah's first publish
    (the member's organization, two datasets, one ``package_revise`` carrying every file
@@ -78,6 +79,7 @@ from pipelines.versioning import changelog_entry, plan  # noqa: E402
 
 CALLS: collections.Counter[str] = collections.Counter()
 SECONDS: collections.defaultdict[str, float] = collections.defaultdict(float)  # all threads
+SENT: collections.Counter[str] = collections.Counter()  # bytes of the files uploaded
 BASELINE_ORG = "bench-baseline"
 
 
@@ -88,6 +90,8 @@ def counted() -> Iterator[collections.Counter[str]]:
 
     def call_action(self: Any, action: str, *args: Any, **kwargs: Any) -> Any:
         CALLS[action] += 1
+        for _, body in (kwargs.get("files") or {}).values():
+            SENT["files"] += len(body.getbuffer()) if isinstance(body, io.BytesIO) else 0
         start = time.perf_counter()
         try:
             return real(self, action, *args, **kwargs)
@@ -96,6 +100,7 @@ def counted() -> Iterator[collections.Counter[str]]:
 
     CALLS.clear()
     SECONDS.clear()
+    SENT.clear()
     ckanapi.RemoteCKAN.call_action = call_action
     try:
         yield CALLS
@@ -197,10 +202,12 @@ def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]],
         cpu["infitah"] = round(ours_cpu() - ours_before, 1)
     results[label] = {"seconds": seconds, "calls": dict(calls), "call_seconds": dict(SECONDS),
                       "peak_mb": round(own / 1024), "cpu_seconds": cpu,
-                      "worker_peak_mb": round(peaks.workers / 1024)}  # fmt: skip
+                      "worker_peak_mb": round(peaks.workers / 1024),
+                      "uploaded_mb": round(SENT["files"] / 2**20, 1)}  # fmt: skip
     total = sum(calls.values())
     print(f"{label:>16}: {seconds:8.2f} s  {total:6d} calls  peak {own / 1024:6.0f} MB"
-          f"  workers {peaks.workers / 1024:5.0f} MB  cpu {cpu}", flush=True)  # fmt: skip
+          f"  workers {peaks.workers / 1024:5.0f} MB  uploaded {SENT['files'] / 2**20:6.1f} MB"
+          f"  cpu {cpu}", flush=True)  # fmt: skip
     if out:
         out.write_text(json.dumps(results, indent=1))
     return value

@@ -257,6 +257,26 @@ def test_a_resource_pointing_elsewhere_is_never_fetched_nor_sent_the_token(
         elsewhere.close()
 
 
+def test_a_portal_object_remembers_only_the_datasets_it_saw_last(
+    portal: Portal, ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run over the whole network kept every dataset it read (its memory grew with the
+    network); it now forgets the oldest, and asks again for what it still needs: with
+    room for one dataset, a first publish, an update and a no-op all come out right."""
+    monkeypatch.setattr(ckan_portal_module, "SHOWN_AT_MOST", 1)
+    assert publish(ait_amira, portal.url, token=portal.token).version == "1.0.0"
+    edit_csv(ait_amira / "milestones.csv", "status", 1, "in_progress")
+    updated = publish(ait_amira, portal.url, token=portal.token)
+    assert (updated.version, updated.changes["milestones"]["ids_changed"]) == (
+        "1.0.1", ["ait-amira-c1-m1"]
+    )  # fmt: skip
+    assert publish(ait_amira, portal.url, token=portal.token).status == "unchanged"
+    seen = CkanPortal(portal.url, portal.token)
+    for name in (DATASET, ARCHIVE, DATASET):
+        assert seen._last_seen(name) is not None
+    assert list(seen._shown) == [DATASET]
+
+
 def test_invalid_data_and_dry_run_change_nothing(portal: Portal, ait_amira: Path) -> None:
     publish(ait_amira, portal.url, token=portal.token)
     before = portal.api().action.package_show(id=DATASET)
