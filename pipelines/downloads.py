@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import zipfile
 from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,6 +29,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from .engine import machine_cores
 from .formulas import needs_quote
 from .i18n import N_, slashed, tr, trn, trp
 from .release import Release, TableRelease
@@ -220,8 +220,8 @@ class Apart:
     that fails leaves them to this process."""
 
     def __init__(self, tables: list[TableRelease], published_at: str) -> None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        self.tables = [t for t in tables if cores > 1 and _cells(t) >= APART_CELLS]
+        spare = machine_cores() > 1
+        self.tables = [t for t in tables if spare and t.cells >= APART_CELLS]
         self.names = frozenset(t.name for t in self.tables)
         self.published_at = published_at
         self._pool: ProcessPoolExecutor | None = None
@@ -252,10 +252,6 @@ class Apart:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _cells(table: TableRelease) -> int:
-    return table.rows * len(table.schema.get("fields", []))
 
 
 def _inert(sheet: Any, text: str, font: Font | None = None) -> WriteOnlyCell:

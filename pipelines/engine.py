@@ -190,13 +190,18 @@ def merged(cells: list[Error], keys: list[Error]) -> list[Error]:
     return sorted([*cells, *keys], key=lambda e: e.row_number or 0)
 
 
+def machine_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
 def _default_workers() -> int:
     """Cores that are idle now: on a busy machine, workers only fight for the same cores
     (and add the key pass and pickling), so validation then runs in one process."""
     configured = os.environ.get("INFITAH_WORKERS")
     if configured:
         return max(1, int(configured))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    cores = machine_cores()
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return max(1, min(cores, round(cores - busy + 1)))
 

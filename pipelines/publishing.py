@@ -492,8 +492,7 @@ def _kept(
         return kept
     for name, table in release.tables.items():
         entry = recorded.get(name)
-        cells = table.rows * len(table.schema.get("fields", []))
-        if cells < KEPT_FROM_CELLS or not isinstance(entry, dict):
+        if table.cells < KEPT_FROM_CELLS or not isinstance(entry, dict):
             continue
         hashes = entry.get("files")
         if entry.get("made_from") != made_from(table, rules) or not isinstance(hashes, dict):

@@ -47,6 +47,11 @@ class TableRelease:
     def filename(self) -> str:
         return f"{self.name}.csv"
 
+    @property
+    def cells(self) -> int:
+        """Rows × columns: what the files made from the table cost to make."""
+        return self.rows * len(self.schema.get("fields", []))
+
     @cached_property
     def parsed(self) -> tuple[list[str], list[list[str]]]:
         """The canonical CSV read back once (header, rows), for every file derived from it."""
