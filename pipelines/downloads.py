@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import shutil
 import zipfile
 from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -290,6 +292,22 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME)
             zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """A file written whole (openpyxl's write-only sheets), under the same fixed
+        time: zip took the file's own, and a workbook's bytes changed with the second
+        it was made in."""
+        entry = zipfile.ZipInfo(str(arcname or filename), date_time=FIXED_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.file_size = os.path.getsize(filename)  # so that zip knows if it needs ZIP64
+        with open(filename, "rb") as source, self.open(entry, "w") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
 
 
 def _typed(kind: str, value: str) -> Any:
