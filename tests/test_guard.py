@@ -229,3 +229,43 @@ def test_read_in_two_parts_it_finds_what_one_reading_finds() -> None:
     late.read({"manifest.json": files["manifest.json"], "CHANGES.md": files["CHANGES.md"]})
     late.read({n: d for n, d in files.items() if n not in ("manifest.json", "CHANGES.md")})
     assert late.findings() == whole
+
+
+def test_a_vouched_table_teaches_its_identifiers_however_its_text_is_written() -> None:
+    """A table passed in the version before is read for its identifiers only (by
+    pandas' parser, its coded columns only); what it teaches is what reading it cell by
+    cell teaches, for a cell over two lines, a byte-order mark, a repeated column or a
+    row longer than its header; an Excel copy teaches nothing its table does not."""
+    from pipelines import guard
+    from pipelines.schemas import TableSchema
+
+    schema = TableSchema("m", {"fields": [
+        {"name": "code", "type": "string", "constraints": {"pattern": "^[a-z0-9-]+$"}},
+        {"name": "title_fr", "type": "string"}]})  # fmt: skip
+    texts = [
+        b"code,title_fr\nc-1,Titre\n",
+        b'\xef\xbb\xbfcode,title_fr\n"c-1","deux\nlignes, et ""guillemets"""\n,vide\nc-2,x\n',
+        b"code,title_fr,code\nc-1,Titre,c-2\n",
+        b"code,title_fr\nc-1,Titre,en trop\nc-2\n",
+        b"title_fr\nTitre\n",
+        b"",
+        b"code,title_fr\r\nc-1,Titre\r\nc-\xff,x\r\n",
+    ]
+    for text in texts:
+        by_cell = guard._codes_by_cell(text, guard._coded(schema), excel=False)
+        assert guard._codes(text, schema, excel=False) == by_cell, text
+    assert guard._codes(texts[2], schema, excel=False) == {"c-1", "c-2"}
+    assert guard._codes(b"code;title_fr\n'=c-3;Titre\n", schema, excel=True) == {"'=c-3"}
+    # A changelog naming an identifier only a vouched table holds: excused, with the
+    # Excel copy vouched too (its identifiers are its table's) or not there at all.
+    resources = [{"name": "m", "schema": schema.descriptor}]
+    files = {
+        "datapackage.json": json.dumps({"resources": resources}).encode(),
+        "m.csv": b"code,title_fr\nc050811521-1-m1,Jalon\n",
+        "m.excel.csv": b"\xef\xbb\xbfcode;title_fr\r\nc050811521-1-m1;Jalon\r\n",
+        "CHANGES.md": b"- c050811521-1-m1 changed\n",
+    }
+    assert inspect(files, vouched={"m.csv", "m.excel.csv"}) == []
+    assert inspect({k: v for k, v in files.items() if k != "m.csv"}, vouched={"m.excel.csv"}) == []
+    files["m.csv"] = b"code,title_fr\nautre,Jalon\n"
+    assert [f.params["kind"] for f in inspect(files, vouched={"m.csv", "m.excel.csv"})] == ["phone"]
