@@ -197,7 +197,7 @@ def pretty_json(value: Any) -> bytes:
 
 def table_release(table: TableData, schema: TableSchema) -> TableRelease:
     fields = schema.field_names
-    rows = [_canonical_row(row, schema) for row in table.rows]
+    rows = _canonical_rows(table.rows, schema)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)
@@ -243,11 +243,25 @@ def row_index(rows: list[list[str]], fields: list[str], primary_key: list[str]) 
     return {key(row): sha256("\x1f".join(row).encode())[:16] for row in rows}
 
 
-def _canonical_row(row: list[str], schema: TableSchema) -> list[str]:
-    out = list(row)
-    for i, f in enumerate(schema.fields):
-        if f.get("type") == "boolean" and out[i]:
-            out[i] = "true" if out[i] in f.get("trueValues", ["true"]) else "false"
+def _canonical_rows(rows: list[list[str]], schema: TableSchema) -> list[list[str]]:
+    """The rows as published: booleans written ``true``/``false`` whatever the steward's
+    word for them. Only the boolean cells are visited, and only a row that changes is
+    copied (copying every row of a network table of 100,000 rows took a second)."""
+    booleans = [
+        (i, frozenset(f.get("trueValues", ["true"])))
+        for i, f in enumerate(schema.fields)
+        if f.get("type") == "boolean"
+    ]
+    if not booleans:
+        return list(rows)
+    out = []
+    for row in rows:
+        for i, true in booleans:
+            value = row[i]
+            if value and value != (word := "true" if value in true else "false"):
+                row = list(row)  # a copy: the table read stays as read
+                row[i] = word
+        out.append(row)
     return out
 
 

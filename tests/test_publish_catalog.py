@@ -259,3 +259,26 @@ def test_publish_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "nowhere" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "c").exists()
+
+
+def test_the_stewards_yes_and_no_are_published_as_true_and_false(
+    tmp_path: Path, ait_amira: Path
+) -> None:
+    """A boolean as the steward types it (oui, نعم, 1, non, لا) is published as
+    ``true``/``false``; an empty cell stays empty, and every other cell is as typed."""
+    from .conftest import set_cells
+
+    fields = ["ogp_access_to_information", "ogp_civic_participation"]
+    words = {(2, fields[0]): "oui", (3, fields[0]): "نعم", (4, fields[0]): "1",
+             (2, fields[1]): "non", (3, fields[1]): "لا", (4, fields[1]): ""}  # fmt: skip
+    set_cells(ait_amira, "commitments", words)
+    source = list(csv.reader((ait_amira / "commitments.csv").open(encoding="utf-8", newline="")))
+    assert publish(ait_amira, str(tmp_path / "out")).status == "published"
+    path = tmp_path / "out" / DATASET / "latest" / "commitments.csv"
+    published = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    header = source[0]
+    assert [published[line - 1][header.index(f)] for line, f in words] == [
+        "true", "true", "true", "false", "false", ""
+    ]  # fmt: skip
+    others = [i for i, name in enumerate(header) if name not in fields]
+    assert [[r[i] for i in others] for r in published] == [[r[i] for i in others] for r in source]
