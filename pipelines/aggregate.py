@@ -119,14 +119,36 @@ class NetworkOutcome:
 # --- harvest ------------------------------------------------------------------------------
 
 
-def programmes(source: str, token: str | None = None) -> tuple[Portal, list[PublishedDataset]]:
-    """Where to read from, and every commune programme currently published there."""
+def programmes(
+    source: str, token: str | None = None, files: bool = True
+) -> tuple[Portal, list[PublishedDataset]]:
+    """Where to read from, and every commune programme currently published there
+    (without ``files``, maybe only their names and versions: ``Portal.datasets``)."""
     reader = open_portal(source, token)
-    return reader, reader.datasets(PROGRAMME_PREFIX)
+    return reader, reader.datasets(PROGRAMME_PREFIX, files=files)
+
+
+# Below this share of the members to read, each is asked where its files are
+# (``Portal.dataset``, a call each, in the download threads); above it, the members are
+# listed again with their files (a page of a hundred costs about ten calls of one).
+LOOKED_UP_AT_MOST = 0.1
+
+
+def located(reader: Portal, wanted: list[PublishedDataset], listed: int) -> list[PublishedDataset]:
+    """``wanted`` with their files, listed with them again when many are wanted (else
+    ``fetch`` asks for each one's)."""
+    if all(d.files for d in wanted) or len(wanted) <= LOOKED_UP_AT_MOST * listed:
+        return wanted
+    names = {d.name for d in wanted}
+    return [d for d in reader.datasets(PROGRAMME_PREFIX) if d.name in names]
 
 
 def fetch(reader: Portal, dataset: PublishedDataset) -> Harvested:
-    """One commune's tables, every cell as the exact text published."""
+    """One commune's tables, every cell as the exact text published. A dataset listed
+    without its files is asked for them: its version then is the one they are of (a
+    newer one, if published since the listing)."""
+    if not dataset.files:
+        dataset = reader.dataset(dataset.name) or dataset
     tables: Tables = {}
     for name in TABLES:
         location = dataset.files.get(f"{name}.csv")
@@ -390,7 +412,7 @@ def aggregate(
 ) -> NetworkOutcome:
     """Harvest ``source``, combine, validate, and publish the network dataset to
     ``destination`` (a new version only if something changed)."""
-    reader, datasets = programmes(source, token)
+    reader, datasets = programmes(source, token, files=False)
     if not datasets:
         raise InputError(
             f"{source}: no published commune programme (datasets {PROGRAMME_PREFIX}*)",
@@ -403,7 +425,8 @@ def aggregate(
     reuse = reusable(destination, token, datasets)
     if total is not None:
         total(len(reuse.wanted))
-    fetched = fetch_many(reader, reuse.wanted, WORKERS, progress)
+    wanted = located(reader, reuse.wanted, len(datasets))
+    fetched = fetch_many(reader, wanted, WORKERS, progress)
     harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
     release, report, tables = network_release(harvested, as_of, counted, reuse.tables)
     release = dataclasses.replace(release, source=known)
@@ -421,10 +444,9 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
     current = writer.current(NETWORK_DATASET)
     if current is None:
         return everyone
-    found = [d for d in writer.datasets(NETWORK_DATASET) if d.name == NETWORK_DATASET]
-    if not found or "datapackage.json" not in found[0].files:
+    previous = writer.dataset(NETWORK_DATASET)
+    if previous is None or "datapackage.json" not in previous.files:
         return everyone
-    previous = found[0]
     descriptor = json.loads(writer.read(previous.files["datapackage.json"]))
     built_from = {s.get("name"): s.get("version") for s in descriptor.get("x-sources", [])}
     kept = [d for d in datasets if built_from.get(d.name) == d.version]
@@ -457,7 +479,7 @@ def _judged_indicators(
     of them has no error to find (``network_release`` judges the others only). Only the
     bytes the release's hashes name; none for a release of another schema, or one
     whose CSV is not the text judged (booleans are written anew:
-    ``release._canonical_row``)."""
+    ``release._canonical_rows``)."""
     location = previous.files.get("indicators.csv")
     schema = indicators.schema()
     ours = sha256(canonical_json(public_schema(schema)))

@@ -152,3 +152,46 @@ def test_aggregating_again_writes_nothing(network: dict[str, Any]) -> None:
     assert (result.json()["status"], result.json()["version"]) == ("unchanged", "1.0.0")
     after = portal.api().action.package_show(id=NETWORK)
     assert after["metadata_modified"] == network["package"]["metadata_modified"]
+
+
+# Last in this module: it publishes a new version of a member.
+def test_a_night_after_one_member_changed_lists_names_and_reads_that_member_alone(
+    network: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The members are listed by name and version only (``fl``: no resources); the one
+    whose version changed is asked where its files are, the others come from the
+    network's current release; the network then holds every member's rows as published."""
+    import datetime as dt
+    import shutil
+
+    from pipelines import aggregate
+    from pipelines.portals import ckan
+
+    from .conftest import set_cells
+
+    portal = network["portal"]
+    folders = list(network["folders"])
+    folders[3] = Path(shutil.copytree(folders[3], tmp_path / folders[3].name))
+    set_cells(folders[3], "commitments", {(2, "title_fr"): "Titre revu cette nuit"})
+    changed = publish(folders[3], portal.url, portal.token)
+    assert changed.version == "1.0.1"
+    calls: list[tuple[str, bool, str]] = []
+    real = ckan.CkanPortal._call
+
+    def counted(self: Any, action: str, settled: Any = None, **data: Any) -> Any:
+        calls.append((action, "fl" in data, str(data.get("id", ""))))
+        return real(self, action, settled, **data)
+
+    monkeypatch.setattr(ckan.CkanPortal, "_call", counted)
+    result = aggregate.aggregate(portal.url, portal.url, portal.token,
+                                 as_of=dt.date.fromisoformat(AS_OF), counted=COUNTED)  # fmt: skip
+    assert (result.outcome.status, result.outcome.version) == ("published", "1.0.1")
+    searches = [with_fl for action, with_fl, _ in calls if action == "package_search"]
+    assert searches and all(searches)
+    shown = {i for action, _, i in calls
+             if action == "package_show" and i.startswith("openness-programme-")}  # fmt: skip
+    assert shown == {changed.dataset}
+    resources = {r["name"]: r for r in portal.api().action.package_show(id=NETWORK)["resources"]}
+    source = source_tables(folders)
+    for table in TABLES:
+        assert keyed(table, rows(download(resources[table]))) == keyed(table, source[table]), table

@@ -33,6 +33,7 @@ from ..aggregate import (
     Reuse,
     Tables,
     fetch_many,
+    located,
     network_release,
     programmes,
     publish_network,
@@ -50,7 +51,12 @@ from ..report import Report
 
 @task(name="list-programmes", cache_policy=NO_CACHE)
 def list_task(source: str) -> list[PublishedDataset]:
-    return programmes(source, portal_token(source))[1]
+    return programmes(source, portal_token(source), files=False)[1]
+
+
+@task(name="locate-programmes", cache_policy=NO_CACHE)
+def locate_task(source: str, wanted: list[PublishedDataset], listed: int) -> list[PublishedDataset]:
+    return located(open_portal(source, portal_token(source)), wanted, listed)
 
 
 BATCH = 100
@@ -143,7 +149,8 @@ def aggregate_flow(
         result = known
     else:
         reuse = reuse_task(destination, datasets)
-        batches = [reuse.wanted[i : i + BATCH] for i in range(0, len(reuse.wanted), BATCH)]
+        wanted = locate_task(source, reuse.wanted, len(datasets))
+        batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
         futures = fetch_task.map(unmapped(source), batches)
         fetched = [h for f in futures for h in f.result()]
         harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)

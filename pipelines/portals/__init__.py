@@ -91,9 +91,15 @@ class Portal(Protocol):
         can lock; CKAN has no lock, so its ``write`` compares and swaps instead."""
         ...
 
-    def datasets(self, prefix: str) -> list[PublishedDataset]:
+    def datasets(self, prefix: str, files: bool = True) -> list[PublishedDataset]:
         """Every dataset whose name starts with ``prefix`` and has a current version, as
-        the public sees it (one call per page of results, not one per dataset)."""
+        the public sees it (one call per page of results, not one per dataset). Without
+        ``files`` their ``files`` may be left empty, for a lighter listing: ``dataset``
+        then says where one's are."""
+        ...
+
+    def dataset(self, name: str) -> PublishedDataset | None:
+        """One dataset's current version and its files, or None before its first."""
         ...
 
     def read(self, location: str) -> bytes:

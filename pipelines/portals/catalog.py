@@ -212,29 +212,24 @@ class CatalogPortal:
         _atomic_write(home / PAGE_FILE, render_dataset(info, home).encode())
         self.reindex()
 
-    def datasets(self, prefix: str) -> list[PublishedDataset]:
+    def datasets(self, prefix: str, files: bool = True) -> list[PublishedDataset]:
         """Each ``dataset.json`` names its version's immutable files, so a publish running
-        meanwhile cannot mix two versions into what is read."""
+        meanwhile cannot mix two versions into what is read (``files`` or not: they are
+        in the same small file)."""
         if not self.root.is_dir():
             raise InputError(
                 f"{self.root}: no such folder", path=str(self.root), key="no-such-path"
             )
-        out = []
-        for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
-            info = _load(path)
-            if not str(info.get("name", "")).startswith(prefix) or not info.get("version"):
-                continue
-            home = path.parent
-            out.append(
-                PublishedDataset(
-                    name=info["name"],
-                    version=info["version"],
-                    published_at=info.get("published_at", ""),
-                    commune_code=str(info.get("metadata", {}).get("x-commune-code", "")),
-                    files={name: str(home / rel) for name, rel in info["files"].items()},
-                )
-            )
-        return out
+        found = (
+            _published_dataset(path) for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}"))
+        )
+        return [d for d in found if d is not None and d.name.startswith(prefix)]
+
+    def dataset(self, name: str) -> PublishedDataset | None:
+        path = self.root / name / DATASET_FILE
+        if name != Path(name).name or name.startswith("."):
+            return None  # a name, never a path out of the catalog
+        return _published_dataset(path) if path.is_file() else None
 
     def read(self, location: str) -> bytes:
         return Path(location).read_bytes()
@@ -355,6 +350,21 @@ def _fragment(path: Path, info: dict[str, Any], base: str) -> tuple[bytes, bytes
     _atomic_write(jsonld, nodes)
     _atomic_write(ttl, stamp + turtle)
     return stamp + turtle, nodes
+
+
+def _published_dataset(path: Path) -> PublishedDataset | None:
+    """The version a ``dataset.json`` says is current, with its files; None before one."""
+    info = _load(path)
+    if not info.get("name") or not info.get("version"):
+        return None
+    home = path.parent
+    return PublishedDataset(
+        name=str(info["name"]),
+        version=info["version"],
+        published_at=info.get("published_at", ""),
+        commune_code=str(info.get("metadata", {}).get("x-commune-code", "")),
+        files={name: str(home / rel) for name, rel in info["files"].items()},
+    )
 
 
 def _load(path: Path) -> dict[str, Any]:
