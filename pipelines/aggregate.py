@@ -46,6 +46,7 @@ from .publishing import LICENCE, Outcome, publish_release
 from .reading import TableData
 from .release import (
     Release,
+    canonical_csv,
     canonical_json,
     data_statuses,
     public_schema,
@@ -87,6 +88,9 @@ class Harvested:
     code: str
     tables: Tables
     reused: bool = False
+    # Tables of a member read now whose rows are those of the previous network release
+    # (its published bytes unchanged since: ``fetch``), judged when it was built.
+    judged: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,14 @@ class Reuse:
     """What the previous network release gives: its members still at the version it was
     built from, their rows (one frame per table, in the release's order, without the
     added fields), and the members that must be read. ``tables`` also holds the
-    release's ``indicators`` when they were judged under the schema they have now."""
+    release's ``indicators`` when they were judged under the schema they have now.
+    ``earlier``: the rows it held of each member to read, by code and table (a table
+    whose bytes did not change is not downloaded again: ``fetch``)."""
 
     members: list[Harvested]
     tables: Tables
     wanted: list[PublishedDataset]
+    earlier: dict[str, Tables] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,16 +150,25 @@ def located(reader: Portal, wanted: list[PublishedDataset], listed: int) -> list
     return [d for d in reader.datasets(PROGRAMME_PREFIX) if d.name in names]
 
 
-def fetch(reader: Portal, dataset: PublishedDataset) -> Harvested:
+def fetch(reader: Portal, dataset: PublishedDataset, earlier: Tables | None = None) -> Harvested:
     """One commune's tables, every cell as the exact text published. A dataset listed
     without its files is asked for them: its version then is the one they are of (a
-    newer one, if published since the listing)."""
+    newer one, if published since the listing). ``earlier``: its rows in the previous
+    network release; a table they write again byte for byte (the hash its version
+    records) is taken from them, not downloaded (a member's new version changes one
+    table or two of seven)."""
     if not dataset.files:
         dataset = reader.dataset(dataset.name) or dataset
     tables: Tables = {}
+    judged = set()
     for name in TABLES:
         location = dataset.files.get(f"{name}.csv")
         if location is None:
+            continue
+        before = (earlier or {}).get(name)
+        if before is not None and _writes(before, dataset.hashes.get(f"table:{name}")):
+            tables[name] = before
+            judged.add(name)
             continue
         tables[name] = pd.read_csv(
             io.BytesIO(reader.read(location)),
@@ -161,7 +177,13 @@ def fetch(reader: Portal, dataset: PublishedDataset) -> Harvested:
             na_filter=False,
             encoding="utf-8",
         )
-    return Harvested(dataset, _code(dataset), tables)
+    return Harvested(dataset, _code(dataset), tables, judged=frozenset(judged))
+
+
+def _writes(frame: pd.DataFrame, digest: str | None) -> bool:
+    """Whether ``frame`` written as a canonical CSV has the hash ``digest``."""
+    rows = frame.itertuples(index=False, name=None)
+    return digest is not None and sha256(canonical_csv(list(frame.columns), rows)) == digest
 
 
 def _code(dataset: PublishedDataset) -> str:
@@ -173,11 +195,14 @@ def fetch_many(
     datasets: list[PublishedDataset],
     workers: int = WORKERS,
     progress: Callable[[int], None] | None = None,
+    earlier: dict[str, Tables] | None = None,
 ) -> list[Harvested]:
-    """These communes' programmes, ``workers`` downloads at a time, in the order given."""
+    """These communes' programmes, ``workers`` downloads at a time, in the order given
+    (``earlier``: their rows in the previous network release, by code: ``fetch``)."""
     out: list[Harvested] = []
+    before = earlier or {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for harvested in pool.map(lambda d: fetch(reader, d), datasets):
+        for harvested in pool.map(lambda d: fetch(reader, d, before.get(_code(d))), datasets):
             out.append(harvested)
             if progress is not None:
                 progress(1)
@@ -293,7 +318,6 @@ def network_release(
     read = {h.code: h.tables for h in harvested if not h.reused}
     reused = any(h.reused for h in harvested)
     tables = combine(read, previous if reused else None)
-    fresh = set(read) if reused else None
     tables["indicators"] = indicators.compute(tables, day, counted)
     schemas = {name: network_schema(name) for name in TABLES}
     schemas["indicators"] = indicators.schema()
@@ -303,8 +327,9 @@ def network_release(
     # indicators, made here, whole, or only those that the previous release did not
     # hold when it holds them judged under today's schema (``_judged_indicators``).
     spans = None
-    if fresh is not None:
-        spans = {name: _runs(tables[name]["commune_code"].isin(set(fresh))) for name in TABLES}
+    if reused or any(h.judged for h in harvested):
+        spans = {name: _runs(tables[name]["commune_code"].isin(_fresh(harvested, name)))
+                 for name in TABLES}  # fmt: skip
         judged = (previous or {}).get("indicators")
         if judged is not None:
             spans["indicators"] = _runs(_unjudged(tables["indicators"], judged))
@@ -324,6 +349,12 @@ def network_release(
         attachments=charts.render(tables["indicators"]),
     )
     return release, report, tables
+
+
+def _fresh(harvested: list[Harvested], table: str) -> set[str]:
+    """The members whose rows of ``table`` were read now (not judged before)."""
+    return {h.code for h in harvested
+            if not h.reused and table in h.tables and table not in h.judged}  # fmt: skip
 
 
 def _runs(mask: pd.Series) -> list[tuple[int, int]]:
@@ -426,7 +457,7 @@ def aggregate(
     if total is not None:
         total(len(reuse.wanted))
     wanted = located(reader, reuse.wanted, len(datasets))
-    fetched = fetch_many(reader, wanted, WORKERS, progress)
+    fetched = fetch_many(reader, wanted, WORKERS, progress, reuse.earlier)
     harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
     release, report, tables = network_release(harvested, as_of, counted, reuse.tables)
     release = dataclasses.replace(release, source=known)
@@ -453,8 +484,12 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
     if not kept:
         return everyone
     codes = {_code(d) for d in kept}
+    kept_names = {d.name for d in kept}
+    wanted = [d for d in datasets if d.name not in kept_names]
+    to_read = {_code(d) for d in wanted}
     added = [a[0] for a in ADDED_FIELDS]
     tables: Tables = {}
+    earlier: dict[str, Tables] = {}
     for name in TABLES:
         location = previous.files.get(f"{name}.csv")
         if location is None:
@@ -463,12 +498,16 @@ def reusable(destination: str, token: str | None, datasets: list[PublishedDatase
                             keep_default_na=False, na_filter=False, encoding="utf-8")  # fmt: skip
         frame = frame.drop(columns=[c for c in added if c in frame.columns])
         tables[name] = frame[frame["commune_code"].isin(codes)].reset_index(drop=True)
+        theirs = frame[frame["commune_code"].isin(to_read)]
+        by_code = dict(list(theirs.groupby("commune_code", sort=False)))
+        none = frame.iloc[0:0]  # a member with no row in this table: its header alone
+        for code in to_read:
+            earlier.setdefault(code, {})[name] = by_code.get(code, none).reset_index(drop=True)
     judged = _judged_indicators(writer, previous, current.hashes)
     if judged is not None:
         tables["indicators"] = judged
     members = [Harvested(d, _code(d), {}, reused=True) for d in kept]
-    kept_names = {d.name for d in kept}
-    return Reuse(members, tables, [d for d in datasets if d.name not in kept_names])
+    return Reuse(members, tables, wanted, earlier)
 
 
 def _judged_indicators(

@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -198,17 +198,23 @@ def pretty_json(value: Any) -> bytes:
 def table_release(table: TableData, schema: TableSchema) -> TableRelease:
     fields = schema.field_names
     rows = _canonical_rows(table.rows, schema)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
-    writer.writerows(rows)
     return TableRelease(
         name=schema.name,
-        csv=buffer.getvalue().encode("utf-8"),
+        csv=canonical_csv(fields, rows),
         rows=len(rows),
         schema=public_schema(schema),
         row_index=row_index(rows, fields, schema.primary_key),
     )
+
+
+def canonical_csv(fields: list[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A table's published bytes: UTF-8, comma, ``\\n``, quoted only where needed; the
+    same rows give the same bytes (and hash) wherever they are written again."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def public_schema(schema: TableSchema) -> dict[str, Any]:

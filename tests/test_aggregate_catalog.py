@@ -295,7 +295,9 @@ def test_the_flow_reads_only_changed_members_and_builds_what_the_library_builds(
     fetched: list[str] = []
     judged: list[Any] = []
     real_fetch, real_report = library.fetch, library.tables_report
-    monkeypatch.setattr(library, "fetch", lambda r, d: fetched.append(d.name) or real_fetch(r, d))
+    monkeypatch.setattr(
+        library, "fetch", lambda r, d, *e: fetched.append(d.name) or real_fetch(r, d, *e)
+    )
     monkeypatch.setattr(library, "tables_report",
                         lambda *a, fresh=None, **k: judged.append(fresh) or real_report(
                             *a, fresh=fresh, **k))  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pipelines import digest
+from pipelines.portals.catalog import CatalogPortal
 from pipelines.publishing import gate, publish, publish_many, publish_validated
 
 from .ckan_fixtures import Portal, ckan_portal  # noqa: F401
@@ -186,7 +187,9 @@ def test_an_unchanged_network_is_not_read_beyond_the_list_nor_written(
     before = snapshot(catalog)
     fetched: list[Any] = []
     real = aggregate.fetch
-    monkeypatch.setattr(aggregate, "fetch", lambda r, d: fetched.append(d.name) or real(r, d))
+    monkeypatch.setattr(
+        aggregate, "fetch", lambda r, d, *e: fetched.append(d.name) or real(r, d, *e)
+    )
     again = aggregate.aggregate(str(catalog), str(catalog))
     assert (again.outcome.status, again.outcome.version) == ("unchanged", "1.0.0")
     assert fetched == [] and snapshot(catalog) == before
@@ -218,9 +221,23 @@ def test_a_changed_member_is_read_alone_and_the_network_is_what_a_full_read_buil
     assert publish(ait_amira, str(catalog)).version == "1.0.1"
     fetched: list[str] = []
     real = aggregate.fetch
-    monkeypatch.setattr(aggregate, "fetch", lambda r, d: fetched.append(d.name) or real(r, d))
+    monkeypatch.setattr(
+        aggregate, "fetch", lambda r, d, *e: fetched.append(d.name) or real(r, d, *e)
+    )
+    # Of the member read, only the table whose bytes changed is downloaded, and only its
+    # rows are judged again: its other tables are the previous release's rows.
+    read: list[str] = []
+    real_read = CatalogPortal.read
+    monkeypatch.setattr(CatalogPortal, "read", lambda p, f: read.append(f) or real_read(p, f))
+    spans: list[Any] = []
+    real_report = aggregate.tables_report
+    monkeypatch.setattr(aggregate, "tables_report",
+                        lambda *a, fresh=None, **k: spans.append(fresh) or real_report(
+                            *a, fresh=fresh, **k))  # fmt: skip
     incremental = aggregate.aggregate(str(catalog), str(catalog), counted=counted)
     assert fetched == [DATASET] and incremental.outcome.status == "published"
+    assert [Path(f).name for f in read if DATASET in f] == ["commitments.csv"]
+    assert {t for t, runs in spans[-1].items() if runs} == {"commitments"}
     # The same network read whole, into another catalog: the same content, hash for hash.
     whole = tmp_path / "whole"
     full = aggregate.aggregate(str(catalog), str(whole), counted=counted)
@@ -230,6 +247,23 @@ def test_a_changed_member_is_read_alone_and_the_network_is_what_a_full_read_buil
               for c in (catalog, whole)]  # fmt: skip
     assert hashes[0] == hashes[1]
     assert incremental.rows == full.rows
+    # Rows of the network's release that no longer write the member's bytes (altered
+    # since) are not taken: that table is downloaded, and the network is right again.
+    info = json.loads((catalog / network / "dataset.json").read_text("utf-8"))
+    milestones = catalog / network / info["files"]["milestones.csv"]
+    text = milestones.read_text("utf-8")
+    assert "Élaborer le plan de travail détaillé" in text  # Aït Amira's first milestone
+    milestones.write_text(text.replace("Élaborer le plan", "Élaborer un plan", 1), "utf-8")
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu encore"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.2"
+    read.clear()
+    again = aggregate.aggregate(str(catalog), str(catalog), counted=counted)
+    assert again.outcome.status == "published"
+    assert [Path(f).name for f in read if DATASET in f] == ["commitments.csv", "milestones.csv"]
+    assert aggregate.aggregate(str(catalog), str(whole), counted=counted).outcome.version
+    for table in ("milestones", "commitments"):
+        latest = [(c / network / "latest" / f"{table}.csv").read_bytes() for c in (catalog, whole)]
+        assert latest[0] == latest[1], table
 
 
 def test_only_indicators_the_previous_release_did_not_hold_are_judged_again(

@@ -64,9 +64,11 @@ BATCHES_AT_ONCE = 2
 
 
 @task(name="fetch-programmes", cache_policy=NO_CACHE, retries=1)
-def fetch_task(source: str, datasets: list[PublishedDataset]) -> list[Harvested]:
+def fetch_task(
+    source: str, datasets: list[PublishedDataset], earlier: dict[str, Tables] | None = None
+) -> list[Harvested]:
     reader = open_portal(source, portal_token(source))
-    return fetch_many(reader, datasets, WORKERS // BATCHES_AT_ONCE)
+    return fetch_many(reader, datasets, WORKERS // BATCHES_AT_ONCE, earlier=earlier)
 
 
 @task(name="unchanged-network", cache_policy=NO_CACHE)
@@ -151,7 +153,7 @@ def aggregate_flow(
         reuse = reuse_task(destination, datasets)
         wanted = locate_task(source, reuse.wanted, len(datasets))
         batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-        futures = fetch_task.map(unmapped(source), batches)
+        futures = fetch_task.map(unmapped(source), batches, unmapped(reuse.earlier))
         fetched = [h for f in futures for h in f.result()]
         harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
         # The same release as ``aggregate``'s: reused rows are not judged again.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +27,9 @@ class PublishedDataset:
     published_at: str
     commune_code: str
     files: dict[str, str]
+    # What the version holds (``Release.hashes``: ``table:<name>`` is its CSV's sha256),
+    # where the listing gives it.
+    hashes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

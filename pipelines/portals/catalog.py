@@ -364,6 +364,7 @@ def _published_dataset(path: Path) -> PublishedDataset | None:
         published_at=info.get("published_at", ""),
         commune_code=str(info.get("metadata", {}).get("x-commune-code", "")),
         files={name: str(home / rel) for name, rel in info["files"].items()},
+        hashes=dict(info.get("hashes", {})),
     )
 
 

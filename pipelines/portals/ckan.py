@@ -876,7 +876,19 @@ def _published_dataset(package: dict[str, Any]) -> PublishedDataset | None:
         published_at=extras.get("infitah_published_at", ""),
         commune_code=extras.get("commune_code", ""),
         files={_release_file(r): r["url"] for r in package.get("resources", []) if r.get("url")},
+        hashes=_json_object(extras.get("infitah_hashes", "{}")),
     )
+
+
+def _json_object(text: str) -> dict[str, str]:
+    """An extra holding a JSON object of strings; anything else (edited by hand) is none."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 def _extras(package: dict[str, Any]) -> dict[str, str]:
