@@ -3,6 +3,7 @@ from the portal and published back as the network's own dataset."""
 
 from __future__ import annotations
 
+import collections
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,9 @@ def test_a_night_after_one_member_changed_lists_names_and_reads_that_member_alon
         return real(self, action, settled, **data)
 
     monkeypatch.setattr(ckan.CkanPortal, "_call", counted)
+    read: list[str] = []
+    real_read = ckan.CkanPortal.read
+    monkeypatch.setattr(ckan.CkanPortal, "read", lambda p, f: read.append(f) or real_read(p, f))
     result = aggregate.aggregate(portal.url, portal.url, portal.token,
                                  as_of=dt.date.fromisoformat(AS_OF), counted=COUNTED)  # fmt: skip
     assert (result.outcome.status, result.outcome.version) == ("published", "1.0.1")
@@ -191,6 +195,13 @@ def test_a_night_after_one_member_changed_lists_names_and_reads_that_member_alon
     shown = {i for action, _, i in calls
              if action == "package_show" and i.startswith("openness-programme-")}  # fmt: skip
     assert shown == {changed.dataset}
+    # Of that member, only the table that changed is downloaded (the others are the
+    # network release's rows, which write the bytes its version records): each table's
+    # CSV is read once, from the network's release, and the commitments once more.
+    names = collections.Counter(f.rsplit("/", 1)[-1] for f in read)
+    assert {t: names[f"{t}.csv"] for t in TABLES} == {
+        t: 2 if t == "commitments" else 1 for t in TABLES
+    }
     resources = {r["name"]: r for r in portal.api().action.package_show(id=NETWORK)["resources"]}
     source = source_tables(folders)
     for table in TABLES:
