@@ -269,3 +269,20 @@ def test_a_vouched_table_teaches_its_identifiers_however_its_text_is_written() -
     assert inspect({k: v for k, v in files.items() if k != "m.csv"}, vouched={"m.excel.csv"}) == []
     files["m.csv"] = b"code,title_fr\nautre,Jalon\n"
     assert [f.params["kind"] for f in inspect(files, vouched={"m.csv", "m.excel.csv"})] == ["phone"]
+
+
+def test_a_kept_tables_row_index_is_read_with_its_table_only() -> None:
+    """The manifest's row index of a table kept from the version before (vouched) is
+    what the manifest the guard passed then carried: not read again. Another table's,
+    or the same table's when it is not kept, is read whole."""
+    manifest = {"tables": {
+        "m": {"rows": 1, "row_index": {"c-1\x1b": "0123456789abcdef"}},
+        "n": {"rows": 1, "row_index": {"n-1\x1b": "0123456789abcdef"}},
+    }}  # fmt: skip
+    files = {"manifest.json": json.dumps(manifest).encode()}
+    found = [(f.field, f.params["kind"]) for f in inspect(files)]
+    assert found == [("tables.m.row_index.c-1\x1b", "control"),
+                     ("tables.n.row_index.n-1\x1b", "control")]  # fmt: skip
+    found = [(f.field, f.params["kind"]) for f in inspect(files, vouched={"m.csv"})]
+    assert found == [("tables.n.row_index.n-1\x1b", "control")]
+    assert len(inspect(files, vouched={"m.excel.csv", "n.xlsx"})) == 2
