@@ -13,6 +13,7 @@ make a workbook that takes longer to write than the rest of an aggregation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 
@@ -28,17 +29,19 @@ def version_files(
     kept: Mapping[str, Mapping[str, bytes]] | None = None,
     rules: str | None = None,
     meanwhile: Callable[[dict[str, bytes]], object] | None = None,
+    apart: Apart | None = None,
 ) -> dict[str, bytes]:
     """``kept``: derived files taken from an earlier version (see ``made_from``);
     ``rules``: the digest of the rules that make them (``digest.rules_digest``), without
     which the manifest offers nothing to reuse. ``meanwhile``: given the files made so
     far (all but ``manifest.json`` and the large workbooks, made in a worker process
-    meanwhile: ``downloads.Apart``), as the egress guard reads them; the result holds
-    every file."""
+    meanwhile: ``downloads.Apart``, the caller's if given, already making some), as the
+    egress guard reads them; the result holds every file."""
     kept = kept or {}
     tables = [t for t in release.tables.values() if t.name not in kept]
-    with Apart(tables, published_at) as apart:
-        made = downloads(release, plan.version, published_at, kept, apart.names)
+    with contextlib.nullcontext(apart) if apart else Apart((), published_at) as workers:
+        names = workers.make(tables)
+        made = downloads(release, plan.version, published_at, kept, names)
         files = {t.filename: t.csv for t in release.tables.values()}
         files["datapackage.json"] = pretty_json(release.descriptor(plan.version, published_at))
         files["validation-report.json"] = pretty_json(release.report)
@@ -47,7 +50,7 @@ def version_files(
         files.update(release.attachments)
         if meanwhile is not None:
             meanwhile(dict(files))
-        made.update(apart.result())
+        made.update(workers.result(names))
     manifest = release.manifest(plan.version)
     if rules is not None:
         manifest["derived"] = {

@@ -18,7 +18,7 @@ import io
 import os
 import shutil
 import zipfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -219,28 +219,43 @@ APART_CELLS = 100_000
 class Apart:
     """Workbooks being made in a worker process (``APART_CELLS``), on a machine with a
     core to spare; ``result()`` waits for them. The same bytes as made here: a worker
-    that fails leaves them to this process."""
+    that fails leaves them to this process. Tables are given as soon as they are known
+    (``make``): a publication starts the ones that changed before it downloads what the
+    version before holds."""
 
-    def __init__(self, tables: list[TableRelease], published_at: str) -> None:
-        spare = machine_cores() > 1
-        self.tables = [t for t in tables if spare and t.cells >= APART_CELLS]
-        self.names = frozenset(t.name for t in self.tables)
+    def __init__(self, tables: Iterable[TableRelease], published_at: str) -> None:
         self.published_at = published_at
+        self.spare = machine_cores() > 1
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[bytes]] = {}
-        if self.tables:
-            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
-            for table in self.tables:
-                # A fresh copy: its bytes and schema, not the rows parsed from them.
-                light = TableRelease(table.name, table.csv, table.rows, table.schema, {})
-                self._futures[table.name] = self._pool.submit(excel_workbook, light, published_at)
+        self._tables: dict[str, TableRelease] = {}
+        self.names = self.make(tables)
 
-    def result(self) -> dict[str, bytes]:
-        """Each table's workbook, by file name."""
+    def make(self, tables: Iterable[TableRelease]) -> frozenset[str]:
+        """Of ``tables``, those whose workbook is made here (started now, or before)."""
+        out = set()
+        for table in tables:
+            if not self.spare or table.cells < APART_CELLS:
+                continue
+            out.add(table.name)
+            if table.name in self._futures:
+                continue
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            # A fresh copy: its bytes and schema, not the rows parsed from them.
+            light = TableRelease(table.name, table.csv, table.rows, table.schema, {})
+            self._tables[table.name] = table
+            self._futures[table.name] = self._pool.submit(excel_workbook, light, self.published_at)
+        return frozenset(out)
+
+    def result(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The workbooks of ``names`` (default: those given to the constructor), by file
+        name."""
         out = {}
-        for table in self.tables:
+        for name in sorted(self.names if names is None else names):
+            table = self._tables[name]
             try:
-                out[xlsx_name(table)] = self._futures[table.name].result()
+                out[xlsx_name(table)] = self._futures[name].result()
             except BrokenProcessPool:  # the worker died (memory?): made here instead
                 out[xlsx_name(table)] = excel_workbook(table, self.published_at)
         return out

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from . import checks, dates, digest, guard, members, versioning
 from .bundle import made_from, version_files
 from .credentials import portal_token
-from .downloads import derived_names
+from .downloads import Apart, derived_names
 from .errors import InfitahError, InputError, PortalConflict
 from .findings import Finding
 from .i18n import N_, Lang, in_each
@@ -425,22 +425,32 @@ def _prepare(
     current = portal.current(release.dataset)
     if earlier is not None and current == earlier.current:
         return earlier
-    manifest = None
-    if current is not None and current.hashes != release.hashes():
-        manifest = portal.manifest(release.dataset, current.version)
-    rows = _earlier_rows(portal, release.dataset, current.version, manifest) if current else None
-    plan = versioning.plan(release, current, manifest, rows)
-    if plan.status == "unchanged" and current is not None:
-        return _Prepared(current, plan)
-    rules = digest.rules_digest()
-    kept = _kept(portal, release, current.version, manifest, rules) if current and manifest else {}
-    # A kept table's own CSV has the bytes (and schema) of the one this guard passed in
-    # the version before, under the same rules: it is read for its identifiers only.
-    vouched = {name for made in kept.values() for name in made}
-    vouched |= {release.tables[name].filename for name in kept}
-    inspection = guard.Inspection(vouched)
-    # The guard reads while the large workbooks are made; then what it has not read.
-    files = version_files(release, plan, published_at, kept, rules, meanwhile=inspection.read)
+    # The large workbooks of the tables that changed are started now, while the version
+    # before is read (its manifest, its files for the tables that did not change).
+    changed = [t for t in release.tables.values()
+               if current is None or current.hashes.get(f"table:{t.name}") != t.sha256]  # fmt: skip
+    with Apart(changed, published_at) as apart:
+        manifest = None
+        if current is not None and current.hashes != release.hashes():
+            manifest = portal.manifest(release.dataset, current.version)
+        rows = (
+            _earlier_rows(portal, release.dataset, current.version, manifest) if current else None
+        )
+        plan = versioning.plan(release, current, manifest, rows)
+        if plan.status == "unchanged" and current is not None:
+            return _Prepared(current, plan)
+        rules = digest.rules_digest()
+        kept = (
+            _kept(portal, release, current.version, manifest, rules) if current and manifest else {}
+        )
+        # A kept table's own CSV has the bytes (and schema) of the one this guard passed in
+        # the version before, under the same rules: it is read for its identifiers only.
+        vouched = {name for made in kept.values() for name in made}
+        vouched |= {release.tables[name].filename for name in kept}
+        inspection = guard.Inspection(vouched)
+        # The guard reads while the large workbooks are made; then what it has not read.
+        files = version_files(release, plan, published_at, kept, rules,
+                              meanwhile=inspection.read, apart=apart)  # fmt: skip
     inspection.read(inspection.unread(files))
     return _Prepared(current, plan, files, inspection.findings())
 

@@ -281,3 +281,52 @@ def test_large_workbooks_are_made_in_a_worker_with_the_same_bytes(
     assert list(there) == list(here)
     assert there == here
     assert seen == [set(here) - {"manifest.json", *(f"{name}.xlsx" for name in apart)}]
+
+
+def test_a_changed_tables_workbook_is_started_before_the_version_before_is_read(
+    ait_amira: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publication starts the worker on the large tables that changed before it
+    downloads the version before's manifest and files; the others when it makes the
+    rest; the version holds the bytes made here."""
+    import datetime as dt
+    import shutil
+
+    from pipelines.portals.catalog import CatalogPortal
+    from pipelines.publishing import publish
+
+    from .conftest import set_cells
+
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    catalog = tmp_path / "catalog"
+    assert publish(ait_amira, str(catalog), now=now).version == "1.0.0"
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    here = tmp_path / "here"
+    shutil.copytree(catalog, here)
+    assert publish(ait_amira, str(here), now=now).version == "1.0.1"
+    monkeypatch.setattr(downloads, "machine_cores", lambda: 2)
+    monkeypatch.setattr(downloads, "APART_CELLS", 40)
+    events: list[str] = []
+    real_make, real_manifest = downloads.Apart.make, CatalogPortal.manifest
+
+    def make(apart: downloads.Apart, tables: Any) -> frozenset[str]:
+        started = real_make(apart, tables)
+        events.append("make " + ",".join(sorted(started)))
+        return started
+
+    monkeypatch.setattr(downloads.Apart, "make", make)
+
+    def manifest(portal: CatalogPortal, *args: Any) -> Any:
+        events.append("manifest")
+        return real_manifest(portal, *args)
+
+    monkeypatch.setattr(CatalogPortal, "manifest", manifest)
+    assert publish(ait_amira, str(catalog), now=now).version == "1.0.1"
+    assert events[:2] == ["make commitments", "manifest"]
+    assert len(events) == 3 and "commitments" in events[2] and "milestones" in events[2]
+    version = Path(DATASET) / "versions" / "1.0.1"
+    files = sorted(p.name for p in (here / version).iterdir() if p.suffix == ".xlsx")
+    assert "commitments.xlsx" in files and "milestones.xlsx" in files
+    for name in files:
+        made = [(c / version / name).read_bytes() for c in (catalog, here)]
+        assert made[0] == made[1], name
