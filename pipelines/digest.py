@@ -52,15 +52,18 @@ def member_code(path: Path) -> str | None:
 def source_digest(folder: Path, code: str) -> str | None:
     """The digest of what publishing ``folder`` for member ``code`` would be made from;
     None when the folder holds anything but plain files (links and the like are left to
-    the full path, which reports them)."""
+    the full path, which reports them; so is a file that cannot be read)."""
     h = hashlib.sha256(rules_digest().encode())
     columns, rows = members.reference_rows(code)
     h.update(json.dumps([columns, rows], ensure_ascii=False).encode())
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_symlink() or not path.is_file():
-            return None
-        h.update(os.fsencode(path.name) + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.is_symlink() or not path.is_file():
+                return None
+            h.update(os.fsencode(path.name) + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
     return h.hexdigest()

@@ -125,3 +125,27 @@ def test_a_member_that_kills_its_validating_worker_fails_alone(
     assert failed[0].error is not None and failed[0].error.key == "validation-crashed"
     assert "stopped the process" in failed[0].error.render("en")
     assert {r.outcome.status for r in results if r.outcome} == {"published"}
+
+
+def test_a_file_that_cannot_be_read_is_that_members_error_not_the_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member's file the run cannot read (permissions, a disk error) leaves its source
+    digest unknown: the member takes the full path, which names the file; the others
+    are published (the digest's read once stopped the whole run with a traceback)."""
+    import pathlib
+
+    folders = [shutil.copytree(DATASETS / n, tmp_path / n) for n in ("ait-amira", "tamanar")]
+    real = pathlib.Path.read_bytes
+
+    def read_bytes(path: pathlib.Path) -> bytes:
+        if path.name == "milestones.csv" and path.parent.name == "ait-amira":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    results = {r.path.name: r for r in publish_many(folders, str(tmp_path / "catalog"))}
+    assert results["tamanar"].outcome is not None
+    assert results["tamanar"].outcome.status == "published"
+    error = results["ait-amira"].error
+    assert error is not None and "milestones.csv" in error.render("en")
