@@ -1089,14 +1089,16 @@ def coded_package(*tables: str) -> bytes:
 
 def test_a_vouched_tables_identifiers_still_excuse_their_mentions() -> None:
     """A table read by name only (passed by this guard in the version before) still
-    gives its identifiers, from its CSV or its Excel copy; every table's count."""
+    gives its identifiers, from its CSV, or from its Excel copy when the CSV is not
+    among the files (the copy is made from the table: read with it, it adds nothing);
+    every table's count."""
     excel_header = "\ufeffnote (Note);code (Identifiant du jalon)"
     files = {
         "datapackage.json": coded_package("a", "m"),
         "a.csv": b"code,note\nc050811521-1-a1,x\n",
         "m.csv": b"note,code\ny,c050811521-1-m1\nshort row\n",
-        "m.excel.csv": f"{excel_header}\ny;c050811521-2-m1\n".encode(),
-        "CHANGES.md": b"- c050811521-1-a1, c050811521-1-m1 and c050811521-2-m1 changed\n",
+        "m.excel.csv": f"{excel_header}\ny;c050811521-1-m1\n".encode(),
+        "CHANGES.md": b"- c050811521-1-a1 and c050811521-1-m1 changed\n",
         "0-kept.md": b"0612345678\n",  # vouched: not read, and the files after it are
         "README.md": b"call 0612345678\n",
     }
@@ -1105,8 +1107,13 @@ def test_a_vouched_tables_identifiers_still_excuse_their_mentions() -> None:
     assert refusals_of(files, vouched) == [("README.md", 1, None, "phone")]
     files["README.md"] = b"ok\n"
     assert refusals_of(files, vouched) == []
-    files["m.excel.csv"] = f"{excel_header}\ny;other\n".encode()
-    assert refusals_of(files, vouched) == [("CHANGES.md", 1, None, "phone")]  # the id is gone
+    alone = {name: data for name, data in files.items() if name != "m.csv"}
+    assert refusals_of(alone, vouched) == []  # the Excel copy's identifiers
+    alone["m.excel.csv"] = f"{excel_header}\ny;other\n".encode()
+    assert refusals_of(alone, vouched) == [("CHANGES.md", 1, None, "phone")]  # the id is gone
+    files["m.excel.csv"] = f"{excel_header}\ny;c050811521-2-m1\n".encode()
+    files["CHANGES.md"] = b"- c050811521-2-m1 changed\n"  # only in a copy read with its table
+    assert refusals_of(files, vouched) == [("CHANGES.md", 1, None, "phone")]
     files["06 12 34 56 78.md"] = b"ok\n"  # a name is read whole, as the steward's text
     assert ("06 12 34 56 78.md", None, None, "phone") in refusals_of(files, vouched)
 
