@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pipelines import bundle, publishing
-from pipelines.guard import Inspection, inspect
+from pipelines.guard import inspect
 from pipelines.publishing import publish
 
 from .conftest import run_cli, set_cells
@@ -194,95 +194,3 @@ def test_an_identifier_excuses_no_link_and_no_control_character() -> None:
     assert inspect(files) == [] and inspect(files, vouched={"m.csv"}) == []
     files["m.csv"] = b"code\njavascript\n"  # no longer an identifier: a phone again
     assert [f.params["kind"] for f in inspect(files, vouched={"m.csv"})] == ["phone"]
-
-
-def test_read_in_two_parts_it_finds_what_one_reading_finds() -> None:
-    """``publishing`` lets the guard read a version while its large workbooks are made,
-    then the manifest that records their hashes: what the tables taught (their ids
-    excuse a changelog or a manifest naming them) serves the later part, and the
-    findings are those, in the order, of one reading of every file."""
-    schema = {"fields": [{"name": "milestone_id", "type": "string",
-                          "constraints": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
-                         {"name": "title_fr", "type": "string"}]}  # fmt: skip
-    files = {
-        "datapackage.json": json.dumps({"resources": [{"name": "m", "schema": schema}],
-                                        "description": f"Contact {PHONE}"}).encode(),
-        "m.csv": f"milestone_id,title_fr\nc050811521-1-m1,Appeler le {PHONE}\n".encode(),
-        "CHANGES.md": b"- 1 row changed (c050811521-1-m1)\n",
-        "manifest.json": json.dumps({"changed": ["c050811521-1-m1"],
-                                     "note": "javascript:alert(1)",
-                                     "contact": PHONE}).encode(),
-        "m.xlsx": b"PK",
-    }  # fmt: skip
-    whole = inspect(files)
-    assert [(f.file, f.field) for f in whole] == [
-        ("m.csv", "title_fr"), ("datapackage.json", "description"),
-        ("manifest.json", "note"), ("manifest.json", "contact"),
-    ]  # fmt: skip
-    inspection = Inspection()
-    inspection.read({n: d for n, d in files.items() if n not in ("manifest.json", "m.xlsx")})
-    assert inspection.unread(files).keys() == {"manifest.json", "m.xlsx"}
-    inspection.read(inspection.unread(files))
-    assert inspection.findings() == whole
-    # A table that comes late (whatever made the files) has everything read again.
-    late = Inspection()
-    late.read({"manifest.json": files["manifest.json"], "CHANGES.md": files["CHANGES.md"]})
-    late.read({n: d for n, d in files.items() if n not in ("manifest.json", "CHANGES.md")})
-    assert late.findings() == whole
-
-
-def test_a_vouched_table_teaches_its_identifiers_however_its_text_is_written() -> None:
-    """A table passed in the version before is read for its identifiers only (by
-    pandas' parser, its coded columns only); what it teaches is what reading it cell by
-    cell teaches, for a cell over two lines, a byte-order mark, a repeated column or a
-    row longer than its header; an Excel copy teaches nothing its table does not."""
-    from pipelines import guard
-    from pipelines.schemas import TableSchema
-
-    schema = TableSchema("m", {"fields": [
-        {"name": "code", "type": "string", "constraints": {"pattern": "^[a-z0-9-]+$"}},
-        {"name": "title_fr", "type": "string"}]})  # fmt: skip
-    texts = [
-        b"code,title_fr\nc-1,Titre\n",
-        b'\xef\xbb\xbfcode,title_fr\n"c-1","deux\nlignes, et ""guillemets"""\n,vide\nc-2,x\n',
-        b"code,title_fr,code\nc-1,Titre,c-2\n",
-        b"code,title_fr\nc-1,Titre,en trop\nc-2\n",
-        b"title_fr\nTitre\n",
-        b"",
-        b"code,title_fr\r\nc-1,Titre\r\nc-\xff,x\r\n",
-    ]
-    for text in texts:
-        by_cell = guard._codes_by_cell(text, guard._coded(schema), excel=False)
-        assert guard._codes(text, schema, excel=False) == by_cell, text
-    assert guard._codes(texts[2], schema, excel=False) == {"c-1", "c-2"}
-    assert guard._codes(b"code;title_fr\n'=c-3;Titre\n", schema, excel=True) == {"'=c-3"}
-    # A changelog naming an identifier only a vouched table holds: excused, with the
-    # Excel copy vouched too (its identifiers are its table's) or not there at all.
-    resources = [{"name": "m", "schema": schema.descriptor}]
-    files = {
-        "datapackage.json": json.dumps({"resources": resources}).encode(),
-        "m.csv": b"code,title_fr\nc050811521-1-m1,Jalon\n",
-        "m.excel.csv": b"\xef\xbb\xbfcode;title_fr\r\nc050811521-1-m1;Jalon\r\n",
-        "CHANGES.md": b"- c050811521-1-m1 changed\n",
-    }
-    assert inspect(files, vouched={"m.csv", "m.excel.csv"}) == []
-    assert inspect({k: v for k, v in files.items() if k != "m.csv"}, vouched={"m.excel.csv"}) == []
-    files["m.csv"] = b"code,title_fr\nautre,Jalon\n"
-    assert [f.params["kind"] for f in inspect(files, vouched={"m.csv", "m.excel.csv"})] == ["phone"]
-
-
-def test_a_kept_tables_row_index_is_read_with_its_table_only() -> None:
-    """The manifest's row index of a table kept from the version before (vouched) is
-    what the manifest the guard passed then carried: not read again. Another table's,
-    or the same table's when it is not kept, is read whole."""
-    manifest = {"tables": {
-        "m": {"rows": 1, "row_index": {"c-1\x1b": "0123456789abcdef"}},
-        "n": {"rows": 1, "row_index": {"n-1\x1b": "0123456789abcdef"}},
-    }}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode()}
-    found = [(f.field, f.params["kind"]) for f in inspect(files)]
-    assert found == [("tables.m.row_index.c-1\x1b", "control"),
-                     ("tables.n.row_index.n-1\x1b", "control")]  # fmt: skip
-    found = [(f.field, f.params["kind"]) for f in inspect(files, vouched={"m.csv"})]
-    assert found == [("tables.n.row_index.n-1\x1b", "control")]
-    assert len(inspect(files, vouched={"m.excel.csv", "n.xlsx"})) == 2

@@ -8,6 +8,7 @@ says the same things end to end, through files a steward saved.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -1116,6 +1117,126 @@ def test_a_vouched_tables_identifiers_still_excuse_their_mentions() -> None:
     assert refusals_of(files, vouched) == [("CHANGES.md", 1, None, "phone")]
     files["06 12 34 56 78.md"] = b"ok\n"  # a name is read whole, as the steward's text
     assert ("06 12 34 56 78.md", None, None, "phone") in refusals_of(files, vouched)
+
+
+def test_a_vouched_table_teaches_its_identifiers_however_its_text_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table passed in the version before is read for its identifiers only, by
+    pandas' parser (its coded columns only): what it teaches is what reading it cell by
+    cell teaches. Our own tables (a cell over two lines, a byte-order mark, quotes,
+    empty cells, codes of digits or "NA", an undecodable byte, an Excel copy with its
+    titled header) take the parser; a repeated column, a later row longer than its
+    header or an empty file fall back to reading cell by cell."""
+    from pipelines import guard
+    from pipelines.schemas import TableSchema
+
+    schema = TableSchema("m", {"fields": [
+        {"name": "code", "type": "string", "constraints": {"pattern": "^[a-z0-9-]+$"}},
+        {"name": "ref", "type": "string", "constraints": {"pattern": "^[0-9]+$"}},
+        {"name": "title_fr", "type": "string"}]})  # fmt: skip
+    coded = guard._coded(schema)
+    assert coded == {"code", "ref"}
+    ours = {
+        b"code,ref,title_fr\nc-1,0012,Titre\nc-2,NA,x\n": (False, {"c-1", "c-2", "0012", "NA"}),
+        b'\xef\xbb\xbfcode,title_fr\n"c-1","deux\nlignes, et ""guillemets"""\n,vide\nc-2,x\n': (
+            False, {"c-1", "c-2"}),
+        b"code,title_fr\nc-1,Titre,en trop\nc-2\n": (False, {"c-1", "c-2"}),
+        b"title_fr,code\nTitre\n": (False, set()),
+        b"code,title_fr\r\nc-1,Titre\r\nc-\xff,x\r\n": (False, {"c-1", "c-\ufffd"}),
+        "\ufeffcode (Identifiant du jalon);title_fr (Titre)\r\n'=c-3;a,b\r\nc-4;x\r\n".encode(): (
+            True, {"'=c-3", "c-4"}),
+        "\ufefftitle_fr (Titre);ref (Référence)\r\na,b;0012\r\nx;0013\r\n".encode(): (
+            True, {"0012", "0013"}),
+        b"title_fr,ref\nx,0012\ny,13\n": (False, {"0012", "13"}),
+    }  # fmt: skip
+    awkward = {
+        b"code,title_fr,code\nc-1,Titre,c-2\n": (False, {"c-1", "c-2"}),
+        b"code,title_fr\nc-1,Titre\nc-2,Titre,en trop\n": (False, {"c-1", "c-2"}),
+        b'code,title_fr\nc-1,x\n"c-2,y\n': (False, {"c-1", "c-2,y\n"}),
+        b"title_fr;code;code\r\nx;c-1;c-2\r\n": (True, {"c-1", "c-2"}),
+        b"": (False, set()),
+    }
+    for text, (excel, expected) in ours.items():
+        assert guard._codes_by_cell(text, coded, excel) == expected, text
+    for text, (excel, expected) in awkward.items():
+        assert guard._codes_by_cell(text, coded, excel) == expected, text
+        assert guard._codes(text, schema, excel) == expected, text
+    assert guard._codes(b"code,title_fr\nc-1,x\n", None, excel=False) == set()
+    assert guard._coded_in_header(b"code,ref,code,title_fr\nx\n", coded, excel=False) == 3
+
+    def by_cell(*args: Any) -> set[str]:
+        raise AssertionError("read cell by cell")
+
+    monkeypatch.setattr(guard, "_codes_by_cell", by_cell)
+    for text, (excel, expected) in ours.items():
+        assert guard._codes(text, schema, excel) == expected, text
+
+
+def test_a_kept_tables_row_index_is_read_with_its_table_only() -> None:
+    """The manifest's row index of a table kept from the version before (vouched) is
+    what the manifest the guard passed then carried: not read again. Another table's,
+    or the same table's when it is not kept, is read whole; so is the rest."""
+    manifest = {"note": "\x1b", "tables": {
+        "m": {"rows": "\x1b", "row_index": {"c-1\x1b": "0123456789abcdef"}},
+        "n": {"rows": 1, "row_index": {"n-1\x1b": "0123456789abcdef"}},
+        "o": "\x1b",
+    }}  # fmt: skip
+    files = {"manifest.json": json.dumps(manifest).encode()}
+    everything = [
+        ("manifest.json", None, "note", "control"),
+        ("manifest.json", None, "tables.m.rows", "control"),
+        ("manifest.json", None, "tables.m.row_index.c-1\x1b", "control"),
+        ("manifest.json", None, "tables.n.row_index.n-1\x1b", "control"),
+        ("manifest.json", None, "tables.o", "control"),
+    ]
+    assert refusals_of(files, set()) == everything
+    assert refusals_of(files, {"m.csv"}) == everything[:2] + everything[3:]
+    assert refusals_of(files, {"m.excel.csv", "n.xlsx", "o.csv"}) == everything
+    other = {"other.json": files["manifest.json"]}  # only the manifest has a row index
+    assert len(refusals_of(other, {"m.csv"})) == len(everything)
+    flat = {"manifest.json": json.dumps({"tables": ["m"], "x": "\x1b"}).encode()}
+    assert len(refusals_of(flat, {"m.csv"})) == 1
+
+
+PHONE_TEXT = "06 12 34 56 78"
+
+
+def test_read_in_two_parts_it_finds_what_one_reading_finds() -> None:
+    """``publishing`` lets the guard read a version while its large workbooks are made,
+    then the manifest that records their hashes: what the tables taught (their ids
+    excuse a changelog or a manifest naming them) serves the later part, and the
+    findings are those, in the order, of one reading of every file."""
+    from pipelines import guard
+
+    schema = {"fields": [{"name": "milestone_id", "type": "string",
+                          "constraints": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
+                         {"name": "title_fr", "type": "string"}]}  # fmt: skip
+    files = {
+        "datapackage.json": json.dumps({"resources": [{"name": "m", "schema": schema}],
+                                        "description": f"Contact {PHONE_TEXT}"}).encode(),
+        "m.csv": f"milestone_id,title_fr\nc050811521-1-m1,Appeler le {PHONE_TEXT}\n".encode(),
+        "CHANGES.md": b"- 1 row changed (c050811521-1-m1)\n",
+        "manifest.json": json.dumps({"changed": ["c050811521-1-m1"],
+                                     "note": "javascript:alert(1)",
+                                     "contact": PHONE_TEXT}).encode(),
+        "m.xlsx": b"PK",
+    }  # fmt: skip
+    whole = inspect(files)
+    assert [(f.file, f.field) for f in whole] == [
+        ("m.csv", "title_fr"), ("datapackage.json", "description"),
+        ("manifest.json", "note"), ("manifest.json", "contact"),
+    ]  # fmt: skip
+    inspection = guard.Inspection()
+    inspection.read({n: d for n, d in files.items() if n not in ("manifest.json", "m.xlsx")})
+    assert inspection.unread(files).keys() == {"manifest.json", "m.xlsx"}
+    inspection.read(inspection.unread(files))
+    assert inspection.findings() == whole
+    # A table that comes late (whatever made the files) has everything read again.
+    late = guard.Inspection()
+    late.read({"manifest.json": files["manifest.json"], "CHANGES.md": files["CHANGES.md"]})
+    late.read({n: d for n, d in files.items() if n not in ("manifest.json", "CHANGES.md")})
+    assert late.findings() == whole
 
 
 def refusals_of(files: dict[str, bytes], vouched: set[str]) -> list[tuple[Any, ...]]:
