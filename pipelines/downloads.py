@@ -218,7 +218,7 @@ APART_CELLS = 100_000
 
 class Apart:
     """Workbooks being made in a worker process (``APART_CELLS``), on a machine with a
-    core to spare; ``result()`` waits for them. The same bytes as made here: a worker
+    core to spare; ``result`` waits for them. The same bytes as made here: a worker
     that fails leaves them to this process. Tables are given as soon as they are known
     (``make``): a publication starts the ones that changed before it downloads what the
     version before holds."""
@@ -229,7 +229,7 @@ class Apart:
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[bytes]] = {}
         self._tables: dict[str, TableRelease] = {}
-        self.names = self.make(tables)
+        self.make(tables)
 
     def make(self, tables: Iterable[TableRelease]) -> frozenset[str]:
         """Of ``tables``, those whose workbook is made here (started now, or before)."""
@@ -248,11 +248,10 @@ class Apart:
             self._futures[table.name] = self._pool.submit(excel_workbook, light, self.published_at)
         return frozenset(out)
 
-    def result(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
-        """The workbooks of ``names`` (default: those given to the constructor), by file
-        name."""
+    def result(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The workbooks of ``names`` (as ``make`` returned them), by file name."""
         out = {}
-        for name in sorted(self.names if names is None else names):
+        for name in sorted(names):
             table = self._tables[name]
             try:
                 out[xlsx_name(table)] = self._futures[name].result()

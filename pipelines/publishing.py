@@ -116,16 +116,14 @@ def unchanged_source(
     path: Path,
     portal: Portal,
     states: Mapping[str, versioning.Published],
-    known: tuple[str, str] | Literal[False] | None = False,
+    known: tuple[str, str] | None,
 ) -> Outcome | str:
     """``unchanged`` when the member's files, reference row and Infitah's rules are what
     the published version was made from (after letting the portal repair what an
     interrupted run left behind, as any unchanged publish does); else the digest to record
     with the next version ("" when the folder's member cannot be known cheaply).
     ``states``: every member's current version read in bulk (``Portal.states``), so that
-    nothing is asked per member; ``known``: ``_member_source(path)``, if made already."""
-    if known is False:
-        known = _member_source(path)
+    nothing is asked per member; ``known``: ``_member_source(path)``."""
     if known is None:
         return ""
     code, source = known

@@ -35,8 +35,9 @@ class TableRelease:
     schema: dict[str, Any]
     row_index: dict[str, str]
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        # Asked for by the plan, the hashes, the manifest and the kept files: hashed once.
         return sha256(self.csv)
 
     @property
