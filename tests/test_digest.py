@@ -359,3 +359,24 @@ def test_the_rows_read_anew_are_judged_in_an_incremental_network_as_in_a_whole_o
     assert incremental == whole and len(whole) == 1
     (code, table, field_, row) = whole[0]
     assert (code, table, field_) == ("type-error", "commitments", "budget_mad") and row > 2
+
+
+def test_a_member_record_with_damaged_hashes_is_read_the_long_way(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    """A member's record whose hashes are not a mapping (edited by hand) takes nothing
+    from the network's previous release: the aggregation reads that member's tables
+    and plans the version it would have, never with an internal error. (The catalog's
+    own DCAT record of that member does not bear such a record yet: a dry run.)"""
+    from pipelines import aggregate
+
+    catalog = tmp_path / "catalog"
+    assert publish(ait_amira, str(catalog)).status == "published"
+    assert aggregate.aggregate(str(catalog), str(catalog)).outcome.version == "1.0.0"
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    assert publish(ait_amira, str(catalog)).version == "1.0.1"
+    record = catalog / DATASET / "dataset.json"
+    info = json.loads(record.read_text("utf-8"))
+    record.write_text(json.dumps({**info, "hashes": "x"}), "utf-8")
+    again = aggregate.aggregate(str(catalog), str(catalog), dry_run=True)
+    assert (again.outcome.status, again.outcome.version) == ("planned", "1.0.1")

@@ -32,6 +32,14 @@ class PublishedDataset:
     hashes: dict[str, str] = field(default_factory=dict)
 
 
+def string_map(value: Any) -> dict[str, str]:
+    """A record's mapping of strings (a version's hashes) as a portal kept it; anything
+    else (a record edited by hand) is none: what it serves is then read the long way."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
 @dataclass(frozen=True)
 class Written:
     """Where the published version can be found."""

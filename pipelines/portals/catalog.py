@@ -37,7 +37,7 @@ from .. import dcat
 from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import History, Owner, PublishedDataset, Written
+from . import History, Owner, PublishedDataset, Written, string_map
 from .html import render_index
 from .page import render_dataset
 
@@ -364,7 +364,7 @@ def _published_dataset(path: Path) -> PublishedDataset | None:
         published_at=info.get("published_at", ""),
         commune_code=str(info.get("metadata", {}).get("x-commune-code", "")),
         files={name: str(home / rel) for name, rel in info["files"].items()},
-        hashes=dict(info.get("hashes", {})),
+        hashes=string_map(info.get("hashes")),
     )
 
 

@@ -56,7 +56,7 @@ from ..i18n import N_, slashed, tr
 from ..members import NETWORK_NAME
 from ..release import Release, TableRelease, sha256
 from ..versioning import Plan, Published, changelog_entry
-from . import History, Owner, PublishedDataset, Written
+from . import History, Owner, PublishedDataset, Written, string_map
 
 ARCHIVE_SUFFIX = "-versions"
 # The files of each version the dataset's ``infitah_versions`` names (for the history,
@@ -883,12 +883,9 @@ def _published_dataset(package: dict[str, Any]) -> PublishedDataset | None:
 def _json_object(text: str) -> dict[str, str]:
     """An extra holding a JSON object of strings; anything else (edited by hand) is none."""
     try:
-        value = json.loads(text)
+        return string_map(json.loads(text))
     except (ValueError, RecursionError):
         return {}
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 def _extras(package: dict[str, Any]) -> dict[str, str]:
