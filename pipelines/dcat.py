@@ -297,8 +297,16 @@ class DatasetGraph:
             self.add(
                 dist, DCAT.byteSize, Literal(self.sizes[path], datatype=XSD.nonNegativeInteger)
             )
-        digest = (self.info.get("hashes") or {}).get(f"table:{name.removesuffix('.csv')}")
-        if name.endswith(".csv") and digest and path.startswith("latest/"):
+        hashes = self.info.get("hashes")  # a record edited by hand may hold anything here
+        digest = (hashes if isinstance(hashes, dict) else {}).get(
+            f"table:{name.removesuffix('.csv')}"
+        )
+        if (
+            name.endswith(".csv")
+            and isinstance(digest, str)
+            and digest
+            and path.startswith("latest/")
+        ):
             checksum = self.typed(self.iri(f"{self.name}/{path}#checksum"), SPDX.Checksum)
             self.add(checksum, SPDX.algorithm, SHA256)
             self.add(checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary))

@@ -17,7 +17,7 @@ from pipelines.portals.catalog import CatalogPortal
 from pipelines.publishing import gate, publish, publish_many, publish_validated
 
 from .ckan_fixtures import Portal, ckan_portal  # noqa: F401
-from .conftest import AIT_AMIRA, Validated, set_cells
+from .conftest import AIT_AMIRA, Validated, run_cli, set_cells
 
 DATASET = "openness-programme-09-163-07-01"
 
@@ -366,8 +366,8 @@ def test_a_member_record_with_damaged_hashes_is_read_the_long_way(
 ) -> None:
     """A member's record whose hashes are not a mapping (edited by hand) takes nothing
     from the network's previous release: the aggregation reads that member's tables
-    and plans the version it would have, never with an internal error. (The catalog's
-    own DCAT record of that member does not bear such a record yet: a dry run.)"""
+    and publishes the network's next version, and the catalog describes that member
+    (its DCAT) and publishes it again, never with an internal error."""
     from pipelines import aggregate
 
     catalog = tmp_path / "catalog"
@@ -378,5 +378,11 @@ def test_a_member_record_with_damaged_hashes_is_read_the_long_way(
     record = catalog / DATASET / "dataset.json"
     info = json.loads(record.read_text("utf-8"))
     record.write_text(json.dumps({**info, "hashes": "x"}), "utf-8")
-    again = aggregate.aggregate(str(catalog), str(catalog), dry_run=True)
-    assert (again.outcome.status, again.outcome.version) == ("planned", "1.0.1")
+    again = aggregate.aggregate(str(catalog), str(catalog))
+    assert (again.outcome.status, again.outcome.version) == ("published", "1.0.1")
+    network = catalog / aggregate.NETWORK_DATASET / "latest" / "commitments.csv"
+    assert "Titre revu" in network.read_text("utf-8")
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu deux fois"})
+    result = run_cli("publish", str(ait_amira), "--to", str(catalog), "--json")
+    assert result.code == 0, result.stderr
+    assert (result.json()["status"], result.json()["version"]) == ("published", "1.0.2")

@@ -443,3 +443,34 @@ def test_a_run_over_many_members_asks_nothing_its_bulk_read_answered(
     assert "organization_show" in calls and "package_show" in calls
     assert "organization_create" in calls and "package_create" in calls  # refused: there
     assert portal.api().action.package_show(id=DATASET)["version"] == second.outcome.version
+
+
+def test_a_record_whose_hashes_were_edited_by_hand_is_published_again(
+    portal: Portal, ait_amira: Path
+) -> None:
+    """A dataset whose ``infitah_hashes`` extra was edited into something that is not a
+    JSON object of strings (by hand, in CKAN's form) is read as holding no hashes, one
+    dataset at a time or in the bulk read of many: the next run publishes the steward's
+    change as the next version, never with an internal error."""
+    from pipelines.publishing import publish_many
+
+    def damage(value: str) -> None:
+        package = api.action.package_show(id=DATASET)
+        extras = [{**e, "value": value} if e["key"] == "infitah_hashes" else e
+                  for e in package["extras"]]  # fmt: skip
+        api.action.package_patch(id=DATASET, extras=extras)
+
+    publish(ait_amira, portal.url, token=portal.token)
+    api = portal.api()
+    damage("{damaged")
+    edit_csv(ait_amira / "commitments.csv", "title_fr", 1, "Publier les données (révisé)")
+    result = run_cli("publish", str(ait_amira), "--to", portal.url, "--json", env=env(portal))
+    assert result.code == 0, result.stderr
+    assert (result.json()["status"], result.json()["version"]) == ("published", "1.0.1")
+    damage('{"table:commitments": [1]}')
+    edit_csv(ait_amira / "commitments.csv", "title_fr", 1, "Publier les données (revu)")
+    [many] = publish_many([ait_amira], portal.url, portal.token)
+    assert many.outcome is not None, many.error
+    assert (many.outcome.status, many.outcome.version) == ("published", "1.0.2")
+    extras = {e["key"]: e["value"] for e in api.action.package_show(id=DATASET)["extras"]}
+    assert isinstance(json.loads(extras["infitah_hashes"])["table:commitments"], str)

@@ -311,8 +311,8 @@ _ENTRIES: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
 def _published(info: dict[str, Any]) -> Published:
     return Published(
-        info["version"],
-        info["hashes"],
+        str(info.get("version", "")),
+        string_map(info.get("hashes")),
         info.get("published_at", ""),
         "",
         str(info.get("source_digest", "")),

@@ -140,7 +140,7 @@ class CkanPortal:
             return None  # created by an interrupted first publish: nothing is current yet
         return Published(
             extras["infitah_version"],
-            json.loads(extras.get("infitah_hashes", "{}")),
+            _json_object(extras.get("infitah_hashes", "{}")),
             extras.get("infitah_published_at", ""),
             self.location(dataset),
             extras.get("infitah_source", ""),
