@@ -271,8 +271,12 @@ def publish_many(
                     _wait_any([f for *_, f in validating] + list(writing))
             for path, source in suspects:
                 tell(_alone(path, source, publish_one))
+        # Every member is done: the workers are let go and waited for. Left to end
+        # alone, a pool still ending when the interpreter exits can make Python 3.11
+        # print a traceback of its own (its wakeup pipe written after it closed).
+        pool.shutdown(wait=True)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: never wait on it
     return [done[path] for path in paths]
 
 
@@ -304,7 +308,7 @@ def _alone(
     except Exception as exc:  # this member fails, not the run
         return _failed(path, exc)
     finally:
-        alone.shutdown(wait=False, cancel_futures=True)
+        alone.shutdown(wait=True, cancel_futures=True)  # done, or its one worker dead
     return publish_one(path, validated, source)
 
 
