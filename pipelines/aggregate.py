@@ -310,10 +310,12 @@ def network_release(
     as_of: dt.date | None = None,
     counted: Collection[str] = indicators.COUNTED_BY_DEFAULT,
     previous: Tables | None = None,
-) -> tuple[Release, Report, Tables]:
-    """The network's release (tables, indicators, charts), its validation report, and the
-    combined tables with the indicators (for summaries). ``previous``: the rows of the
-    ``reused`` members, from the previous network release (``Reuse.tables``)."""
+) -> tuple[Release, Report, dict[str, int]]:
+    """The network's release (tables, indicators, charts), its validation report, and
+    the rows of each table (for summaries). ``previous``: the rows of the ``reused``
+    members, from the previous network release (``Reuse.tables``). The combined frames
+    are not returned: the release holds what is published, and a publication that
+    kept them alive held the network twice more in memory."""
     day = as_of or default_as_of(harvested)
     read = {h.code: h.tables for h in harvested if not h.reused}
     reused = any(h.reused for h in harvested)
@@ -348,7 +350,7 @@ def network_release(
         report=report.public_dict(),
         attachments=charts.render(tables["indicators"]),
     )
-    return release, report, tables
+    return release, report, {name: len(frame) for name, frame in tables.items()}
 
 
 def _fresh(harvested: list[Harvested], table: str) -> set[str]:
@@ -453,16 +455,33 @@ def aggregate(
     known = unchanged_network(datasets, destination, token, as_of, counted) if not dry_run else ""
     if isinstance(known, NetworkOutcome):
         return known
+    release, report, rows, communes = build(reader, datasets, destination, token, as_of,
+                                            counted, progress, total)  # fmt: skip
+    release = dataclasses.replace(release, source=known)
+    return publish_network(release, report, rows, destination, token, dry_run, now, communes)
+
+
+def build(
+    reader: Portal,
+    datasets: list[PublishedDataset],
+    destination: str,
+    token: str | None,
+    as_of: dt.date | None,
+    counted: Collection[str],
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> tuple[Release, Report, dict[str, int], int]:
+    """The network's release from the members ``reader`` lists (the ones the network's
+    previous release holds at their version taken from it, the others read), its
+    report, its rows per table and how many members it holds. What was read is let go
+    on return, before anything is published: the release holds what is published."""
     reuse = reusable(destination, token, datasets)
     if total is not None:
         total(len(reuse.wanted))
     wanted = located(reader, reuse.wanted, len(datasets))
     fetched = fetch_many(reader, wanted, WORKERS, progress, reuse.earlier)
     harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
-    release, report, tables = network_release(harvested, as_of, counted, reuse.tables)
-    release = dataclasses.replace(release, source=known)
-    communes = len(harvested)
-    return publish_network(release, report, tables, destination, token, dry_run, now, communes)
+    return (*network_release(harvested, as_of, counted, reuse.tables), len(harvested))
 
 
 def reusable(destination: str, token: str | None, datasets: list[PublishedDataset]) -> Reuse:
@@ -583,14 +602,13 @@ def unchanged_network(
 def publish_network(
     release: Release,
     report: Report,
-    tables: Tables,
+    rows: dict[str, int],
     destination: str,
     token: str | None,
     dry_run: bool,
     now: dt.datetime | None,
     communes: int,
 ) -> NetworkOutcome:
-    rows = {name: len(frame) for name, frame in tables.items()}
     as_of = str(release.metadata.get("x-as-of", ""))
     if not report.valid:
         outcome = Outcome("invalid", release.dataset, report=report)

@@ -69,9 +69,10 @@ class TableRelease:
     def primary_key(self) -> list[str]:
         return as_names(self.schema.get("primaryKey") or [])
 
-    def records(self) -> list[dict[str, Any]]:
-        """The rows as typed records (empty non-text cells as None, booleans as bool),
-        as a portal's datastore takes them."""
+    def records(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """The rows from ``start`` to ``stop`` as typed records (empty non-text cells as
+        None, booleans as bool), as a portal's datastore takes them: a batch at a time
+        (a dict per row of the network's indicators was hundreds of megabytes)."""
         header, rows = self.parsed
         types = {f["name"]: f.get("type", "string") for f in self.schema["fields"]}
         kinds = [types.get(name, "string") for name in header]
@@ -80,7 +81,7 @@ class TableRelease:
                 name: _typed(kind, value)
                 for name, kind, value in zip(header, kinds, row, strict=True)
             }
-            for row in rows
+            for row in rows[start:stop]
         ]
 
 

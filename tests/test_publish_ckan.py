@@ -474,3 +474,25 @@ def test_a_record_whose_hashes_were_edited_by_hand_is_published_again(
     assert (many.outcome.status, many.outcome.version) == ("published", "1.0.2")
     extras = {e["key"]: e["value"] for e in api.action.package_show(id=DATASET)["extras"]}
     assert isinstance(json.loads(extras["infitah_hashes"])["table:commitments"], str)
+
+
+def test_a_table_longer_than_a_datastore_batch_is_loaded_whole_in_batches(
+    portal: Portal, ait_amira: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of more rows than one DataStore call carries is loaded batch by batch
+    (each built when sent, not every row's record at once): the preview holds every
+    row of the CSV, each once, with its typed values."""
+    monkeypatch.setattr(ckan_portal_module, "DATASTORE_BATCH", 2)
+    publish(ait_amira, portal.url, token=portal.token)
+    api = portal.api()
+    latest = resources(portal)
+    for table in ("milestones", "commitments"):
+        with (ait_amira / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) > 2, table
+        found = api.action.datastore_search(
+            resource_id=latest[table]["infitah_datastore_id"], limit=1000
+        )
+        assert found["total"] == len(rows), table
+        key = "milestone_id" if table == "milestones" else "commitment_id"
+        assert sorted(r[key] for r in found["records"]) == sorted(r[key] for r in rows)

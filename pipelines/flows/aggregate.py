@@ -93,20 +93,20 @@ def release_task(
     counted: tuple[str, ...] = ("reported",),
     source: str = "",
     previous: Tables | None = None,
-) -> tuple[Release, Report, Tables]:
-    release, report, tables = network_release(harvested, as_of, counted, previous)
-    return dataclasses.replace(release, source=source), report, tables
+) -> tuple[Release, Report, dict[str, int]]:
+    release, report, rows = network_release(harvested, as_of, counted, previous)
+    return dataclasses.replace(release, source=source), report, rows
 
 
 @task(name="publish-network", cache_policy=NO_CACHE)
 def publish_task(
-    built: tuple[Release, Report, Tables],
+    built: tuple[Release, Report, dict[str, int]],
     destination: str,
     dry_run: bool,
     communes: int,
 ) -> NetworkOutcome:
-    release, report, tables = built
-    return publish_network(release, report, tables, destination, None, dry_run, None, communes)
+    release, report, rows = built
+    return publish_network(release, report, rows, destination, None, dry_run, None, communes)
 
 
 @flow(

@@ -533,10 +533,9 @@ class CkanPortal:
             }
             for f in table.schema["fields"]
         ]
-        records = table.records()
         pk = table.schema.get("primaryKey")
         # Without a primary key a repeated insert would duplicate rows: one call then.
-        first = records[:DATASTORE_BATCH] if pk else records
+        first = table.records(0, DATASTORE_BATCH if pk else None)
         self._call(
             "datastore_create",
             settled=lambda: self._datastore_holds(resource_id, len(first)),
@@ -546,14 +545,14 @@ class CkanPortal:
             records=first,
             **({"primary_key": pk} if pk else {}),
         )
-        for start in range(len(first), len(records), DATASTORE_BATCH):
+        for start in range(len(first), table.rows, DATASTORE_BATCH):
             # An upsert on the primary key can be repeated after a lost answer.
             self._call(
                 "datastore_upsert",
                 resource_id=resource_id,
                 force=True,
                 method="upsert",
-                records=records[start : start + DATASTORE_BATCH],
+                records=table.records(start, start + DATASTORE_BATCH),
             )
 
     def _changelog(self, main: dict[str, Any], plan: Plan, published_at: str) -> bytes:
