@@ -6,7 +6,11 @@ Phases, after a first publish of every member by the library (not timed):
 
 1. ``library no-op`` and ``deployment no-op``: nothing changed;
 2. ``library 1 %`` and ``deployment 1 %``: 1 % of members changed (a different 1 %
-   for each, so each publishes the same amount of work).
+   for each, so each publishes the same amount of work);
+3. ``library batch`` and ``deployment batch``: ``--batch-size`` members changed (other
+   ones for each), so the deployment runs exactly one full batch: Prefect's share of a
+   batch's work, where phases 1 and 2 show mostly its fixed cost (a parent run and a
+   batch run started by process workers).
 
 The deployment's time is from ``run_deployment`` to the parent run's end, as an operator
 waits for it (workers poll every 2 s, as in the tests). Ratios are printed at the end.
@@ -144,8 +148,13 @@ def main() -> None:
                 timed("library 1 %", library, results)
                 change(folders[::-1], 0.01, "deployment")
                 timed("deployment 1 %", deployment, results)
+                middle, size = len(folders) // 2, args.batch_size
+                change(folders[max(0, middle - size) : middle], 1.0, "library batch")
+                timed("library batch", library, results)
+                change(folders[middle : middle + size], 1.0, "deployment batch")
+                timed("deployment batch", deployment, results)
     print()
-    for phase in ("no-op", "1 %"):
+    for phase in ("no-op", "1 %", "batch"):
         on_prefect, alone = results[f"deployment {phase}"], results[f"library {phase}"]
         print(f"{phase:>5}, deployment / library: {on_prefect / alone:.2f} "
               f"({on_prefect:.1f} s / {alone:.1f} s)")  # fmt: skip
