@@ -264,10 +264,12 @@ def _canonical_rows(rows: list[list[str]], schema: TableSchema) -> list[list[str
         return list(rows)
     out = []
     for row in rows:
+        read = row
         for i, true in booleans:
             value = row[i]
             if value and value != (word := "true" if value in true else "false"):
-                row = list(row)  # a copy: the table read stays as read
+                if row is read:
+                    row = list(row)  # one copy: the table read stays as read
                 row[i] = word
         out.append(row)
     return out
