@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
-from .conftest import run_cli
+from .conftest import run_cli, set_cells
 from .test_workbooks import rewrite_sheet
 
 
@@ -109,6 +109,24 @@ def test_a_damaged_catalog_file_is_a_portal_failure(ait_amira: Path, tmp_path: P
     result = run_cli("publish", str(ait_amira), "--to", str(catalog), "--lang", "fr")
     assert result.code == 3 and str(damaged) in result.stderr
     no_traceback(result.stderr)
+
+
+def test_a_catalog_record_without_its_version_is_a_portal_failure(
+    ait_amira: Path, tmp_path: Path
+) -> None:
+    """A ``dataset.json`` edited by hand until it has no version cannot say what the
+    next version is: the publication stops with exit 3 naming the record, never with an
+    internal error, and publishes nothing."""
+    catalog = tmp_path / "cat"
+    assert run_cli("publish", str(ait_amira), "--to", str(catalog)).code == 0
+    record = catalog / "openness-programme-09-163-07-01" / "dataset.json"
+    info = json.loads(record.read_text("utf-8"))
+    record.write_text(json.dumps({k: v for k, v in info.items() if k != "version"}), "utf-8")
+    set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    result = run_cli("publish", str(ait_amira), "--to", str(catalog), "--lang", "fr")
+    assert result.code == 3 and str(record) in result.stderr
+    no_traceback(result.stderr)
+    assert sorted(p.name for p in (record.parent / "versions").iterdir()) == ["1.0.0"]
 
 
 def test_the_template_never_replaces_a_workbook_without_force(tmp_path: Path) -> None:

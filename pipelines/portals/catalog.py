@@ -77,7 +77,7 @@ class CatalogPortal:
 
     def current(self, dataset: str) -> Published | None:
         info = self._info(dataset)
-        return None if info is None else _published(info)
+        return None if info is None else _published(info, self.root / dataset / DATASET_FILE)
 
     def manifest(self, dataset: str, version: str) -> dict[str, Any] | None:
         path = self.root / dataset / "versions" / version / "manifest.json"
@@ -239,7 +239,7 @@ class CatalogPortal:
         for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
             info = _load(path)
             if str(info.get("name", "")).startswith(prefix) and info.get("version"):
-                out[str(info["name"])] = _published(info)
+                out[str(info["name"])] = _published(info, path)
         return out
 
     def history(self, dataset: str) -> History | None:
@@ -309,9 +309,17 @@ class CatalogPortal:
 _ENTRIES: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
 
-def _published(info: dict[str, Any]) -> Published:
+def _published(info: dict[str, Any], path: Path) -> Published:
+    """What ``dataset.json`` says is current. Its hashes are a shortcut (without them the
+    data is compared the long way); its version is not: without one, the record is
+    damaged, a portal failure that names the file."""
+    version = info.get("version")
+    if not isinstance(version, str) or not version:
+        raise PortalError(
+            f"{path}: no version", key="catalog-corrupt", path=str(path), detail="no version"
+        )
     return Published(
-        str(info.get("version", "")),
+        version,
         string_map(info.get("hashes")),
         info.get("published_at", ""),
         "",
