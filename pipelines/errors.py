@@ -139,6 +139,13 @@ MESSAGES: dict[str, str] = {
         "The catalog's file {path} is damaged ({detail}): restore it from a backup, or "
         "delete that dataset's folder and publish it again."
     ),
+    "portal-record-damaged": N_(
+        "The dataset {dataset} on the portal {url} holds in its field {field} something "
+        'Infitah cannot read ("{value}"): its record was edited by hand. Nothing of it was '
+        "published, since it no longer says what comes next. Put back the field's earlier "
+        "value (the dataset's activity stream on the portal keeps it; the last version also "
+        "heads the dataset's CHANGELOG.md), then publish again."
+    ),
     "not-a-catalog": N_(
         "{path} is not a catalog (no index.json): give a catalog folder or a CKAN URL."
     ),

@@ -9,9 +9,10 @@ the data to compare.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from .i18n import N_, Lang, Np_, fill, tr, trn
 from .release import Release, TableRelease
@@ -22,6 +23,14 @@ Bump = Literal["major", "minor", "patch"]
 EarlierRows = Callable[[str], tuple[list[str], dict[str, list[str]]] | None]
 FIRST_VERSION = "1.0.0"
 SHOWN_IDS = 20
+_VERSION = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})")
+
+
+def is_version(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a version this module can count on from (``1.0.2``). A
+    portal's record edited by hand may hold anything; what comes next is only known
+    from a version of this form."""
+    return isinstance(value, str) and _VERSION.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from .conftest import run_cli, set_cells
 from .test_workbooks import rewrite_sheet
@@ -111,22 +112,27 @@ def test_a_damaged_catalog_file_is_a_portal_failure(ait_amira: Path, tmp_path: P
     no_traceback(result.stderr)
 
 
+@pytest.mark.parametrize("version", [None, "", "1.0.x", "../../elsewhere", 7])
 def test_a_catalog_record_without_its_version_is_a_portal_failure(
-    ait_amira: Path, tmp_path: Path
+    ait_amira: Path, tmp_path: Path, version: object
 ) -> None:
-    """A ``dataset.json`` edited by hand until it has no version cannot say what the
-    next version is: the publication stops with exit 3 naming the record, never with an
-    internal error, and publishes nothing."""
+    """A ``dataset.json`` edited by hand until it holds no version (none, or something
+    else) cannot say what the next version is, nor name a folder: the publication stops
+    with exit 3 naming the record, never with an internal error, and publishes nothing,
+    here or elsewhere."""
     catalog = tmp_path / "cat"
     assert run_cli("publish", str(ait_amira), "--to", str(catalog)).code == 0
     record = catalog / "openness-programme-09-163-07-01" / "dataset.json"
     info = json.loads(record.read_text("utf-8"))
-    record.write_text(json.dumps({k: v for k, v in info.items() if k != "version"}), "utf-8")
+    edited = {k: v for k, v in info.items() if k != "version"}
+    record.write_text(json.dumps(edited if version is None else {**edited, "version": version}))
     set_cells(ait_amira, "commitments", {(2, "title_fr"): "Titre revu"})
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     result = run_cli("publish", str(ait_amira), "--to", str(catalog), "--lang", "fr")
     assert result.code == 3 and str(record) in result.stderr
+    assert "endommagé" in result.stderr
     no_traceback(result.stderr)
-    assert sorted(p.name for p in (record.parent / "versions").iterdir()) == ["1.0.0"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
 
 
 def test_the_template_never_replaces_a_workbook_without_force(tmp_path: Path) -> None:

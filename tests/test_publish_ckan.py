@@ -476,6 +476,59 @@ def test_a_record_whose_hashes_were_edited_by_hand_is_published_again(
     assert isinstance(json.loads(extras["infitah_hashes"])["table:commitments"], str)
 
 
+def test_a_record_whose_version_was_edited_by_hand_stops_that_member_alone(
+    portal: Portal, ait_amira: Path, tmp_path: Path
+) -> None:
+    """An ``infitah_version`` extra edited into something that is not a version (in
+    CKAN's form) cannot say what comes next: that member's publication stops with exit 3
+    and words saying which dataset and what to do, one member at a time or in a run of
+    many (where the others publish), and nothing of it is written. Put back, the next
+    publish goes on from it."""
+    from pipelines.publishing import publish_many
+
+    api = portal.api()
+
+    def edit(value: str) -> None:
+        package = api.action.package_show(id=DATASET)
+        extras = [{**e, "value": value} if e["key"] == "infitah_version" else e
+                  for e in package["extras"]]  # fmt: skip
+        api.action.package_patch(id=DATASET, extras=extras)
+
+    def archived() -> list[str]:
+        return sorted(r["name"] for r in api.action.package_show(id=ARCHIVE)["resources"])
+
+    publish(ait_amira, portal.url, token=portal.token)
+    files = archived()
+    edit("latest")
+    edit_csv(ait_amira / "commitments.csv", "title_fr", 1, "Publier les données (révisé)")
+    result = run_cli("publish", str(ait_amira), "--to", portal.url, "--lang", "fr",
+                     env=env(portal))  # fmt: skip
+    assert result.code == 3, result.stderr
+    assert f"{DATASET}" in result.stderr and "« latest »" in result.stderr
+    assert "champ infitah_version" in result.stderr and "Traceback" not in result.stderr
+    assert archived() == files
+    # In a run of many, the bulk read leaves the damaged record to its member's own read:
+    # that member fails alone (the run does not end with the error).
+    edit("../1.0.0")
+    [many] = publish_many([ait_amira], portal.url, portal.token)
+    assert many.outcome is None and many.error is not None
+    assert many.error.key == "portal-record-damaged" and many.error.exit_code == 3
+    assert archived() == files
+    edit("1.0.0")
+    # The record of each version's files, damaged the same way, stops it the same way.
+    package = api.action.package_show(id=DATASET)
+    extras = [{**e, "value": '{"1.0.0": "damaged"}'} if e["key"] == "infitah_versions" else e
+              for e in package["extras"]]  # fmt: skip
+    api.action.package_patch(id=DATASET, extras=extras)
+    damaged = run_cli("publish", str(ait_amira), "--to", portal.url, env=env(portal))
+    assert damaged.code == 3 and "infitah_versions" in damaged.stderr, damaged.stderr
+    assert archived() == files
+    api.action.package_patch(id=DATASET, extras=package["extras"])
+    again = run_cli("publish", str(ait_amira), "--to", portal.url, "--json", env=env(portal))
+    assert again.code == 0, again.stderr
+    assert (again.json()["status"], again.json()["version"]) == ("published", "1.0.1")
+
+
 def test_a_table_longer_than_a_datastore_batch_is_loaded_whole_in_batches(
     portal: Portal, ait_amira: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

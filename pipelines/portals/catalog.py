@@ -36,7 +36,7 @@ from typing import Any
 from .. import dcat
 from ..errors import InputError, PortalConflict, PortalError
 from ..release import Release, pretty_json, sha256
-from ..versioning import Plan, Published, changelog_entry
+from ..versioning import Plan, Published, changelog_entry, is_version
 from . import History, Owner, PublishedDataset, Written, string_map
 from .html import render_index
 from .page import render_dataset
@@ -237,9 +237,12 @@ class CatalogPortal:
     def states(self, prefix: str) -> dict[str, Published]:
         out = {}
         for path in sorted(self.root.glob(f"{prefix}*/{DATASET_FILE}")):
-            info = _load(path)
-            if str(info.get("name", "")).startswith(prefix) and info.get("version"):
-                out[str(info["name"])] = _published(info, path)
+            try:
+                info = _load(path)
+                if str(info.get("name", "")).startswith(prefix) and info.get("version"):
+                    out[str(info["name"])] = _published(info, path)
+            except PortalError:
+                continue  # a damaged record is left to its member's own read, which fails alone
         return out
 
     def history(self, dataset: str) -> History | None:
@@ -314,10 +317,9 @@ def _published(info: dict[str, Any], path: Path) -> Published:
     data is compared the long way); its version is not: without one, the record is
     damaged, a portal failure that names the file."""
     version = info.get("version")
-    if not isinstance(version, str) or not version:
-        raise PortalError(
-            f"{path}: no version", key="catalog-corrupt", path=str(path), detail="no version"
-        )
+    if not is_version(version):
+        detail = "no version" if version in (None, "") else f"version {str(version)[:40]!r}"
+        raise PortalError(f"{path}: {detail}", key="catalog-corrupt", path=str(path), detail=detail)
     return Published(
         version,
         string_map(info.get("hashes")),

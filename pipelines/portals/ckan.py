@@ -55,7 +55,7 @@ from ..errors import (
 from ..i18n import N_, slashed, tr
 from ..members import NETWORK_NAME
 from ..release import Release, TableRelease, sha256
-from ..versioning import Plan, Published, changelog_entry
+from ..versioning import Plan, Published, changelog_entry, is_version
 from . import History, Owner, PublishedDataset, Written, string_map
 
 ARCHIVE_SUFFIX = "-versions"
@@ -133,18 +133,59 @@ class CkanPortal:
         package = self._last_seen(dataset)
         if package is None:
             return None
-        return self._published(dataset, _extras(package))
+        extras = _extras(package)
+        published = self._published(dataset, extras)
+        if published is not None:
+            self._versions(dataset, extras)  # read when writing: refused before, not midway
+        return published
 
     def _published(self, dataset: str, extras: dict[str, str]) -> Published | None:
+        """What the dataset's extras say is current. Its hashes are a shortcut (read as
+        none when damaged); its version is not: an ``infitah_version`` edited into
+        something else (in CKAN's form) cannot say what comes next, and that member's
+        publication stops there, naming the dataset, before anything is written."""
         if "infitah_version" not in extras:
             return None  # created by an interrupted first publish: nothing is current yet
+        version = extras["infitah_version"]
+        if not is_version(version):
+            raise self._damaged(dataset, "infitah_version", version)
         return Published(
-            extras["infitah_version"],
+            version,
             _json_object(extras.get("infitah_hashes", "{}")),
             extras.get("infitah_published_at", ""),
             self.location(dataset),
             extras.get("infitah_source", ""),
         )
+
+    def _damaged(self, dataset: str, field: str, value: str) -> PortalError:
+        """A record Infitah wrote and someone edited into what it cannot read (in CKAN's
+        form): that member's publication stops, before anything is written, naming the
+        dataset and the field."""
+        return PortalError(
+            f"{dataset}: {field} is damaged ({value[:40]!r})",
+            key="portal-record-damaged",
+            url=self.url,
+            dataset=dataset,
+            field=field,
+            value=value[:40],
+        )
+
+    def _versions(self, dataset: str, extras: dict[str, str]) -> dict[str, dict[str, str]]:
+        """``infitah_versions``: each version's files, by name, where they are. Unlike
+        the hashes (a shortcut) it cannot be guessed again: without it, the files an
+        earlier version kept and later ones took from it would be lost from the record."""
+        text = extras.get("infitah_versions", "{}")
+        try:
+            versions = json.loads(text)
+        except (ValueError, RecursionError):
+            versions = None
+        if not isinstance(versions, dict) or not all(
+            is_version(v) and isinstance(files, dict)
+            and all(isinstance(n, str) and isinstance(u, str) for n, u in files.items())
+            for v, files in versions.items()
+        ):  # fmt: skip
+            raise self._damaged(dataset, "infitah_versions", text)
+        return versions
 
     def states(self, prefix: str) -> dict[str, Published]:
         """``package_search`` with ``fl``: the name and the extras that say the version,
@@ -152,7 +193,11 @@ class CkanPortal:
         keys = ("infitah_version", "infitah_hashes", "infitah_published_at", "infitah_source")
         out: dict[str, Published] = {}
         for name, extras in self._searched(prefix, keys):
-            if (published := self._published(name, extras)) is not None:
+            try:
+                published = self._published(name, extras)
+            except PortalError:
+                continue  # left to that member's own read, which fails it alone
+            if published is not None:
                 out[name] = published
         return out
 
@@ -200,8 +245,8 @@ class CkanPortal:
         resource = _by_name(archive, f"{version}/{name}") if archive else None
         if resource is not None:
             return self._download(resource["url"])
-        versions = json.loads(_extras(self._last_seen(dataset) or {}).get("infitah_versions", "{}"))
-        url = (versions.get(version) or {}).get(name) if isinstance(versions, dict) else None
+        versions = self._versions(dataset, _extras(self._last_seen(dataset) or {}))
+        url = versions.get(version, {}).get(name)
         return self._download(url) if isinstance(url, str) else None
 
     # --- writing -------------------------------------------------------------------------
@@ -232,7 +277,7 @@ class CkanPortal:
         urls = {name: resource["url"] for name, resource in archived.items()}
         self._load_datastore(archive, release, archived, uploaded)
         resources = latest_resources(main, release, archived, plan.version)
-        versions = json.loads(_extras(main).get("infitah_versions", "{}"))
+        versions = self._versions(release.dataset, _extras(main))
         versions[plan.version] = {n: u for n, u in urls.items() if n.endswith(LISTED)}
         extras = {
             **{k: v for k, v in _extras(main).items() if k not in DATASET_FIELDS},
@@ -624,7 +669,7 @@ class CkanPortal:
         extras = _extras(main or {})
         if main is None or "infitah_version" not in extras:
             return None
-        versions: dict[str, dict[str, str]] = json.loads(extras.get("infitah_versions", "{}"))
+        versions = self._versions(dataset, extras)
         ordered = sorted(versions.items(), key=lambda kv: tuple(int(p) for p in kv[0].split(".")))
         log = _by_name(main, "CHANGELOG.md")
         text = self._download(log["url"]).decode("utf-8", "replace") if log else ""
