@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import shutil
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -279,6 +281,7 @@ def test_the_flow_reads_only_changed_members_and_builds_what_the_library_builds(
     both read only them, judge only their rows' cells (the others were judged when the
     previous network release was built), and publish the same tables as a whole read."""
     from pipelines import aggregate as library
+    from pipelines.flows import aggregate as flow_module
     from pipelines.flows.aggregate import aggregate_flow
 
     catalog = tmp_path / "catalog"
@@ -301,11 +304,31 @@ def test_the_flow_reads_only_changed_members_and_builds_what_the_library_builds(
     monkeypatch.setattr(library, "tables_report",
                         lambda *a, fresh=None, **k: judged.append(fresh) or real_report(
                             *a, fresh=fresh, **k))  # fmt: skip
+    # What was read (the previous release's tables, taken for the members that did not
+    # change) is let go before the release is published, as the library does: Prefect
+    # keeps every task's result until the flow ends.
+    read: list[weakref.ref[Any]] = []
+    alive_when_publishing: list[int] = []
+    real_reusable, real_publish = library.reusable, flow_module.publish_network
+
+    def reusable(*args: Any) -> Any:
+        reuse = real_reusable(*args)
+        read.extend(weakref.ref(frame) for frame in reuse.tables.values())
+        return reuse
+
+    def publish_network(*args: Any) -> Any:
+        gc.collect()
+        alive_when_publishing.append(sum(ref() is not None for ref in read))
+        return real_publish(*args)
+
+    monkeypatch.setattr(library, "reusable", reusable)
+    monkeypatch.setattr(flow_module, "publish_network", publish_network)
     state = aggregate_flow(str(catalog), destination=str(catalog), as_of=AS_OF,
                            count=list(COUNTED), return_state=True)  # fmt: skip
     assert state.is_completed(), state
     assert state.result()["status"] == "published"
     assert len(fetched) == 2
+    assert len(read) >= len(library.TABLES) and alive_when_publishing == [0]
     assert judged[0] is not None and sum(e - b for b, e in judged[0]["commitments"]) > 0
     whole = tmp_path / "whole"
     full = run_cli("aggregate", "--from", str(catalog), "--to", str(whole), "--as-of", AS_OF,

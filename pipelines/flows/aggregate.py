@@ -1,17 +1,18 @@
 """Prefect flow ``aggregate``: harvest every commune's programme, publish the network view.
 
 Nothing is read when the network's current version was built from the same members'
-versions (``unchanged_network``); otherwise only the members whose version changed are
-fetched, the others taken from the network's current release (``reusable``).
+versions (``unchanged_network``); otherwise one task runs the library's ``build`` (only
+the members whose version changed are fetched, ``WORKERS`` downloads at once, the others
+taken from the network's current release) and one publishes the release: the sequence
+of ``infitah aggregate``, not a copy of it.
 
-One task per batch of ``BATCH`` communes: a task costs Prefect about 25 ms, while a
-commune read from a catalog costs about 10 ms, so one task per commune made Prefect most
-of the run at 1,503 communes. ``BATCHES_AT_ONCE`` batches run together, each fetching
-with its own threads, so a portal sees at most ``WORKERS`` downloads at once; a batch
-that fails is retried whole. Then one task builds and validates the network release and
-one publishes it. The summary (version,
-rows per table) becomes a markdown artifact. Tasks carrying tables skip Prefect's input
-hashing (``NO_CACHE``): hashing thousands of DataFrames would cost more than the work.
+Building is one task, not a task per step or per batch of members, because Prefect keeps
+every task's result in the flow run until the flow ends (``FlowRunContext.run_results``,
+for its lineage): tasks returning the previous release's tables and the members read kept
+the whole network's frames alive while the release was published, which the library lets
+go. The summary (version, rows per table) becomes a markdown artifact. Tasks carrying
+tables skip Prefect's input hashing (``NO_CACHE``): hashing them would cost more than the
+work.
 """
 
 from __future__ import annotations
@@ -20,24 +21,16 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from prefect import flow, task, unmapped
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from ..aggregate import (
     PROGRAMME_PREFIX,
-    WORKERS,
-    Harvested,
     NetworkOutcome,
-    Reuse,
-    Tables,
-    fetch_many,
-    located,
-    network_release,
+    build,
     programmes,
     publish_network,
-    reusable,
     summary_markdown,
     unchanged_network,
 )
@@ -54,23 +47,6 @@ def list_task(source: str) -> list[PublishedDataset]:
     return programmes(source, portal_token(source), files=False)[1]
 
 
-@task(name="locate-programmes", cache_policy=NO_CACHE)
-def locate_task(source: str, wanted: list[PublishedDataset], listed: int) -> list[PublishedDataset]:
-    return located(open_portal(source, portal_token(source)), wanted, listed)
-
-
-BATCH = 100
-BATCHES_AT_ONCE = 2
-
-
-@task(name="fetch-programmes", cache_policy=NO_CACHE, retries=1)
-def fetch_task(
-    source: str, datasets: list[PublishedDataset], earlier: dict[str, Tables] | None = None
-) -> list[Harvested]:
-    reader = open_portal(source, portal_token(source))
-    return fetch_many(reader, datasets, WORKERS // BATCHES_AT_ONCE, earlier=earlier)
-
-
 @task(name="unchanged-network", cache_policy=NO_CACHE)
 def unchanged_task(
     datasets: list[PublishedDataset],
@@ -81,40 +57,30 @@ def unchanged_task(
     return unchanged_network(datasets, destination, portal_token(destination), as_of, counted)
 
 
-@task(name="reuse-previous", cache_policy=NO_CACHE)
-def reuse_task(destination: str, datasets: list[PublishedDataset]) -> Reuse:
-    return reusable(destination, portal_token(destination), datasets)
-
-
-@task(name="network-release", cache_policy=NO_CACHE)
-def release_task(
-    harvested: list[Harvested],
+@task(name="build-network-release", cache_policy=NO_CACHE, retries=1)
+def build_task(
+    source: str,
+    destination: str,
+    datasets: list[PublishedDataset],
     as_of: dt.date | None,
-    counted: tuple[str, ...] = ("reported",),
-    source: str = "",
-    previous: Tables | None = None,
-) -> tuple[Release, Report, dict[str, int]]:
-    release, report, rows = network_release(harvested, as_of, counted, previous)
-    return dataclasses.replace(release, source=source), report, rows
+    counted: tuple[str, ...],
+    known: str,
+) -> tuple[Release, Report, dict[str, int], int]:
+    reader = open_portal(source, portal_token(source))
+    built = build(reader, datasets, destination, portal_token(destination), as_of, counted)
+    release, report, rows, communes = built
+    return dataclasses.replace(release, source=known), report, rows, communes
 
 
 @task(name="publish-network", cache_policy=NO_CACHE)
 def publish_task(
-    built: tuple[Release, Report, dict[str, int]],
-    destination: str,
-    dry_run: bool,
-    communes: int,
+    built: tuple[Release, Report, dict[str, int], int], destination: str, dry_run: bool
 ) -> NetworkOutcome:
-    release, report, rows = built
+    release, report, rows, communes = built
     return publish_network(release, report, rows, destination, None, dry_run, None, communes)
 
 
-@flow(
-    name="aggregate",
-    log_prints=True,
-    # Prefect's decorator is typed for the base runner's futures (its generic is invariant).
-    task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE),  # type: ignore[arg-type]
-)
+@flow(name="aggregate", log_prints=True)
 def aggregate_flow(
     source: str,
     destination: str = "catalog",
@@ -150,15 +116,8 @@ def aggregate_flow(
     if isinstance(known, NetworkOutcome):
         result = known
     else:
-        reuse = reuse_task(destination, datasets)
-        wanted = locate_task(source, reuse.wanted, len(datasets))
-        batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-        futures = fetch_task.map(unmapped(source), batches, unmapped(reuse.earlier))
-        fetched = [h for f in futures for h in f.result()]
-        harvested = sorted([*reuse.members, *fetched], key=lambda h: h.code)
-        # The same release as ``aggregate``'s: reused rows are not judged again.
-        built = release_task(harvested, day, counted, known, reuse.tables)
-        result = publish_task(built, destination, dry_run, len(harvested))
+        built = build_task(source, destination, datasets, day, counted, known)
+        result = publish_task(built, destination, dry_run)
     create_markdown_artifact(
         key="aggregate-network",
         markdown=summary_markdown(result),
