@@ -10,10 +10,11 @@ Phases, after a first publish of every member by the library (not timed):
 3. ``library batch`` and ``deployment batch``: ``--batch-size`` members changed (other
    ones for each), so the deployment runs exactly one full batch: Prefect's share of a
    batch's work, where phases 1 and 2 show mostly its fixed cost (a parent run and a
-   batch run started by process workers).
+   batch run started by process workers). With ``--repeat N``, N times on other members
+   each time, and the median is printed as well: one run varies by seconds (polls).
 
 The deployment's time is from ``run_deployment`` to the parent run's end, as an operator
-waits for it (workers poll every 2 s, as in the tests). Ratios are printed at the end.
+waits for it (workers poll every second, as in the tests). Ratios are printed at the end.
 Not part of ``make test``:
 
     set -a; eval "$(make -s portal)"; set +a
@@ -28,6 +29,7 @@ import contextlib
 import hashlib
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1503)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the batch phase this many times, on other members each "
+        "time; the median is printed (one run varies by seconds)",
+    )
     parser.add_argument("--members-dir", type=Path,
                         help="members already there (bench_network_ckan.py --keep): "
                              "their first publish is a no-op on the portal it left")  # fmt: skip
@@ -149,15 +158,34 @@ def main() -> None:
                 change(folders[::-1], 0.01, "deployment")
                 timed("deployment 1 %", deployment, results)
                 middle, size = len(folders) // 2, args.batch_size
-                change(folders[max(0, middle - size) : middle], 1.0, "library batch")
-                timed("library batch", library, results)
-                change(folders[middle : middle + size], 1.0, "deployment batch")
-                timed("deployment batch", deployment, results)
+                for k in range(args.repeat):  # other members each time, on both sides
+                    lib = folders[max(0, middle - size * (k + 1)) : middle - size * k]
+                    dep = folders[middle + size * k : middle + size * (k + 1)]
+                    label = "batch" if k == 0 else f"batch #{k + 1}"
+                    change(lib, 1.0, f"library {label}")
+                    timed(f"library {label}", library, results)
+                    change(dep, 1.0, f"deployment {label}")
+                    timed(f"deployment {label}", deployment, results)
     print()
     for phase in ("no-op", "1 %", "batch"):
         on_prefect, alone = results[f"deployment {phase}"], results[f"library {phase}"]
         print(f"{phase:>5}, deployment / library: {on_prefect / alone:.2f} "
               f"({on_prefect:.1f} s / {alone:.1f} s)")  # fmt: skip
+    if args.repeat > 1:
+        sides = {side: sorted(v for k, v in results.items() if k.startswith(f"{side} batch"))
+                 for side in ("deployment", "library")}  # fmt: skip
+        on_prefect, alone = (statistics.median(sides[s]) for s in ("deployment", "library"))
+        added = sorted(
+            d - lib
+            for d, lib in zip(
+                [results[k] for k in results if k.startswith("deployment batch")],
+                [results[k] for k in results if k.startswith("library batch")],
+                strict=True,
+            )
+        )
+        print(f"batch, median of {args.repeat}: {on_prefect / alone:.2f} "
+              f"({on_prefect:.1f} s / {alone:.1f} s); time added each time: "
+              f"{', '.join(f'{a:.1f}' for a in added)} s")  # fmt: skip
 
 
 if __name__ == "__main__":
