@@ -418,6 +418,23 @@ def test_the_header_of_a_table_is_checked_like_its_cells() -> None:
 # --- versioning -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("value", "counted"),
+    [
+        ("1.0.2", True), ("0.0.0", True), ("10.20.30", True), ("123456789.0.7", True),
+        ("1.0", False), ("1.0.0.0", False), ("01.0.0", False), ("1.00.0", False),
+        ("1.0.x", False), ("", False), (" 1.0.0", False), ("1.0.0\n", False),
+        ("../../1.0.0", False), ("1234567890.0.0", False), ("١.٠.٠", False), (7, False),
+        (None, False),
+    ],
+)  # fmt: skip
+def test_only_a_version_of_three_plain_numbers_is_counted_on(value: object, counted: bool) -> None:
+    """What a portal's record says is current, edited by hand, may be anything: only
+    ``X.Y.Z`` in ASCII digits, without leading zeros, says what comes next (and names a
+    folder inside the dataset's)."""
+    assert versioning.is_version(value) is counted
+
+
 def release(tables: dict[str, dict[str, str]], fields: dict[str, str] | None = None,
             required: tuple[str, ...] = (), title: str = "T") -> Release:  # fmt: skip
     """A release whose tables have these row ids and row hashes."""
