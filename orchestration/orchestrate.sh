@@ -10,7 +10,7 @@
 # Settings (environment): INFITAH_PREFECT_HOST (127.0.0.1), INFITAH_PREFECT_PORT (4200),
 # INFITAH_PREFECT_DB (prefect_<hash of this checkout>), INFITAH_WORK_POOL (infitah),
 # INFITAH_PREFECT_WORKERS (2), INFITAH_WORKER_LIMIT (flow runs per worker, 2),
-# PREFECT_WORKER_QUERY_SECONDS (2), PREFECT_HOME (.prefect of the checkout); pid files
+# PREFECT_WORKER_QUERY_SECONDS (1), PREFECT_HOME (.prefect of the checkout); pid files
 # and logs go to $PREFECT_HOME/run/.
 set -euo pipefail
 
@@ -32,9 +32,11 @@ POOL="${INFITAH_WORK_POOL:-infitah}"
 WORKERS="${INFITAH_PREFECT_WORKERS:-2}"
 LIMIT="${INFITAH_WORKER_LIMIT:-2}"
 export PREFECT_API_URL="http://$HOST:$PORT/api"
-# Workers ask the server for runs every 2 s, not Prefect's 10: a run waited 2.5-5 s on
-# average before a worker took it, longer than a nightly no-op's own work.
-export PREFECT_WORKER_QUERY_SECONDS="${PREFECT_WORKER_QUERY_SECONDS:-2}"
+# Workers ask the server for runs every second, not Prefect's 10: a run waited 2.5-5 s on
+# average before a worker took it, longer than a nightly no-op's own work; at 2 s, the
+# wait was still a quarter of Prefect's share of a batch of 50 members (two workers
+# asking once a second cost the server two small queries a second).
+export PREFECT_WORKER_QUERY_SECONDS="${PREFECT_WORKER_QUERY_SECONDS:-1}"
 # The runs' working directory, written into the deployments by `prefect deploy` (the pull
 # step of prefect.yaml): every worker's machine needs the checkout at this path.
 export INFITAH_ROOT="${INFITAH_ROOT:-$ROOT}"

@@ -252,12 +252,12 @@ def test_the_counter_publishes_through_the_deployment_on_a_worker(
     assert flow_run.labels.get("prefect.worker.name") in WORKERS
 
 
-def test_workers_ask_for_runs_every_two_seconds(orchestra: Orchestra) -> None:
+def test_workers_ask_for_runs_every_second(orchestra: Orchestra) -> None:
     """Prefect's workers poll every 10 s by default: each deployment run (the parent, then
     each wave of batches) waited 2.5-5 s for a worker, more than a no-op's own work."""
     for pid_file in sorted((orchestra.home / "run").glob("infitah-worker-*.pid")):
         environ = Path(f"/proc/{pid_file.read_text().strip()}/environ").read_bytes()
-        assert b"PREFECT_WORKER_QUERY_SECONDS=2\0" in environ, pid_file.name
+        assert b"PREFECT_WORKER_QUERY_SECONDS=1\0" in environ, pid_file.name
     assert list((orchestra.home / "run").glob("infitah-worker-*.pid"))
 
 
