@@ -120,7 +120,9 @@ class Portal(Protocol):
     def states(self, prefix: str) -> dict[str, Published]:
         """The current version of every dataset whose name starts with ``prefix``, in bulk
         (one search per page of results, only the fields needed; never one call per
-        dataset): what a run over many members compares with."""
+        dataset): what a run over many members compares with. Its version, time and
+        source digest; the hashes may be left out (a member whose sources changed is
+        read whole before it is planned, ``current``)."""
         ...
 
     def history(self, dataset: str) -> History | None:
