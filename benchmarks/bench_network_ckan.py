@@ -216,9 +216,10 @@ def timed(label: str, fn: Callable[[], Any], results: dict[str, dict[str, Any]],
 
 def purge(api: ckanapi.RemoteCKAN, names: list[str], threads: int) -> None:
     """The datasets, and first their DataStore tables: CKAN's ``dataset_purge`` leaves
-    them in the DataStore's database, where nothing reaches them any more. The baseline's
-    12,024 tables at 1,503 members, left so, doubled the database Infitah's first publish
-    then wrote to, and PostgreSQL worked 4.6 times as long as under the baseline."""
+    them in the DataStore's database, where nothing reaches them any more (at 1,503
+    members the baseline's 12,024 tables stayed, and Infitah's first publish wrote
+    beside them). Without them PostgreSQL still used about 4.7 times the baseline's CPU
+    during Infitah's first publish (2,809 s against 595): not explained yet."""
 
     def one(name: str) -> None:
         for suffix in ("", "-versions"):
