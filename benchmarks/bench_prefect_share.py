@@ -172,17 +172,11 @@ def main() -> None:
         print(f"{phase:>5}, deployment / library: {on_prefect / alone:.2f} "
               f"({on_prefect:.1f} s / {alone:.1f} s)")  # fmt: skip
     if args.repeat > 1:
-        sides = {side: sorted(v for k, v in results.items() if k.startswith(f"{side} batch"))
-                 for side in ("deployment", "library")}  # fmt: skip
-        on_prefect, alone = (statistics.median(sides[s]) for s in ("deployment", "library"))
-        added = sorted(
-            d - lib
-            for d, lib in zip(
-                [results[k] for k in results if k.startswith("deployment batch")],
-                [results[k] for k in results if k.startswith("library batch")],
-                strict=True,
-            )
-        )
+        labels = ["batch", *(f"batch #{k + 1}" for k in range(1, args.repeat))]
+        pairs = [(results[f"deployment {lb}"], results[f"library {lb}"]) for lb in labels]
+        on_prefect = statistics.median(d for d, _ in pairs)
+        alone = statistics.median(lib for _, lib in pairs)
+        added = sorted(d - lib for d, lib in pairs)
         print(f"batch, median of {args.repeat}: {on_prefect / alone:.2f} "
               f"({on_prefect:.1f} s / {alone:.1f} s); time added each time: "
               f"{', '.join(f'{a:.1f}' for a in added)} s")  # fmt: skip
