@@ -14,7 +14,8 @@ Phases, after a first publish of every member by the library (not timed):
    each time, and the median is printed as well: one run varies by seconds (polls).
 
 The deployment's time is from ``run_deployment`` to the parent run's end, as an operator
-waits for it (workers poll every second, as in the tests). Ratios are printed at the end.
+waits for it (workers poll every second, as in the tests); after it, outside its time, a
+line says where that time went (``timeline``). Ratios are printed at the end.
 Not part of ``make test``:
 
     set -a; eval "$(make -s portal)"; set +a
@@ -92,6 +93,57 @@ def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
     return value
 
 
+def _moments(states: list[Any]) -> dict[str, float]:
+    """When a run first entered each kind of state (epoch seconds, the server's clock)."""
+    out: dict[str, float] = {}
+    for state in sorted(states, key=lambda s: s.timestamp):
+        out.setdefault(state.type.value, state.timestamp.timestamp())
+    return out
+
+
+async def timeline(parent_id: Any, returned: float) -> str:
+    """Where a deployment phase's time went, from its runs' state histories: for the
+    ``publish-all`` run and for its slowest batch run, the wait for a worker to take it
+    (Scheduled to Pending), the start of its process (Pending to Running: a new Python
+    process, its imports, the engine's set-up) and its work; then the parent's time
+    after its last batch ended (its poll and its own last tasks) and the caller's wait
+    for the parent's end (``run_deployment``'s poll). The server and this process share
+    a clock (one machine)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    async with get_client() as client:
+        parent = _moments(await client.read_flow_run_states(parent_id))
+        under = FlowRunFilterParentFlowRunId(any_=[parent_id])
+        children = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=under)
+        )
+        batches = [_moments(await client.read_flow_run_states(c.id)) for c in children]
+    end = parent.get("COMPLETED", parent.get("FAILED", returned))
+
+    def span(run: dict[str, float], a: str, b: str) -> str:
+        return f"{run[b] - run[a]:.1f}" if a in run and b in run else "?"
+
+    parts = [f"publish-all: pickup {span(parent, 'SCHEDULED', 'PENDING')} s, "
+             f"start {span(parent, 'PENDING', 'RUNNING')} s"]  # fmt: skip
+    if batches:
+        first_made = min(b["SCHEDULED"] for b in batches if "SCHEDULED" in b)
+        last = max(batches, key=lambda b: b.get("COMPLETED", b.get("FAILED", 0.0)))
+        last_end = last.get("COMPLETED", last.get("FAILED", end))
+        parts.append(
+            f"before its first batch {first_made - parent.get('RUNNING', first_made):.1f} s"
+        )
+        parts.append(f"slowest of {len(batches)} batch run(s): pickup "
+                     f"{span(last, 'SCHEDULED', 'PENDING')} s, start "
+                     f"{span(last, 'PENDING', 'RUNNING')} s, work "
+                     f"{last_end - last.get('RUNNING', last_end):.1f} s")  # fmt: skip
+        parts.append(f"parent after it {end - last_end:.1f} s")
+    else:
+        parts.append(f"work {end - parent.get('RUNNING', end):.1f} s (no batch run)")
+    parts.append(f"caller's wait {returned - end:.1f} s")
+    return "; ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=200)
@@ -136,6 +188,8 @@ def main() -> None:
 
                 asyncio.run(save_token())
 
+                ended: list[tuple[Any, float]] = []
+
                 def deployment() -> Any:
                     run: Any = run_deployment(
                         "publish-all/publish-all",
@@ -144,19 +198,30 @@ def main() -> None:
                                     "batch_size": args.batch_size},
                         timeout=3600, poll_interval=1,
                     )  # fmt: skip
+                    ended.append((run, time.time()))
+                    return run
+
+                def deployed(label: str) -> None:
+                    """The deployment phase, then (outside its time) where its time went."""
+                    timed(label, deployment, results)
+                    run, returned = ended[-1]
                     if not run.state or not run.state.is_completed():
                         print(f"{'':>18}  {run.state and run.state.message}", flush=True)
-                    return run
+                    try:  # a profile, not the measure: its failure must not end the run
+                        where = asyncio.run(timeline(run.id, returned))
+                    except Exception as exc:
+                        where = f"no timeline ({type(exc).__name__}: {exc})"
+                    print(f"{'':>18}  {where}", flush=True)
 
                 def library() -> Any:
                     return publish_many(folders, url, token)
 
                 timed("library no-op", library, results)
-                timed("deployment no-op", deployment, results)
+                deployed("deployment no-op")
                 change(folders, 0.01, "library")
                 timed("library 1 %", library, results)
                 change(folders[::-1], 0.01, "deployment")
-                timed("deployment 1 %", deployment, results)
+                deployed("deployment 1 %")
                 middle, size = len(folders) // 2, args.batch_size
                 for k in range(args.repeat):  # other members each time, on both sides
                     lib = folders[max(0, middle - size * (k + 1)) : middle - size * k]
@@ -165,7 +230,7 @@ def main() -> None:
                     change(lib, 1.0, f"library {label}")
                     timed(f"library {label}", library, results)
                     change(dep, 1.0, f"deployment {label}")
-                    timed(f"deployment {label}", deployment, results)
+                    deployed(f"deployment {label}")
     print()
     for phase in ("no-op", "1 %", "batch"):
         on_prefect, alone = results[f"deployment {phase}"], results[f"library {phase}"]
