@@ -15,7 +15,7 @@ VENV="$STATE/venv"
 RUN="$STATE/run"
 INI="$STATE/ckan.ini"
 # Bumped when the settings below change, so an existing portal gets them re-applied.
-SETTINGS=5
+SETTINGS=6
 PORT="${INFITAH_CKAN_PORT:-5050}"
 SOLR_PORT="${INFITAH_SOLR_PORT:-8983}"
 PGHOST=127.0.0.1
@@ -180,10 +180,15 @@ ensure_config() {
     ini_has infitah.settings "$SETTINGS"; then
     return
   fi
+  # pool_recycle: a DataStore session is replaced after 60 s. A PostgreSQL session's
+  # caches grow with every table it writes to, and every table created or indexed makes
+  # each session process invalidations against them: with sessions kept for a whole
+  # 1,503-member run, that was most of PostgreSQL's CPU (see portal/README.md).
   "$VENV/bin/ckan" config-tool "$INI" \
     "sqlalchemy.url=postgresql://$DB_USER:ckan@$PGHOST:$PGPORT/$DB" \
     "ckan.datastore.write_url=postgresql://$DB_USER:ckan@$PGHOST:$PGPORT/$DSDB" \
     "ckan.datastore.read_url=postgresql://$DS_USER:datastore@$PGHOST:$PGPORT/$DSDB" \
+    "ckan.datastore.sqlalchemy.pool_recycle=60" \
     "ckan.site_url=$URL" \
     "ckan.site_id=infitah-dev" \
     "solr_url=$SOLR_URL" \
