@@ -255,8 +255,8 @@ def vacuum() -> None:
     tag = hashlib.sha256(str(REPO).encode()).hexdigest()[:8]
     for database in (f"ckan_{tag}", f"datastore_{tag}"):
         # And the sessions CKAN holds end, so that the phase starts with new ones (CKAN
-        # opens them again): a session's caches keep every table it wrote to, and the
-        # baseline's would slow Infitah's first publish (see portal/README.md).
+        # opens them again): a session's caches grow with the tables it wrote to, and
+        # the baseline's would slow Infitah's first publish (see portal/README.md).
         done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtX",
                                "-d", database, "-c", "VACUUM (ANALYZE)", "-c",
                                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -495,9 +495,7 @@ def main() -> None:
         statuses = collections.Counter(r.outcome.status if r.outcome else "error" for r in first)
         print(f"{'':>16}  {dict(statuses)}", flush=True)
         if args.first_only:
-            if "baseline" in results:
-                ratio = results["first"]["seconds"] / results["baseline"]["seconds"]
-                print(f"first publish / plain ckanapi script: {ratio:.2f}")
+            report(results, len(folders))
             return
         phase("sweep", lambda: sweep(api))
         noop = phase("noop", many)
@@ -531,15 +529,17 @@ def report(results: dict[str, dict[str, Any]], n: int) -> None:
         print(f"first publish / plain ckanapi script:      {r['first'] / r['baseline']:.2f}")
     if "baseline (bare)" in r:
         print(f"first publish / the same, names only:      {r['first'] / r['baseline (bare)']:.2f}")
-    print(f"no-op / package_search sweep:              {r['noop'] / r['sweep']:.2f}")
-    full = "all" if "all" in r else "first"  # without the update, a first publish's share
-    expected = r["noop"] + share * r[full]
-    print(f"1 % changed / (no-op + their share of {full}): {r['one-percent'] / expected:.2f}")
-    print(f"aggregate no-op: {r['aggregate no-op']:.2f} s; after 1 %: {r['aggregate 1 %']:.2f} s")
-    writes = {k: sum(c for a, c in v["calls"].items() if not a.endswith(("_show", "_search")))
-              for k, v in results.items()}  # fmt: skip
-    print(f"write calls in the no-op: {writes['noop']}; in the aggregate no-op: "
-          f"{writes['aggregate no-op']}")  # fmt: skip
+    if "noop" in r:  # not with --first-only
+        print(f"no-op / package_search sweep:              {r['noop'] / r['sweep']:.2f}")
+        full = "all" if "all" in r else "first"  # without the update, a first publish's share
+        expected = r["noop"] + share * r[full]
+        print(f"1 % changed / (no-op + their share of {full}): {r['one-percent'] / expected:.2f}")
+        agg_noop, agg_one = r["aggregate no-op"], r["aggregate 1 %"]
+        print(f"aggregate no-op: {agg_noop:.2f} s; after 1 %: {agg_one:.2f} s")
+        writes = {k: sum(c for a, c in v["calls"].items() if not a.endswith(("_show", "_search")))
+                  for k, v in results.items()}  # fmt: skip
+        print(f"write calls in the no-op: {writes['noop']}; in the aggregate no-op: "
+              f"{writes['aggregate no-op']}")  # fmt: skip
     per = {k: {a: round(c / n, 2) for a, c in sorted(results[k]["calls"].items())}
            for k in ("first", "all") if k in results}  # fmt: skip
     print(f"CKAN calls per member, first publish: {per['first']}")
