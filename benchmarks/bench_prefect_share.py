@@ -101,6 +101,11 @@ def _moments(states: list[Any]) -> dict[str, float]:
     return out
 
 
+def _ended(run: dict[str, float], otherwise: float) -> float:
+    """When a run ended, completed or failed (``otherwise`` if it has not)."""
+    return run.get("COMPLETED", run.get("FAILED", otherwise))
+
+
 async def timeline(parent_id: Any, returned: float) -> str:
     """Where a deployment phase's time went, from its runs' state histories: for the
     ``publish-all`` run and for its slowest batch run, the wait for a worker to take it
@@ -119,7 +124,7 @@ async def timeline(parent_id: Any, returned: float) -> str:
             flow_run_filter=FlowRunFilter(parent_flow_run_id=under)
         )
         batches = [_moments(await client.read_flow_run_states(c.id)) for c in children]
-    end = parent.get("COMPLETED", parent.get("FAILED", returned))
+    end = _ended(parent, returned)
 
     def span(run: dict[str, float], a: str, b: str) -> str:
         return f"{run[b] - run[a]:.1f}" if a in run and b in run else "?"
@@ -128,8 +133,8 @@ async def timeline(parent_id: Any, returned: float) -> str:
              f"start {span(parent, 'PENDING', 'RUNNING')} s"]  # fmt: skip
     if batches:
         first_made = min(b["SCHEDULED"] for b in batches if "SCHEDULED" in b)
-        last = max(batches, key=lambda b: b.get("COMPLETED", b.get("FAILED", 0.0)))
-        last_end = last.get("COMPLETED", last.get("FAILED", end))
+        last = max(batches, key=lambda b: _ended(b, 0.0))
+        last_end = _ended(last, end)
         parts.append(
             f"before its first batch {first_made - parent.get('RUNNING', first_made):.1f} s"
         )
