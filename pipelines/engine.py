@@ -12,9 +12,13 @@ threads), and no caller needs a ``__main__`` guard as multiprocessing would dema
 
 from __future__ import annotations
 
+import bisect
 import copy
+import dataclasses
 import datetime as dt
 import functools
+import itertools
+import json
 import os
 import pickle
 import subprocess
@@ -38,8 +42,9 @@ KEY_ERRORS = frozenset({"primary-key", "foreign-key", "unique-error"})
 # its lookup, and every open copies each field twice through its metadata validation:
 # on a member's small tables that was two thirds of validating. Judging the keys on a
 # projection of the key fields, and the cells apart (as for a large table), finds the
-# same errors in half the time (benchmarks/bench_validate.py --members). Tests turn it
-# off to compare with frictionless run once over the whole package.
+# same errors in half the time (benchmarks/bench_validate.py --members); keys of plain
+# strings are then judged by pandas (``union_keys``), which needs no open at all. Tests
+# turn it off to compare with frictionless run once over the whole package.
 SPLIT_KEYS = True
 
 
@@ -94,13 +99,15 @@ class Pending:
     workers have the cores they need.
     """
 
-    def __init__(self, jobs: list[Job], cores: int) -> None:
+    def __init__(self, jobs: list[Job], cores: int, keys: bool = True) -> None:
         self.jobs = jobs
+        self.keys = keys
         self.large = [j for j in jobs if cores > 1 and len(j.rows) >= PARALLEL_MIN_ROWS]
         # Keys apart from cells: every large table, and every table of a package with
-        # foreign keys (see ``SPLIT_KEYS``).
+        # foreign keys (see ``SPLIT_KEYS``); every table when the caller judges the keys.
         linked = SPLIT_KEYS and any(j.schema.get("foreignKeys") for j in jobs)
-        self.split = {j.name for j in jobs} if linked else {j.name for j in self.large}
+        whole = linked or not keys
+        self.split = {j.name for j in jobs} if whole else {j.name for j in self.large}
         self.mine: list[tuple[Job, int, int]] = []
         self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="infitah-") if self.large else None
@@ -121,7 +128,7 @@ class Pending:
     def finish(self) -> dict[str, list[Error]]:
         try:
             large = {j.name for j in self.large}
-            keyed = [_keys_only(j) for j in self.jobs if j.name in self.split]
+            keyed = [_keys_only(j) for j in self.jobs if j.name in self.split and self.keys]
             keys = _whole(keyed + [j for j in self.jobs if j.name not in self.split], self.split)
             cells: dict[str, list[Error]] = {j.name: [] for j in self.jobs}
             for job in self.jobs:
@@ -132,7 +139,7 @@ class Pending:
                 cells[job.name].extend(_cells(cells_only, job.fields, job.rows[begin:end], begin))
             for name, worker in self.running:
                 cells[name].extend(_finish_worker(worker))
-            return {name: merged(cells[name], keys[name]) for name in keys}
+            return {name: merged(cells[name], keys.get(name, [])) for name in cells}
         finally:
             for _, worker in self.running:
                 if worker.poll() is None:
@@ -141,9 +148,11 @@ class Pending:
                 self._tmp.cleanup()
 
 
-def start(jobs: list[Job], cores: int | None = None) -> Pending:
-    """Start validating; call ``finish()`` for frictionless's errors per table."""
-    return Pending(jobs, cores if cores is not None else _default_workers())
+def start(jobs: list[Job], cores: int | None = None, keys: bool = True) -> Pending:
+    """Start validating; call ``finish()`` for frictionless's errors per table. ``keys``
+    false: the cells alone, one frictionless open per table (the caller judges the keys:
+    ``union_keys``)."""
+    return Pending(jobs, cores if cores is not None else _default_workers(), keys)
 
 
 def validate(jobs: list[Job], cores: int | None = None) -> dict[str, list[Error]]:
@@ -180,6 +189,48 @@ def validate_union(
         for begin, end in fresh.get(job.name, []):
             result[job.name].extend(_cells(cells, job.fields, job.rows[begin:end], begin))
     return result
+
+
+def cells_together(members: list[list[Job]]) -> list[dict[str, list[Error]]]:
+    """Frictionless's errors in the cells of many members' tables (no keys: the caller
+    judges them), one open for the tables of a name and header across members. Opening
+    a small table costs frictionless more than its rows (each field is copied twice
+    through its metadata validation), and every error in a cell, a row or the header
+    is found in that row or header alone: judged together, each table has exactly the
+    errors it has judged alone, at its own row numbers. A header's error, said once for
+    all, is each member's. Tables with many rows (their cells are spread over worker
+    processes), and tables of a group that reached the error limit (the rows after it
+    went unread), are judged alone."""
+    out: list[dict[str, list[Error]]] = [{j.name: [] for j in jobs} for jobs in members]
+    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Job]]] = {}
+    for i, jobs in enumerate(members):
+        for job in jobs:
+            cells = without_keys(job.schema)
+            if len(job.rows) >= PARALLEL_MIN_ROWS:
+                out[i][job.name] = start([Job(job.name, cells, job.fields, job.rows)],
+                                         keys=False).finish()[job.name]  # fmt: skip
+                continue
+            key = (job.name, json.dumps(cells, sort_keys=True), tuple(job.fields))
+            groups.setdefault(key, []).append((i, Job(job.name, cells, job.fields, job.rows)))
+    for (name, _, fields), group in groups.items():
+        schema = group[0][1].schema
+        errors = _cells(schema, list(fields), [row for _, job in group for row in job.rows], 0)
+        if len(errors) >= LIMIT_ERRORS:
+            for i, job in group:
+                out[i][name] = _cells(schema, job.fields, job.rows, 0)
+            continue
+        ends = list(itertools.accumulate(len(job.rows) for _, job in group))
+        for error in errors:
+            if error.row_number is None:  # the header's: every member's, the same
+                for i, _ in group:
+                    out[i][name].append(error)
+                continue
+            at = bisect.bisect_right(ends, error.row_number - 2)
+            before = ends[at - 1] if at else 0
+            out[group[at][0]][name].append(
+                dataclasses.replace(error, row_number=error.row_number - before)
+            )
+    return out
 
 
 def merged(cells: list[Error], keys: list[Error]) -> list[Error]:

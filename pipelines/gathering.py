@@ -18,17 +18,66 @@ from .reading import PackageData, TableData
 from .report import Report
 from .schemas import TABLES, TableSchema, load
 
+# Frictionless's errors in a package's cells, by table (``cells_together``).
+CellErrors = Mapping[str, list[engine.Error]]
 
-def package_findings(package: PackageData, codes: frozenset[str]) -> list[Finding]:
+
+def package_findings(
+    package: PackageData, codes: frozenset[str], cells: CellErrors | None = None
+) -> list[Finding]:
     """Everything found in a package read whole: reading's findings, then frictionless
-    and our checks on the tables whose structure is sound."""
+    and our checks on the tables whose structure is sound. ``cells``: frictionless's
+    errors in their cells, judged with other members' (``cells_together``)."""
     findings = list(package.findings)
     for table in package.tables.values():
         findings.extend(table.findings)
-    sound = {n: t for n, t in package.tables.items() if t.structurally_valid}
+    sound = sound_tables(package)
     ctx = checks.Context(sound, package.commune_code, codes)
-    findings.extend(not_retold(sound_findings(sound, ctx), findings))
+    findings.extend(not_retold(sound_findings(sound, ctx, cells), findings))
     return findings
+
+
+def sound_tables(package: PackageData) -> dict[str, TableData]:
+    """The tables frictionless and our checks judge: those whose structure is sound."""
+    return {n: t for n, t in package.tables.items() if t.structurally_valid}
+
+
+def cells_together(packages: list[PackageData]) -> list[CellErrors | None]:
+    """Frictionless's errors in the cells of many packages' sound tables, the tables of
+    a name judged together (``engine.cells_together``), for ``package_findings``; None
+    for a package whose keys frictionless must judge (its cells are judged with them)."""
+    jobs = [member_jobs(sound_tables(p)) for p in packages]
+    apart = [i for i, j in enumerate(jobs) if keys_by_pandas(j)]
+    judged = engine.cells_together([jobs[i] for i in apart])
+    out: list[CellErrors | None] = [None] * len(packages)
+    for i, cells in zip(apart, judged, strict=True):
+        out[i] = cells
+    return out
+
+
+def member_jobs(tables: Mapping[str, TableData]) -> list[engine.Job]:
+    """A member's tables as frictionless judges them, each with the foreign keys into
+    the tables present."""
+    present = frozenset(tables)
+    return [
+        engine.Job(
+            name=name,
+            schema=load(name).frictionless_descriptor(keep_foreign_keys_to=present),
+            fields=table.fields,
+            rows=table.rows,
+        )
+        for name, table in tables.items()
+    ]
+
+
+def keys_by_pandas(jobs: list[engine.Job]) -> bool:
+    """Whether the keys of these tables are judged by pandas, with frictionless's own
+    errors (``union_keys``): keys of plain strings, as every member table's. Frictionless
+    then opens each table once, for its cells, not once more with lookups for the keys
+    (every open copies each field twice through its metadata validation: a fifth of a
+    small member's validation). Other keys, and ``SPLIT_KEYS`` off, are
+    frictionless's."""
+    return engine.SPLIT_KEYS and union_keys.judged_here(jobs, {j.name for j in jobs})
 
 
 def not_retold(found: Iterable[Finding], read: Iterable[Finding]) -> Iterator[Finding]:
@@ -40,22 +89,25 @@ def not_retold(found: Iterable[Finding], read: Iterable[Finding]) -> Iterator[Fi
     return (f for f in found if not (f.code == "type-error" and (f.table, f.row, f.field) in told))
 
 
-def sound_findings(tables: dict[str, TableData], ctx: checks.Context) -> list[Finding]:
-    """Frictionless and our checks on the same rows, our checks while frictionless runs."""
-    present = frozenset(tables)
-    jobs = [
-        engine.Job(
-            name=name,
-            schema=load(name).frictionless_descriptor(keep_foreign_keys_to=present),
-            fields=table.fields,
-            rows=table.rows,
-        )
-        for name, table in tables.items()
-    ]
-    pending = engine.start(jobs)
-    ours = checks.run_all(ctx)
+def sound_findings(
+    tables: dict[str, TableData], ctx: checks.Context, cells: CellErrors | None = None
+) -> list[Finding]:
+    """Frictionless and our checks on the same rows, our checks while frictionless runs
+    (or after it judged the cells, given in ``cells``, with other members')."""
+    jobs = member_jobs(tables)
+    apart = keys_by_pandas(jobs)
+    if cells is not None and apart:
+        ours = checks.run_all(ctx)
+        judged = {j.name: list(cells.get(j.name, [])) for j in jobs}
+    else:
+        pending = engine.start(jobs, keys=not apart)
+        ours = checks.run_all(ctx)
+        judged = pending.finish()
+    if apart:
+        for name, errors in union_keys.key_errors(jobs, set(tables)).items():
+            judged[name] = engine.merged(judged[name], errors)
     out: list[Finding] = []
-    for name, errors in pending.finish().items():
+    for name, errors in judged.items():
         out.extend(translate(e, tables[name], load(name)) for e in errors)
     return out + ours
 

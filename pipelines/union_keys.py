@@ -1,10 +1,13 @@
-"""The keys of the network's tables across the whole union, judged with pandas.
+"""Keys judged with pandas: a member's tables, and the network's across the whole union.
 
 An aggregation joins every member's rows; the cells of most of them were judged when
 their member was published, so only the keys need the whole union: primary keys and
 unique fields repeated across members, foreign keys whose target row is missing.
 Frictionless judges them row by row in Python (a Row object per row, its cells cast
 one by one): 1.5 s of a 200-member network's aggregation, growing with the network.
+A member's small tables have the opposite cost: frictionless opens each table once
+more for its keys and once per lookup, and each open copies every field twice through
+its metadata validation (``gathering.sound_findings``).
 Here each key is a column of strings, duplicates are found by grouping and foreign keys
 by a set, and the errors are frictionless's own: the same type, row, note and cells,
 in the same order (``tests/test_union_keys.py`` compares both on random unions).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,10 @@ def test_only_real_iso_days_are_handed_to_frictionless_as_dates() -> None:
 def test_keys_apart_from_cells_find_what_frictionless_finds_over_the_whole_package(
     ait_amira: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A package with foreign keys has its keys judged on the key fields alone and its
-    cells apart (frictionless's lookups would open every referenced table whole): the
-    findings, their locations, words and order, are those of frictionless run once."""
+    """A package with foreign keys has its keys judged apart, by pandas (``union_keys``:
+    frictionless's lookups would open every referenced table whole), and its cells by
+    frictionless, one open per table: the findings, their locations, words and order,
+    are those of frictionless run once over the whole package."""
     from tests.test_checks import edit, setter
 
     def duplicate_first(rows: list[dict[str, str]]) -> None:
@@ -125,13 +127,24 @@ def test_keys_apart_from_cells_find_what_frictionless_finds_over_the_whole_packa
         return real(schema, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "_cells", counted)
+    judged_whole: list[str] = []  # the tables frictionless opened for their keys
+    real_whole = engine._whole
+
+    def whole_counted(jobs: list[engine.Job], *args: object) -> dict[str, list[engine.Error]]:
+        judged_whole.extend(j.name for j in jobs)
+        return real_whole(jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_whole", whole_counted)
     monkeypatch.setenv("INFITAH_WORKERS", "1")
     monkeypatch.setattr(engine, "SPLIT_KEYS", False)
     whole = validate(ait_amira).report.to_dict("en")
     assert opened == []  # frictionless once, over the package
+    assert len(judged_whole) == 7
+    judged_whole.clear()
     monkeypatch.setattr(engine, "SPLIT_KEYS", True)
     split = validate(ait_amira).report.to_dict("en")
     assert len(opened) == 7  # the split really ran: each table's cells apart
+    assert judged_whole == []  # and no frictionless package for the keys
 
     assert split["errors"] == whole["errors"]
     assert split["warnings"] == whole["warnings"]
@@ -148,3 +161,55 @@ def test_keys_apart_from_cells_find_what_frictionless_finds_over_the_whole_packa
 
 def _rows(path: Path) -> list[list[str]]:
     return list(csv.reader(path.open(encoding="utf-8")))[1:]
+
+
+def test_member_keys_judged_by_pandas_match_frictionless_on_synthetic_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synthetic members whose keys are broken at random in every table (repeated and
+    emptied identifiers, links to rows that do not exist, a referenced row removed):
+    their reports, keys judged by pandas, are those of frictionless run once over the
+    whole package, finding for finding."""
+    import random
+
+    from pipelines.schemas import TABLES
+    from pipelines.synth import synthesise
+    from tests.test_checks import edit
+
+    def breaking(rng: random.Random, table: str) -> Callable[[list[dict[str, str]]], None]:
+        schema = load(table).descriptor
+        keys = engine.key_fields(schema)
+
+        def change(rows: list[dict[str, str]]) -> None:
+            if not rows:
+                return
+            for _ in range(rng.randint(1, 3)):
+                kind = rng.choice(["repeat", "empty", "unknown", "drop"])
+                row = rng.randrange(len(rows))
+                field = rng.choice(keys)
+                if kind == "repeat":
+                    rows.append(dict(rows[row]))
+                elif kind == "empty":
+                    rows[row][field] = ""
+                elif kind == "unknown":
+                    rows[row][field] = f"{rows[row][field]}-x"
+                elif len(rows) > 1:
+                    del rows[row]
+
+        return change
+
+    monkeypatch.setenv("INFITAH_WORKERS", "1")
+    rng = random.Random(15)
+    keyed = 0
+    for folder in synthesise(4, tmp_path / "members", seed=15):
+        for table in TABLES:
+            if rng.random() < 0.6:
+                edit(folder, table, breaking(rng, table))
+        monkeypatch.setattr(engine, "SPLIT_KEYS", False)
+        whole = validate(folder).report.to_dict("en")
+        monkeypatch.setattr(engine, "SPLIT_KEYS", True)
+        split = validate(folder).report.to_dict("en")
+        assert split["errors"] == whole["errors"]
+        assert split["warnings"] == whole["warnings"]
+        keyed += sum(f["code"] in {"primary-key", "foreign-key"} for f in whole["errors"])
+    assert keyed >= 8  # the keys were broken: there was something to agree on
