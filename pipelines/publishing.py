@@ -38,7 +38,7 @@ from .reading import PackageData, TableData
 from .release import Release, build, parse_csv, rows_by_key, sha256
 from .report import Report
 from .schemas import REFERENCE_TABLE
-from .validation import Validated, validate
+from .validation import Validated, validate, validate_many
 
 Status = Literal["published", "unchanged", "planned", "invalid"]
 DEFAULT_DESTINATION = "catalog"
@@ -229,40 +229,49 @@ def publish_many(
     pool = _validation_pool(len(pending), workers)
     generation = 0
     suspects: list[tuple[Path, str]] = []  # in flight when a worker process died
+    size = _batch_size(len(pending), workers)
     try:
         with ThreadPoolExecutor(max(1, threads)) as writers:
-            window = max(1, workers) + 2 * max(1, threads)  # members in memory at once
-            validating: list[tuple[Path, str, int, Future[Validated]]] = []
+            # Members in memory at once: a batch validating per worker and one waiting,
+            # and two per writer thread.
+            window = 2 * max(1, workers) * size + 2 * max(1, threads)
+            validating: list[tuple[_Batch, int, Future[list[Validated | Exception]]]] = []
             writing: list[Future[MemberOutcome]] = []
             queue = list(pending)
             while queue or validating or writing:
-                while queue and len(validating) + len(writing) < window:
-                    path, source = queue.pop(0)
+                in_flight = sum(len(b) for b, *_ in validating) + len(writing)
+                while queue and in_flight < window:
+                    batch, queue = queue[:size], queue[size:]
+                    paths_now = [path for path, _ in batch]
                     try:
-                        future = pool.submit(gate, path)
+                        future = pool.submit(gate_many, paths_now)
                     except BrokenExecutor:  # broken by a member whose end we saw not yet
                         pool, generation = _renewed(pool, len(pending), workers), generation + 1
-                        future = pool.submit(gate, path)
-                    validating.append((path, source, generation, future))
-                still: list[tuple[Path, str, int, Future[Validated]]] = []
-                for path, source, made_in, future in validating:
+                        future = pool.submit(gate_many, paths_now)
+                    validating.append((batch, generation, future))
+                    in_flight += len(batch)
+                still: list[tuple[_Batch, int, Future[list[Validated | Exception]]]] = []
+                for batch, made_in, future in validating:
                     if not future.done():
-                        still.append((path, source, made_in, future))
+                        still.append((batch, made_in, future))
                         continue
                     try:
-                        validated = future.result()
+                        results = future.result()
                     except BrokenExecutor:
                         # One member's reading killed its worker, and every member in
                         # flight lost its result: each is validated again, alone, last.
-                        suspects.append((path, source))
+                        suspects.extend(batch)
                         if made_in == generation:
                             pool = _renewed(pool, len(pending), workers)
                             generation += 1
                         continue
-                    except Exception as exc:  # this member fails, not the run
-                        tell(_failed(path, exc))
-                        continue
-                    writing.append(writers.submit(publish_one, path, validated, source))
+                    except Exception as exc:  # this batch fails, not the run
+                        results = [exc] * len(batch)
+                    for (path, source), validated in zip(batch, results, strict=True):
+                        if isinstance(validated, Exception):
+                            tell(_failed(path, validated))
+                            continue
+                        writing.append(writers.submit(publish_one, path, validated, source))
                 validating = still
                 for written in [f for f in writing if f.done()]:
                     writing.remove(written)
@@ -278,6 +287,9 @@ def publish_many(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # interrupted: never wait on it
     return [done[path] for path in paths]
+
+
+_Batch = list[tuple[Path, str]]  # members (and their sources' digests) validated together
 
 
 def _failed(path: Path, exc: Exception) -> MemberOutcome:
@@ -334,6 +346,25 @@ def _wait_any(futures: list[Future[Any]]) -> None:
 def gate(path: Path) -> Validated:
     """Read and validate a member folder whole (publishing needs every row)."""
     return validate(path, whole=True)
+
+
+def gate_many(paths: list[Path]) -> list[Validated | Exception]:
+    """``gate`` for several members at once, their cells judged together
+    (``validate_many``); a member's error is in its place, for it alone."""
+    return validate_many(paths)
+
+
+# Members validated together in one task: frictionless's cost of opening a table is
+# paid once for them all (a member's validation takes a sixth of its time alone, in
+# batches of 40: benchmarks/bench_validate.py --members). Smaller batches keep both
+# workers busy from the start and the writers fed.
+VALIDATED_TOGETHER = 10
+
+
+def _batch_size(members: int, workers: int) -> int:
+    """Members per validation task: ``VALIDATED_TOGETHER``, or fewer when there are not
+    enough members to give each worker two tasks."""
+    return max(1, min(VALIDATED_TOGETHER, members // (2 * max(1, workers))))
 
 
 def publish_validated(

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from . import streaming
 from .errors import InputError, UsageError
-from .gathering import package_findings, report_of, table_stats
+from .gathering import cells_together, package_findings, report_of, table_stats
 from .members import commune_codes
 from .reading import PackageData, read_package, read_table
 from .report import Report
@@ -49,6 +49,47 @@ def validate(path: Path, table: str | None = None, *, whole: bool = False) -> Va
     findings = package_findings(package, commune_codes())
     stats = {n: table_stats(t) for n, t in package.tables.items()}
     return Validated(package, report_of(findings, stats, started, _package_name(package)))
+
+
+def validate_many(paths: list[Path]) -> list[Validated | Exception]:
+    """Member folders (or workbooks), each read and judged whole as ``validate(path,
+    whole=True)`` judges it, with the same findings; the cells of their tables of a
+    name are judged together (``gathering.cells_together``: frictionless's cost of
+    opening a table is paid once for all, not once per member). A member that cannot
+    be read or judged has its error in its place: it fails alone."""
+    read: list[tuple[PackageData, float] | Exception] = []
+    for path in paths:
+        started = time.perf_counter()
+        try:
+            package = read_package(path, stream=streaming.should_stream)
+            if package.streamed:
+                raise _too_large(*next(iter(package.streamed.items())))
+            read.append((package, time.perf_counter() - started))
+        except Exception as exc:  # this member fails, not the others
+            read.append(exc)
+    packages = [r[0] for r in read if not isinstance(r, Exception)]
+    started = time.perf_counter()
+    try:
+        judged = iter(cells_together(packages))
+    except Exception:  # each member is then judged alone, and fails alone
+        judged = iter([None] * len(packages))
+    share = (time.perf_counter() - started) / max(1, len(packages))
+    out: list[Validated | Exception] = []
+    for item in read:
+        if isinstance(item, Exception):
+            out.append(item)
+            continue
+        package, reading = item
+        # A member's seconds: its reading, its share of the cells judged together, the rest.
+        started = time.perf_counter() - reading - share
+        try:
+            findings = package_findings(package, commune_codes(), next(judged))
+        except Exception as exc:  # this member fails, not the others
+            out.append(exc)
+            continue
+        stats = {n: table_stats(t) for n, t in package.tables.items()}
+        out.append(Validated(package, report_of(findings, stats, started, _package_name(package))))
+    return out
 
 
 def _validate_table(path: Path, name: str, started: float, whole: bool) -> Validated:

@@ -86,16 +86,18 @@ def break_a_due_date(folder: Path) -> Path:
 
 class Validated(list[Path]):
     pools: list[str]
+    batches: list[list[Path]]
 
     def __init__(self) -> None:
         super().__init__()
         self.pools = []
+        self.batches = []
 
 
 @pytest.fixture
 def validated(monkeypatch: pytest.MonkeyPatch) -> Validated:
     """The members a many-member publish sends to be validated (``.pools``: the kind of
-    executor each run used)."""
+    executor each run used; ``.batches``: the members sent together, in each task)."""
     from pipelines import publishing
 
     seen = Validated()
@@ -107,7 +109,9 @@ def validated(monkeypatch: pytest.MonkeyPatch) -> Validated:
         submit = pool.submit
 
         def spy(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append(args[0])
+            batch = args[0] if isinstance(args[0], list) else [args[0]]
+            seen.extend(batch)
+            seen.batches.append(list(batch))
             return submit(fn, *args, **kwargs)
 
         pool.submit = spy  # type: ignore[method-assign,assignment]

@@ -113,8 +113,10 @@ def test_a_member_that_kills_its_validating_worker_fails_alone(
         pool = real(members, workers)
         submit = pool.submit
 
-        def maybe_die(fn: Any, path: Path) -> Any:
-            return submit(os._exit, 9) if path == culprit else submit(fn, path)
+        def maybe_die(fn: Any, paths: list[Path] | Path) -> Any:
+            # A batch (``gate_many``), or a member again alone (``gate``).
+            held = paths if isinstance(paths, list) else [paths]
+            return submit(os._exit, 9) if culprit in held else submit(fn, paths)
 
         pool.submit = maybe_die  # type: ignore[method-assign,assignment]
         return pool
