@@ -360,8 +360,15 @@ def baseline(
             archived = _archived_files(api.address, archive, release, version, files)
         for filename, load in loads.items():
             api.action.datastore_create(resource_id=archived[filename]["id"], force=True, **load)
-        api.action.package_create_default_resource_views(package=archive,
-                                                         create_datastore_views=True)  # fmt: skip
+        # As Infitah asks (``CkanPortal._previews``): the loaded resources marked
+        # ``datastore_active``, which CKAN's table view needs. Given the package as it
+        # was before the loads, CKAN made no table view, and this side did less work.
+        loaded = {archived[filename]["id"] for filename in loads}
+        marked = [{**r, "datastore_active": True} if r["id"] in loaded else r
+                  for r in archive["resources"]]  # fmt: skip
+        api.action.package_create_default_resource_views(
+            package={**archive, "resources": marked}, create_datastore_views=True
+        )
         if bare:
             update: dict[str, Any] = {"version": version, "resources": [
                 {"name": n, "url": archived[n]["url"]} for n in files]}  # fmt: skip
