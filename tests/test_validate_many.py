@@ -118,3 +118,33 @@ def test_a_header_error_found_together_is_each_members() -> None:
     together = engine.cells_together(jobs)
     assert [found["t"] for found in together] == alone
     assert all(any(e.type == "missing-label" for e in errors) for errors in alone)
+
+
+def test_a_members_error_crosses_back_from_its_worker_as_infitahs_own(
+    members: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task's results are pickled back from its worker process: one member's error
+    that cannot be pickled would lose the whole task's results, so it goes back as
+    Infitah's own error, naming it; the others' results are untouched."""
+    import pickle
+    import threading
+
+    from pipelines import publishing
+
+    class Odd(Exception):
+        def __init__(self) -> None:
+            super().__init__("odd failure")
+            self.lock = threading.Lock()  # cannot be pickled
+
+    real = publishing.validate_many
+
+    def one_odd(paths: list[Path]) -> list[Validated | Exception]:
+        results = real(paths)
+        results[1] = Odd()
+        return results
+
+    monkeypatch.setattr(publishing, "validate_many", one_odd)
+    results = pickle.loads(pickle.dumps(publishing.gate_many(members[:3])))
+    assert isinstance(results[1], InfitahError)
+    assert "Odd: odd failure" in results[1].render("en")
+    assert [isinstance(r, Validated) for r in results] == [True, False, True]
