@@ -293,9 +293,13 @@ _Batch = list[tuple[Path, str]]  # members (and their sources' digests) validate
 
 
 def _failed(path: Path, exc: Exception) -> MemberOutcome:
-    """A member's error as its outcome: Infitah's own as it is, anything else named."""
-    error = exc if isinstance(exc, InfitahError) else InfitahError(f"{type(exc).__name__}: {exc}")
-    return MemberOutcome(path, error=error)
+    """A member's error as its outcome."""
+    return MemberOutcome(path, error=_own(exc))
+
+
+def _own(exc: Exception) -> InfitahError:
+    """An error as Infitah's own: Infitah's as it is, anything else named."""
+    return exc if isinstance(exc, InfitahError) else InfitahError(f"{type(exc).__name__}: {exc}")
 
 
 def _renewed(pool: Executor, members: int, workers: int) -> Executor:
@@ -353,8 +357,7 @@ def gate_many(paths: list[Path]) -> list[Validated | Exception]:
     (``validate_many``); a member's error is in its place, for it alone, as Infitah's
     own (it crosses back from a worker process: an error that cannot be pickled
     would lose the whole batch's results, not its member's)."""
-    return [_failed(path, r).error or r if isinstance(r, Exception) else r
-            for path, r in zip(paths, validate_many(paths), strict=True)]  # fmt: skip
+    return [_own(r) if isinstance(r, Exception) else r for r in validate_many(paths)]
 
 
 # Members validated together in one task: frictionless's cost of opening a table is
